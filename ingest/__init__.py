@@ -1,0 +1,1 @@
+"""Ingest: MQTT -> validation -> telemetry store. Owns the telemetry store and its backends."""

@@ -1,0 +1,298 @@
+"""The wire codec, used by the gateway and the cloud alike.
+
+Every payload is a JSON object with a schema version ``v``. Telemetry is large and paid for by
+the byte, so it is zlib-compressed; small control messages (status, ack, event) are plain JSON.
+A reader tells them apart by the first byte: ``{`` is plain JSON, anything else is zlib.
+
+Telemetry, schema 1 (``pitstop/v1/{vin}/telemetry``), after ``zlib.decompress``::
+
+    {"v": 1, "vin": "WPITSTOPDEMO00001", "seq": 42, "profile": "3f9a1c2b7d4e",
+     "t0": 1764201600123,
+     "s": {"Vehicle.Speed": [[0, 100, 100], [52.5, 52.7, 52.9]],
+           "Vehicle.LowVoltageBattery.CurrentVoltage": [[40], [12.61]]}}
+
+- ``seq``: per-vehicle sequence number, strictly increasing across gateway restarts.
+- ``profile``: hash of the vehicle profile (DBC files and mapping) that decoded the samples.
+- ``t0``: milliseconds since the Unix epoch (UTC).
+- ``s``: canonical signal name -> ``[time deltas, values]``. The first delta is from ``t0``,
+  each next one from the previous sample of the same signal, in milliseconds. Values are
+  numbers (value-table signals carry their raw value); NaN and infinity are not allowed.
+
+Reading it in a few lines of Python::
+
+    doc = json.loads(zlib.decompress(payload))
+    for name, (deltas, values) in doc["s"].items():
+        t = doc["t0"]
+        for dt, value in zip(deltas, values):
+            t += dt
+            print(name, t / 1000, value)
+
+Ack (cloud -> car, ``pitstop/v1/{vin}/ack``): ``{"v": 1, "vin": ..., "seqs": [41, 42]}``.
+Status (retained, ``pitstop/v1/{vin}/status``): ``{"v": 1, "vin": ..., "state": "online" |
+"offline", "version": ..., "profile": ..., "ts": <ms>}`` plus optional counters.
+Event (``pitstop/v1/{vin}/event``): ``{"v": 1, "vin": ..., "type": ..., "ts": <ms>, "data": {}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from pitstop.errors import CodecError, TopicError
+from pitstop.topics import validate_vin
+
+SCHEMA_VERSION = 1
+MAX_PAYLOAD_BYTES = 16 * 1024 * 1024  # decompressed; guards against zip bombs
+
+
+class Sample(NamedTuple):
+    """One decoded value of one canonical signal at one moment (seconds since the epoch)."""
+
+    signal: str
+    ts: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryBatch:
+    """A batch of samples from one vehicle, the unit of delivery and acknowledgement."""
+
+    vin: str
+    seq: int
+    profile: str
+    samples: tuple[Sample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The cloud's word that these sequence numbers of one vehicle are durably stored."""
+
+    vin: str
+    seqs: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A gateway's retained presence message."""
+
+    vin: str
+    state: str  # "online" | "offline"
+    version: str = ""
+    profile: str = ""
+    ts_ms: int = 0
+    counters: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something a gateway reports that is not a sample: a trigger window, a spool overflow."""
+
+    vin: str
+    type: str
+    ts_ms: int
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- telemetry ---------------------------------------------------------------------------
+
+
+def encode_telemetry(batch: TelemetryBatch, level: int = 6) -> bytes:
+    """Encode a batch into its compact wire form (see the module docstring)."""
+    by_signal: dict[str, list[Sample]] = defaultdict(list)
+    for sample in batch.samples:
+        by_signal[sample.signal].append(sample)
+    t0 = min((round(s.ts * 1000) for s in batch.samples), default=0)
+    series: dict[str, list[list[float]]] = {}
+    for name, samples in by_signal.items():
+        samples.sort(key=lambda s: s.ts)
+        deltas: list[float] = []
+        values: list[float] = []
+        previous = t0
+        for s in samples:
+            ms = round(s.ts * 1000)
+            deltas.append(ms - previous)
+            previous = ms
+            values.append(s.value)
+        series[name] = [deltas, values]
+    doc = {
+        "v": SCHEMA_VERSION,
+        "vin": batch.vin,
+        "seq": batch.seq,
+        "profile": batch.profile,
+        "t0": t0,
+        "s": series,
+    }
+    return zlib.compress(_dumps(doc), level)
+
+
+def decode_telemetry(payload: bytes) -> TelemetryBatch:
+    """Decode a telemetry payload; raise ``CodecError`` naming what is wrong."""
+    doc = _loads(payload)
+    vin = _vin(doc)
+    seq = _int(doc, "seq")
+    if seq < 0:
+        raise CodecError(f"seq must not be negative, got {seq}")
+    profile = _str(doc, "profile")
+    t0 = _int(doc, "t0")
+    series = doc.get("s")
+    if not isinstance(series, dict):
+        raise CodecError("field 's' must be an object of signal -> [deltas, values]")
+    samples: list[Sample] = []
+    for name, pair in series.items():
+        if not name or not isinstance(pair, list) or len(pair) != 2:
+            raise CodecError(f"signal {name!r}: expected [deltas, values]")
+        deltas, values = pair
+        if not isinstance(deltas, list) or not isinstance(values, list):
+            raise CodecError(f"signal {name!r}: deltas and values must be arrays")
+        if len(deltas) != len(values):
+            raise CodecError(f"signal {name!r}: {len(deltas)} deltas but {len(values)} values")
+        ms = t0
+        for dt, value in zip(deltas, values, strict=True):
+            if type(dt) is not int:
+                raise CodecError(f"signal {name!r}: time delta {dt!r} is not an integer")
+            if not _is_number(value):
+                raise CodecError(f"signal {name!r}: value {value!r} is not a finite number")
+            ms += dt
+            samples.append(Sample(name, ms / 1000, float(value)))
+    return TelemetryBatch(vin=vin, seq=seq, profile=profile, samples=tuple(samples))
+
+
+# --- control messages --------------------------------------------------------------------
+
+
+def encode_ack(ack: Ack) -> bytes:
+    return _dumps({"v": SCHEMA_VERSION, "vin": ack.vin, "seqs": list(ack.seqs)})
+
+
+def decode_ack(payload: bytes) -> Ack:
+    doc = _loads(payload)
+    seqs = doc.get("seqs")
+    if not isinstance(seqs, list) or not all(type(s) is int for s in seqs):
+        raise CodecError("field 'seqs' must be an array of integers")
+    return Ack(vin=_vin(doc), seqs=tuple(seqs))
+
+
+def encode_status(status: Status) -> bytes:
+    doc: dict[str, Any] = {
+        "v": SCHEMA_VERSION,
+        "vin": status.vin,
+        "state": status.state,
+        "version": status.version,
+        "profile": status.profile,
+        "ts": status.ts_ms,
+    }
+    if status.counters:
+        doc["counters"] = dict(status.counters)
+    return _dumps(doc)
+
+
+def decode_status(payload: bytes) -> Status:
+    doc = _loads(payload)
+    state = _str(doc, "state")
+    if state not in ("online", "offline"):
+        raise CodecError(f"status state must be 'online' or 'offline', got {state!r}")
+    counters = doc.get("counters", {})
+    if not isinstance(counters, dict):
+        raise CodecError("field 'counters' must be an object")
+    return Status(
+        vin=_vin(doc),
+        state=state,
+        version=str(doc.get("version", "")),
+        profile=str(doc.get("profile", "")),
+        ts_ms=int(doc.get("ts", 0)),
+        counters={str(k): int(v) for k, v in counters.items()},
+    )
+
+
+def encode_event(event: Event) -> bytes:
+    return _dumps(
+        {
+            "v": SCHEMA_VERSION,
+            "vin": event.vin,
+            "type": event.type,
+            "ts": event.ts_ms,
+            "data": dict(event.data),
+        }
+    )
+
+
+def decode_event(payload: bytes) -> Event:
+    doc = _loads(payload)
+    data = doc.get("data", {})
+    if not isinstance(data, dict):
+        raise CodecError("field 'data' must be an object")
+    return Event(vin=_vin(doc), type=_str(doc, "type"), ts_ms=_int(doc, "ts"), data=data)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def batch_samples(samples: Iterable[Sample], vin: str, seq: int, profile: str) -> TelemetryBatch:
+    """Build a batch, checking the VIN once here rather than at every caller."""
+    return TelemetryBatch(vin=validate_vin(vin), seq=seq, profile=profile, samples=tuple(samples))
+
+
+def _dumps(doc: Mapping[str, Any]) -> bytes:
+    try:
+        return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
+    except ValueError as err:
+        raise CodecError(f"cannot encode: {err}") from err
+
+
+def _reject_constant(name: str) -> None:
+    raise CodecError(f"{name} is not allowed")
+
+
+def _loads(payload: bytes) -> dict[str, Any]:
+    if not payload:
+        raise CodecError("empty payload")
+    if payload[:1] != b"{":
+        try:
+            inflater = zlib.decompressobj()
+            payload = inflater.decompress(payload, MAX_PAYLOAD_BYTES)
+        except zlib.error as err:
+            raise CodecError(f"neither JSON nor zlib: {err}") from err
+        if inflater.unconsumed_tail:
+            raise CodecError(f"payload inflates beyond {MAX_PAYLOAD_BYTES} bytes")
+    try:
+        doc = json.loads(payload, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise CodecError(f"invalid JSON: {err}") from err
+    if not isinstance(doc, dict):
+        raise CodecError("payload must be a JSON object")
+    version = doc.get("v")
+    if version != SCHEMA_VERSION:
+        raise CodecError(f"unsupported schema version {version!r} (expected {SCHEMA_VERSION})")
+    return doc
+
+
+def _vin(doc: Mapping[str, Any]) -> str:
+    try:
+        return validate_vin(_str(doc, "vin"))
+    except TopicError as err:
+        raise CodecError(str(err)) from err
+
+
+def _str(doc: Mapping[str, Any], key: str) -> str:
+    value = doc.get(key)
+    if not isinstance(value, str):
+        raise CodecError(f"field {key!r} must be a string")
+    return value
+
+
+def _int(doc: Mapping[str, Any], key: str) -> int:
+    value = doc.get(key)
+    if type(value) is not int:
+        raise CodecError(f"field {key!r} must be an integer")
+    return value
+
+
+def _is_number(value: object) -> bool:
+    if type(value) is int:
+        return True
+    return type(value) is float and math.isfinite(value)

@@ -1,0 +1,1 @@
+"""One module per ``pitstop`` subcommand (see ``pitstop.cli``)."""

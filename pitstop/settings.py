@@ -1,0 +1,36 @@
+"""Settings, read once at the entry point and passed down as values.
+
+Every setting has an embedded default and can be overridden by an environment variable
+``PITSTOP_<NAME>`` (for example ``PITSTOP_BROKER_URL``) or by the command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PITSTOP_", frozen=True)
+
+    broker_url: str = "mqtt://127.0.0.1:1883"
+    """MQTT broker, ``mqtt://[user:password@]host[:port]`` or ``mqtts://`` for TLS."""
+
+    data_dir: Path = Path("pitstop-data")
+    """Where the embedded stores and the gateway spool live."""
+
+    telemetry_url: str = ""
+    """Telemetry store; empty means ``sqlite:///<data_dir>/telemetry.db``."""
+
+    jobs_url: str = ""
+    """Job store; empty means ``sqlite:///<data_dir>/jobs.db``."""
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    def telemetry_store_url(self) -> str:
+        return self.telemetry_url or f"sqlite:///{self.data_dir / 'telemetry.db'}"
+
+    def job_store_url(self) -> str:
+        return self.jobs_url or f"sqlite:///{self.data_dir / 'jobs.db'}"

@@ -1,0 +1,1 @@
+"""Rules: telemetry -> rule evaluation -> faults -> diagnosis -> jobs and bookings."""

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import zlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pitstop.codec import (
+    Ack,
+    Event,
+    Sample,
+    Status,
+    TelemetryBatch,
+    decode_ack,
+    decode_event,
+    decode_status,
+    decode_telemetry,
+    encode_ack,
+    encode_event,
+    encode_status,
+    encode_telemetry,
+)
+from pitstop.errors import CodecError
+
+VIN = "PITSTOPDEMO000001"
+
+signals = st.sampled_from(["Vehicle.Speed", "Vehicle.LowVoltageBattery.CurrentVoltage", "A.B"])
+values = st.floats(allow_nan=False, allow_infinity=False, width=64)
+timestamps_ms = st.integers(min_value=1_600_000_000_000, max_value=1_900_000_000_000)
+
+
+@given(st.lists(st.tuples(signals, timestamps_ms, values), max_size=200), st.integers(0, 2**40))
+def test_telemetry_round_trip(rows: list[tuple[str, int, float]], seq: int) -> None:
+    samples = tuple(Sample(name, ms / 1000, value) for name, ms, value in rows)
+    batch = TelemetryBatch(vin=VIN, seq=seq, profile="abc123", samples=samples)
+
+    decoded = decode_telemetry(encode_telemetry(batch))
+
+    assert (decoded.vin, decoded.seq, decoded.profile) == (VIN, seq, "abc123")
+    assert sorted(decoded.samples) == sorted(samples)
+
+
+def test_documented_reader_reads_the_wire_form() -> None:
+    batch = TelemetryBatch(
+        VIN, 7, "p", (Sample("Vehicle.Speed", 1.5, 10.0), Sample("Vehicle.Speed", 1.6, 11.0))
+    )
+    doc = json.loads(zlib.decompress(encode_telemetry(batch)))
+
+    assert doc["s"]["Vehicle.Speed"] == [[0, 100], [10.0, 11.0]]
+    assert doc["t0"] == 1500
+
+
+def test_compact_for_a_second_of_a_10hz_signal() -> None:
+    samples = tuple(
+        Sample("Vehicle.Speed", 1_764_201_600 + i / 10, 50 + i / 100) for i in range(10)
+    )
+    payload = encode_telemetry(TelemetryBatch(VIN, 1, "3f9a1c2b7d4e", samples))
+
+    assert len(payload) < 160
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01garbage", "neither JSON nor zlib"),
+        (zlib.compress(b"[1, 2]"), "JSON object"),
+        (b'{"v": 2}', "schema version"),
+        (b'{"v": 1, "vin": "SHORT"}', "invalid VIN"),
+        (b'{"v": 1, "vin": "PITSTOPDEMO000001", "seq": -1}', "negative"),
+        (
+            b'{"v":1,"vin":"PITSTOPDEMO000001","seq":1,"profile":"p","t0":0,"s":{"a":[[1],[NaN]]}}',
+            "NaN",
+        ),
+        (
+            b'{"v":1,"vin":"PITSTOPDEMO000001","seq":1,"profile":"p","t0":0,"s":{"a":[[1,2],[3]]}}',
+            "2 deltas but 1 values",
+        ),
+        (
+            b'{"v":1,"vin":"PITSTOPDEMO000001","seq":1,"profile":"p","t0":0,"s":{"a":[[1],["x"]]}}',
+            "not a finite number",
+        ),
+    ],
+)
+def test_bad_telemetry_names_the_problem(payload: bytes, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        decode_telemetry(payload)
+
+
+def test_zip_bomb_is_refused() -> None:
+    with pytest.raises(CodecError, match="inflates beyond"):
+        decode_telemetry(zlib.compress(b"{" + b" " * (17 * 1024 * 1024) + b"}"))
+
+
+def test_nan_cannot_be_encoded() -> None:
+    batch = TelemetryBatch(VIN, 1, "p", (Sample("a", 1.0, math.nan),))
+    with pytest.raises(CodecError):
+        encode_telemetry(batch)
+
+
+def test_control_messages_round_trip() -> None:
+    assert decode_ack(encode_ack(Ack(VIN, (1, 2, 3)))) == Ack(VIN, (1, 2, 3))
+    status = Status(VIN, "online", "0.1.0", "abc", 5, {"spool_depth": 3})
+    assert decode_status(encode_status(status)) == status
+    event = Event(VIN, "spool_overflow", 9, {"dropped": 4})
+    assert decode_event(encode_event(event)) == event
+
+
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_never_raise_anything_but_codec_error(payload: bytes) -> None:
+    for decode in (decode_telemetry, decode_ack, decode_status, decode_event):
+        with contextlib.suppress(CodecError):
+            decode(payload)

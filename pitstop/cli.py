@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.verbose < 2:  # third-party chatter only with -vv
+        for name in ("amqtt", "transitions", "alembic", "uvicorn.error"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         settings = Settings()
         return load_command(args.command).run(args, settings)

@@ -48,6 +48,7 @@ from pitstop.topics import validate_vin
 
 SCHEMA_VERSION = 1
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024  # decompressed; guards against zip bombs
+_MIN_MS, _MAX_MS = 0, 2**53  # timestamps a float holds exactly; policy limits are ingest's
 
 
 class Sample(NamedTuple):
@@ -158,6 +159,8 @@ def decode_telemetry(payload: bytes) -> TelemetryBatch:
             if not _is_number(value):
                 raise CodecError(f"signal {name!r}: value {value!r} is not a finite number")
             ms += dt
+            if not _MIN_MS <= ms <= _MAX_MS:
+                raise CodecError(f"signal {name!r}: timestamp {ms} ms is out of range")
             samples.append(Sample(name, ms / 1000, float(value)))
     return TelemetryBatch(vin=vin, seq=seq, profile=profile, samples=tuple(samples))
 
@@ -261,7 +264,7 @@ def _loads(payload: bytes) -> dict[str, Any]:
             raise CodecError(f"payload inflates beyond {MAX_PAYLOAD_BYTES} bytes")
     try:
         doc = json.loads(payload, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, huge integers
         raise CodecError(f"invalid JSON: {err}") from err
     if not isinstance(doc, dict):
         raise CodecError("payload must be a JSON object")
@@ -294,5 +297,5 @@ def _int(doc: Mapping[str, Any], key: str) -> int:
 
 def _is_number(value: object) -> bool:
     if type(value) is int:
-        return True
+        return abs(value) < 2**1023  # converts to a finite float
     return type(value) is float and math.isfinite(value)

@@ -66,7 +66,9 @@ class Mosquitto:
             "autosave_interval 1\n"
             "max_queued_messages 1000000\n"
             "max_inflight_messages 0\n"
-            "log_dest none\n" + extra_config
+            "log_dest none\n" + ("user root\n" if os.geteuid() == 0 else "") + extra_config
+            # As root, Mosquitto drops to the `mosquitto` user, who cannot write the test's
+            # private folder: it would never save its persistence file.
         )
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -115,3 +115,23 @@ def test_arbitrary_bytes_never_raise_anything_but_codec_error(payload: bytes) ->
     for decode in (decode_telemetry, decode_ack, decode_status, decode_event):
         with contextlib.suppress(CodecError):
             decode(payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"v":1,"vin":"PITSTOPDEMO000001","seq":1,"profile":"p","t0":1'
+        + b"0" * 400
+        + b',"s":{"a":[[1],[2]]}}',
+        b'{"v":1,"vin":"PITSTOPDEMO000001","seq":1,"profile":"p","t0":1,"s":{"a":[[1],[1'
+        + b"0" * 5000
+        + b"]]}}",
+        b'{"v":1,"vin":"PITSTOPDEMO000001","seq":1,"profile":"p","t0":1,"s":{"a":[[1],[1'
+        + b"0" * 400
+        + b"]]}}",
+    ],
+    ids=["huge-t0", "integer-too-long-to-parse", "integer-too-large-for-float"],
+)
+def test_huge_numbers_are_codec_errors(payload: bytes) -> None:
+    with pytest.raises(CodecError):
+        decode_telemetry(payload)

@@ -1,0 +1,114 @@
+"""The web pages, as pure functions of the API's response models."""
+
+from __future__ import annotations
+
+from api.html import Child, Html, document, el, facts, join, table, when
+from api.schemas import Diagnosis, Evidence, JobDetail, JobSummary, PointPair, Vehicle
+from api.sparkline import sparkline
+
+SEVERITIES = frozenset({"info", "warning", "critical"})
+
+
+def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
+    """The fleet (last seen, open jobs) and the jobs, newest first."""
+    fleet_rows: list[list[Child]] = [
+        [el("code", v.vin), when(v.last_seen), v.open_jobs] for v in vehicles
+    ]
+    job_rows: list[list[Child]] = [
+        [
+            el("code", j.vin),
+            el("a", j.title, href=f"/jobs/{j.id}/page"),
+            severity(j.severity),
+            j.workshop.name if j.workshop else "not booked",
+            j.status.value,
+            when(j.fired_at),
+        ]
+        for j in jobs
+    ]
+    return document(
+        "Fleet",
+        el("h1", "Fleet"),
+        table(["Vehicle", "Last seen", "Open jobs"], fleet_rows, "No vehicle has reported yet."),
+        el("h2", "Jobs"),
+        table(
+            ["Vehicle", "Job", "Severity", "Workshop", "Status", "Fired"],
+            job_rows,
+            "No jobs yet.",
+        ),
+    )
+
+
+def job_page(job: JobDetail) -> Html:
+    """One job: what, where, the diagnosis, the trigger and the evidence window."""
+    about: list[tuple[str, Child]] = [
+        ("Vehicle", el("code", job.vin)),
+        ("Severity", severity(job.severity)),
+        ("Status", job.status.value),
+        ("Workshop", job.workshop.name if job.workshop else "not booked"),
+        ("Rule", el("code", job.rule_id)),
+        ("Fired", when(job.fired_at)),
+    ]
+    return document(
+        job.title,
+        el("h1", job.title),
+        facts(about, ""),
+        el("h2", "Diagnosis"),
+        _diagnosis(job.diagnosis),
+        el("h2", "Evidence"),
+        _evidence(job.evidence),
+    )
+
+
+def severity(level: str) -> Html:
+    css = f"sev sev-{level}" if level in SEVERITIES else "sev"
+    return el("span", level, class_=css)
+
+
+def _diagnosis(diagnosis: Diagnosis) -> Html:
+    parts: list[Child] = [el("p", diagnosis.summary or "No summary given.")]
+    for heading, items in (
+        ("Likely causes", diagnosis.likely_causes),
+        ("Checks", diagnosis.checks),
+        ("Parts", [f"{part.quantity} x {part.name}" for part in diagnosis.parts]),
+        ("Skills", diagnosis.skills),
+    ):
+        if items:
+            parts.append(el("h3", heading))
+            parts.append(el("ul", *(el("li", item) for item in items)))
+    if diagnosis.labour_hours is not None:
+        parts.append(el("p", f"Labour: {diagnosis.labour_hours:g} h"))
+    return join(*parts)
+
+
+def _evidence(evidence: Evidence) -> Html:
+    trigger = evidence.trigger
+    rows: list[tuple[str, Child]] = []
+    if trigger is not None:
+        for name, value in trigger.model_dump(exclude_none=True).items():
+            shown = when(value) if name in ("since", "fired_at") and _is_time(value) else value
+            rows.append((name, shown if isinstance(shown, str | int | float) else str(shown)))
+    marks = [t for t in (trigger.since, trigger.fired_at) if t is not None] if trigger else []
+    charts = [
+        el("figure", sparkline(points, signal, marks), _caption(signal, points))
+        for signal, points in sorted(evidence.window.items())
+    ]
+    return join(
+        el("h3", "Trigger"),
+        facts(rows, "No trigger recorded."),
+        el("h3", "Signal window"),
+        el("p", "Red lines: when the condition began to hold and when it fired.", class_="muted"),
+        join(*charts) if charts else el("p", "No signal window recorded.", class_="muted"),
+    )
+
+
+def _caption(signal: str, points: list[PointPair]) -> Html:
+    if not points:
+        return el("figcaption", el("code", signal))
+    values = [value for _, value in points]
+    span = f"{when(points[0][0])} to {when(points[-1][0])}"
+    summary = f"{len(points)} points, {min(values):g} to {max(values):g}, {span}"
+    return el("figcaption", el("code", signal), el("div", el("small", summary, class_="muted")))
+
+
+def _is_time(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,106 @@
+"""The gateway's MQTT seam: one paho client per vehicle, built with ``pitstop.mqtt.make_client``.
+
+paho's callbacks only put an event on a bounded queue (``Publisher.events``); the sender loop
+(``gateway.runner``) takes them off and does the work on its own thread. An event is one of:
+
+    ("connected", None)      the broker accepted the connection (also after a reconnect)
+    ("disconnected", None)   the connection is gone; paho reconnects by itself
+    ("ack", payload)         a message on the vehicle's ack topic, still encoded
+
+The client id is ``pitstop-gw-{vin}`` with a persistent session, so acks published while the car
+is offline wait at the broker. The broker's last will is the retained ``offline`` status.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from pitstop.codec import Status, encode_status
+from pitstop.mqtt import BrokerAddress, make_client
+from pitstop.topics import Kind, topic
+
+log = logging.getLogger(__name__)
+
+EVENT_QUEUE_SIZE = 10_000
+
+Event = tuple[str, bytes | None]
+
+
+class Publisher:
+    """Connects, publishes telemetry and status, and hands received acks to its owner."""
+
+    def __init__(self, address: BrokerAddress, vin: str, will: Status, max_in_flight: int) -> None:
+        self.address = address
+        self.vin = vin
+        self.events: queue.Queue[Event] = queue.Queue(EVENT_QUEUE_SIZE)
+        self.lost_events = 0
+        self._telemetry = topic(vin, Kind.TELEMETRY)
+        self._status = topic(vin, Kind.STATUS)
+        self._ack = topic(vin, Kind.ACK)
+        # paho's own window is twice ours: resends of timed-out entries must not queue in paho.
+        self._client = make_client(
+            address,
+            f"pitstop-gw-{vin}",
+            persistent_session=True,
+            max_inflight=2 * max_in_flight,
+        )
+        self._client.will_set(self._status, encode_status(will), qos=1, retain=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def start(self) -> None:
+        """Connect in the background; paho keeps reconnecting until ``stop``."""
+        log.info("connecting to %s as pitstop-gw-%s", self.address.url(), self.vin)
+        self._client.connect_async(self.address.host, self.address.port)
+        self._client.loop_start()
+
+    def on_connected(self, status: Status) -> None:
+        """What the sender does on every (re)connect: retained ``online`` status, ack topic."""
+        self._client.publish(self._status, encode_status(status), qos=1, retain=True)
+        self._client.subscribe(self._ack, qos=1)
+
+    def publish_telemetry(self, payload: bytes) -> bool:
+        """Hand one spooled batch to paho (QoS 1); False if paho refused it."""
+        info = self._client.publish(self._telemetry, payload, qos=1)
+        return bool(info.rc == mqtt.MQTT_ERR_SUCCESS)
+
+    def stop(self, offline: Status, connected: bool, timeout: float = 2.0) -> None:
+        """Say ``offline`` (retained) if connected, disconnect cleanly, stop paho's thread."""
+        if connected:
+            info = self._client.publish(self._status, encode_status(offline), qos=1, retain=True)
+            try:
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError) as err:
+                log.warning("offline status not confirmed by the broker: %s", err)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    # --- paho callbacks: enqueue only ---------------------------------------------------------
+
+    def _put(self, event: Event) -> None:
+        try:
+            self.events.put_nowait(event)
+        except queue.Full:
+            self.lost_events += 1  # a lost ack only means a resend; the cloud is idempotent
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        if reason.is_failure:
+            log.warning("broker %s refused the connection: %s", self.address.url(), reason)
+            return
+        self._put(("connected", None))
+
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        self._put(("disconnected", None))
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.topic == self._ack:
+            self._put(("ack", bytes(message.payload)))

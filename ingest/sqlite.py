@@ -1,0 +1,236 @@
+"""The embedded telemetry store: one SQLite file in WAL mode (or memory), no server.
+
+URLs: ``sqlite:///relative/telemetry.db``, ``sqlite:////absolute/telemetry.db``, and
+``sqlite://`` (or ``sqlite:///:memory:``) for a private in-memory store. An optional
+``?synchronous=full`` makes every commit survive a power cut too (see ``_SYNCHRONOUS``).
+
+Threads: one writer connection behind a lock; each reading thread gets its own read connection
+(WAL lets readers run while the writer writes). In memory there is only one database per
+connection, so reads share the writer connection and its lock.
+
+Timestamps are stored as integer milliseconds since the epoch; the interface speaks seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from ingest.sqlite_schema import SCHEMA, batch_rows
+from ingest.store import DeadLetter, Point, StoreError, VehicleSummary
+from pitstop.codec import TelemetryBatch
+from pitstop.errors import ConfigError
+
+# synchronous=NORMAL in WAL mode: a commit is in the WAL (in the OS page cache) when it returns,
+# so it survives the death of this process, SIGKILL included; only a power cut or kernel crash
+# may roll back the last commits. That is the default: the gateway re-sends what is not acked,
+# and a crash of the whole machine is rare enough. ``?synchronous=full`` fsyncs every commit.
+_SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
+_BUSY_TIMEOUT_S = 5.0
+_MAX_MS = 2**62  # bounds for open-ended queries, inside SQLite's 64-bit integers
+
+_INSERT_BATCH = "INSERT OR IGNORE INTO batches (vin, seq, received_at, profile) VALUES (?,?,?,?)"
+_INSERT_SAMPLE = "INSERT OR IGNORE INTO samples (vin, signal, ts_ms, value) VALUES (?,?,?,?)"
+_UPSERT_LATEST = (
+    "INSERT INTO latest (vin, signal, ts_ms, value) VALUES (?,?,?,?) "
+    "ON CONFLICT (vin, signal) DO UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value "
+    "WHERE excluded.ts_ms > latest.ts_ms"
+)
+_UPSERT_VEHICLE = (
+    "INSERT INTO vehicles (vin, profile, first_seen, last_seen) VALUES (?,?,?,?) "
+    "ON CONFLICT (vin) DO UPDATE SET "
+    "profile = CASE WHEN excluded.last_seen >= vehicles.last_seen "
+    "THEN excluded.profile ELSE vehicles.profile END, "
+    "first_seen = min(vehicles.first_seen, excluded.first_seen), "
+    "last_seen = max(vehicles.last_seen, excluded.last_seen)"
+)
+
+
+class SqliteStore:
+    """A ``TelemetryStore`` on SQLite; open it with ``SqliteStore.open(url)``."""
+
+    def __init__(self, target: str | None, synchronous: str = "NORMAL") -> None:
+        """Open ``target`` (a file path), or a private in-memory database when it is None."""
+        self._path = target
+        self._synchronous = synchronous
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._closed = False
+        try:
+            self._writer = self._connect()
+            self._writer.executescript(SCHEMA)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open telemetry store {target or ':memory:'}: {err}") from err
+
+    @classmethod
+    def open(cls, url: str) -> SqliteStore:
+        parts = urlsplit(url)
+        if parts.scheme != "sqlite" or parts.netloc:
+            raise ConfigError(f"telemetry store URL {url!r}: expected sqlite:///path or sqlite://")
+        options = parse_qs(parts.query)
+        sync = options.get("synchronous", ["normal"])[-1].lower()
+        if sync not in _SYNCHRONOUS:
+            raise ConfigError(f"telemetry store URL {url!r}: synchronous must be normal or full")
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if path in ("", ":memory:"):
+            return cls(None, _SYNCHRONOUS[sync])
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot create the folder of {path}: {err}") from err
+        return cls(path, _SYNCHRONOUS[sync])
+
+    # --- writes ------------------------------------------------------------------------
+
+    def write_batch(self, batch: TelemetryBatch, received_at: float | None = None) -> bool:
+        """Store a batch in one transaction; False (and nothing written) if seen before.
+
+        ``received_at`` (seconds since the epoch) defaults to now.
+        """
+        rows = batch_rows(batch)
+        received = time.time() if received_at is None else received_at
+        with self._write() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = conn.execute(_INSERT_BATCH, (batch.vin, batch.seq, received, batch.profile))
+                if cur.rowcount == 0:
+                    conn.execute("ROLLBACK")
+                    return False
+                if rows.samples:
+                    conn.executemany(_INSERT_SAMPLE, rows.samples)
+                    conn.executemany(_UPSERT_LATEST, rows.latest)
+                    conn.execute(
+                        _UPSERT_VEHICLE, (batch.vin, batch.profile, rows.first_ms, rows.last_ms)
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return True
+
+    def write_dead_letter(
+        self, topic: str, payload: bytes, reason: str, received_at: float
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO dead_letters (received_at, topic, reason, payload) VALUES (?,?,?,?)",
+                (received_at, topic, reason, payload),
+            )
+
+    # --- reads -------------------------------------------------------------------------
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        sql = "SELECT id, received_at, topic, reason, payload FROM dead_letters "
+        rows = self._read(sql + "ORDER BY id DESC LIMIT ?", (limit,))
+        return [DeadLetter(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
+
+    def vehicles(self) -> list[VehicleSummary]:
+        sql = "SELECT vin, profile, first_seen, last_seen FROM vehicles ORDER BY vin"
+        return [VehicleSummary(r[0], r[1], r[2] / 1000, r[3] / 1000) for r in self._read(sql)]
+
+    def signals(self, vin: str) -> list[str]:
+        rows = self._read("SELECT signal FROM latest WHERE vin = ? ORDER BY signal", (vin,))
+        return [r[0] for r in rows]
+
+    def latest(self, vin: str) -> dict[str, Point]:
+        rows = self._read("SELECT signal, ts_ms, value FROM latest WHERE vin = ?", (vin,))
+        return {r[0]: Point(r[1] / 1000, r[2]) for r in rows}
+
+    def query(
+        self, vin: str, signal: str, start: float, end: float, limit: int = 10_000
+    ) -> list[Point]:
+        sql = (
+            "SELECT ts_ms, value FROM samples WHERE vin = ? AND signal = ? "
+            "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?"
+        )
+        rows = self._read(sql, (vin, signal, _ms_bound(start), _ms_bound(end), max(limit, 0)))
+        return [Point(r[0] / 1000, r[1]) for r in rows]
+
+    def count(self, vin: str | None = None) -> int:
+        if vin is None:
+            rows = self._read("SELECT count(*) FROM samples")
+        else:
+            rows = self._read("SELECT count(*) FROM samples WHERE vin = ?", (vin,))
+        return int(rows[0][0])
+
+    def batch_count(self) -> int:
+        """How many distinct (VIN, seq) batches are stored (an extension of the interface)."""
+        return int(self._read("SELECT count(*) FROM batches")[0][0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for conn in [*self._readers, self._writer]:
+                conn.close()
+            self._readers.clear()
+
+    # --- connections -------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path or ":memory:",
+            timeout=_BUSY_TIMEOUT_S,
+            isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+            check_same_thread=False,  # guarded by our lock, or used by one thread only
+        )
+        if self._path is not None:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA cache_size=-65536")  # KiB: 64 MiB of pages
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._check_open()
+            try:
+                yield self._writer
+            except sqlite3.Error as err:
+                raise StoreError(f"telemetry store write failed: {err}") from err
+
+    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        try:
+            if self._path is None:
+                with self._lock:
+                    self._check_open()
+                    return self._writer.execute(sql, params).fetchall()
+            return self._reader().execute(sql, params).fetchall()
+        except sqlite3.Error as err:
+            raise StoreError(f"telemetry store read failed: {err}") from err
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._lock:
+                self._check_open()
+                conn = self._connect()
+                self._readers.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("telemetry store is closed")
+
+
+def _ms_bound(seconds: float) -> int:
+    """The smallest whole millisecond >= ``seconds`` (so ``ts >= start`` holds in ms too)."""
+    if math.isnan(seconds):
+        raise StoreError("query bound is NaN")
+    if math.isinf(seconds):
+        return _MAX_MS if seconds > 0 else -_MAX_MS
+    ms = seconds * 1000
+    nearest = round(ms)
+    whole = nearest if abs(ms - nearest) < 1e-6 else math.ceil(ms)
+    return max(-_MAX_MS, min(_MAX_MS, whole))

@@ -1,0 +1,258 @@
+"""``pitstop demo``: the whole loop in one process, on embedded defaults.
+
+An embedded MQTT broker (unless one is given), SQLite stores in a data directory, ingest, the
+rules worker, the API, and simulated cars each sending CAN traffic on python-can's virtual bus
+to a gateway of its own. One car has a fault developing; a job for it appears within a minute
+or two. Every part runs on its own thread and stops when ``stop`` is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from pitstop.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ingest.store import TelemetryStore
+    from rules.jobs import Job, JobStore
+    from sim.vehicle import SimVehicle
+
+log = logging.getLogger(__name__)
+
+LV_RULE_LEVEL = 11.8  # the demo catalogue's 12 V threshold, for the "expect a job" line
+
+
+@dataclass(frozen=True, slots=True)
+class DemoConfig:
+    data_dir: Path
+    broker_url: str | None = None  # None: start the embedded broker
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    vehicles: int = 3
+    faulty: int = 1
+    keep_data: bool = False  # False: start from empty stores and spools
+
+
+@dataclass(frozen=True, slots=True)
+class DemoEndpoints:
+    broker_url: str
+    api_url: str
+    vins: tuple[str, ...]
+
+
+class _Threads:
+    """The demo's worker threads: one failing stops them all, so nothing half-runs."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.failed: list[str] = []
+        self._threads: list[threading.Thread] = []
+
+    def start(self, name: str, target: Callable[[], object]) -> None:
+        def run() -> None:
+            try:
+                target()
+            except Exception:
+                log.exception("%s failed; stopping the demo", name)
+                self.failed.append(name)
+                self.stop.set()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def join(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning("%s did not stop within %.0f s", thread.name, timeout)
+
+
+@contextmanager
+def _broker(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    from pitstop.broker import EmbeddedBroker
+
+    with EmbeddedBroker() as broker:
+        yield broker.url
+
+
+def _fresh(data_dir: Path, keep: bool) -> None:
+    if data_dir.exists() and not keep:
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def run_demo(
+    config: DemoConfig,
+    stop: threading.Event,
+    out: TextIO | None = None,
+    on_ready: Callable[[DemoEndpoints], None] | None = None,
+) -> int:
+    """Run the demo until ``stop`` is set; 0 when it ran cleanly, 1 when a part failed."""
+    import uvicorn
+
+    from api.app import create_app
+    from dbc import DEMO_PROFILE
+    from gateway.runner import GatewayConfig, run_gateway
+    from gateway.sources import SourceSpec
+    from ingest.consumer import IngestConfig, run_ingest
+    from ingest.store import open_store
+    from rules.jobs import open_job_store
+    from rules.worker import RulesConfig, ensure_demo_workshops, run_rules
+    from sim.run import channel_for, demo_fleet, run_on_bus
+
+    _fresh(config.data_dir, config.keep_data)
+    fleet = demo_fleet(config.vehicles, config.faulty)
+    threads = _Threads(stop)
+    with ExitStack() as resources:
+        broker_url = resources.enter_context(_broker(config.broker_url))
+        telemetry = open_store(f"sqlite:///{config.data_dir / 'telemetry.db'}")
+        resources.callback(telemetry.close)
+        jobs = open_job_store(f"sqlite:///{config.data_dir / 'jobs.db'}")
+        resources.callback(jobs.close)
+        ensure_demo_workshops(jobs)
+
+        ready = [threading.Event(), threading.Event()]
+        threads.start(
+            "ingest",
+            lambda: run_ingest(IngestConfig(broker_url=broker_url), telemetry, stop, ready[0]),
+        )
+        threads.start(
+            "rules", lambda: run_rules(RulesConfig(broker_url=broker_url), jobs, stop, ready[1])
+        )
+        for event in ready:
+            if not event.wait(30):
+                raise ConfigError(f"ingest or rules could not subscribe at {broker_url}")
+
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(telemetry, jobs),
+                host=config.api_host,
+                port=config.api_port,
+                log_level="warning",
+            )
+        )
+        threads.start("api", server.run)
+        for vehicle in fleet:
+            gateway = GatewayConfig(
+                vin=vehicle.vin,
+                profile=DEMO_PROFILE,
+                source=SourceSpec.bus("virtual", channel_for(vehicle.vin)),
+                spool=config.data_dir / f"spool-{vehicle.vin}.db",
+                broker_url=broker_url,
+            )
+            threads.start(f"gateway-{vehicle.vin}", functools.partial(run_gateway, gateway, stop))
+        threads.start("simulator", lambda: run_on_bus(fleet, stop))
+
+        api_url = f"http://{config.api_host}:{config.api_port}"
+        endpoints = DemoEndpoints(broker_url, api_url, tuple(v.vin for v in fleet))
+        if not _wait_started(server, stop):
+            raise ConfigError(f"the API could not listen on {config.api_host}:{config.api_port}")
+        if out is not None:
+            _print_banner(out, config, endpoints, fleet)
+        if on_ready is not None:
+            on_ready(endpoints)
+        _watch_jobs(jobs, telemetry, stop, out, api_url)
+        server.should_exit = True
+        threads.join()
+    return 1 if threads.failed else 0
+
+
+def _wait_started(server: object, stop: threading.Event, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not stop.is_set():
+        if getattr(server, "started", False):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _print_banner(
+    out: TextIO, config: DemoConfig, endpoints: DemoEndpoints, fleet: Sequence[SimVehicle]
+) -> None:
+    from sim.faults import crossing_time
+
+    embedded = " (embedded)" if config.broker_url is None else ""
+    lines = [
+        "pitstop demo is running",
+        f"  broker    {endpoints.broker_url}{embedded}",
+        f"  data      {config.data_dir}/",
+        f"  API       {endpoints.api_url}/  (jobs: {endpoints.api_url}/jobs, "
+        f"docs: {endpoints.api_url}/docs)",
+    ]
+    for vehicle in fleet:
+        state = f"healthy, {vehicle.pattern}"
+        for fault in vehicle.faults:
+            at = crossing_time(fault, LV_RULE_LEVEL)
+            state = f"{fault.kind.replace('_', ' ')}; 12 V crosses {LV_RULE_LEVEL} V at ~{at:.0f} s"
+        lines.append(f"  vehicle   {vehicle.vin}  {state}")
+    lines.append("A job for the faulty car appears within about two minutes. Ctrl-C stops.")
+    print("\n".join(lines), file=out, flush=True)
+
+
+def _watch_jobs(
+    jobs: JobStore,
+    telemetry: TelemetryStore,
+    stop: threading.Event,
+    out: TextIO | None,
+    api_url: str,
+    *,
+    progress_every: float = 15.0,
+) -> None:
+    """Print each new job as it is booked, and the sample count now and then."""
+    started = time.monotonic()
+    seen: set[int] = set()
+    next_progress = started + progress_every
+    while True:
+        stopping = stop.wait(1.0)  # one more pass after stop, so no booked job goes unsaid
+        for job in reversed(jobs.list_jobs()):
+            if job.id in seen:
+                continue
+            seen.add(job.id)
+            if out is not None:
+                print(
+                    _describe_job(job, jobs, api_url, time.monotonic() - started),
+                    file=out,
+                    flush=True,
+                )
+        if out is not None and time.monotonic() >= next_progress:
+            next_progress += progress_every
+            print(
+                f"[{time.monotonic() - started:5.0f} s] {telemetry.count()} samples stored, "
+                f"{len(seen)} job(s)",
+                file=out,
+                flush=True,
+            )
+        if stopping:
+            return
+
+
+def _describe_job(job: Job, jobs: JobStore, api_url: str, elapsed: float) -> str:
+    workshops = {w.id: w.name for w in jobs.workshops()}
+    workshop = workshops.get(job.workshop_id, "no workshop") if job.workshop_id else "no workshop"
+    trigger = job.evidence.get("trigger", {})
+    window = job.evidence.get("window", {})
+    samples = sum(len(points) for points in window.values())
+    return (
+        f"[{elapsed:5.0f} s] JOB #{job.id} for {job.vin}: {job.title} "
+        f"(rule {job.rule_id}, {job.severity}) booked at {workshop}\n"
+        f"          evidence: {trigger.get('signal', '?')} {trigger.get('condition', '')} "
+        f"held {trigger.get('hold_s', '?')} s, last value {trigger.get('value', '?')}; "
+        f"{samples} samples in the window\n"
+        f"          {api_url}/jobs/{job.id}"
+    )

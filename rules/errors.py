@@ -1,0 +1,14 @@
+"""The rules package's error tree.
+
+PitstopError
+ ├── RuleError (ValueError)       a rule catalogue that cannot be used; names file, rule, field
+ └── JobStoreError                the job store could not do what was asked (rules.jobs)
+"""
+
+from __future__ import annotations
+
+from pitstop.errors import PitstopError
+
+
+class RuleError(PitstopError, ValueError):
+    """A rule catalogue that cannot be loaded: the message names the file, rule and field."""

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api.routes import health, jobs, pages, vehicles, workshops
+
+JSON_ROUTES = {
+    "/health",
+    "/vehicles",
+    "/vehicles/{vin}",
+    "/vehicles/{vin}/latest",
+    "/vehicles/{vin}/signals",
+    "/vehicles/{vin}/signals/{signal}",
+    "/jobs",
+    "/jobs/{job_id}",
+    "/workshops",
+}
+
+
+def test_every_route_declares_a_response_model_or_is_a_page() -> None:
+    seen = set()
+    for module in (health, vehicles, jobs, workshops, pages):
+        for route in module.router.routes:
+            assert isinstance(route, APIRoute)
+            if route.include_in_schema:
+                assert route.response_model is not None, route.path
+                seen.add(route.path)
+            else:
+                assert route.response_class is HTMLResponse, route.path
+    assert seen == JSON_ROUTES
+
+
+def test_openapi_schema_names_a_typed_body_for_every_answer(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert set(schema["paths"]) == JSON_ROUTES
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert _typed(ok), (method, path, ok)
+            if "{" in path:
+                assert "422" in operation["responses"], path
+    assert "404" in schema["paths"]["/vehicles/{vin}"]["get"]["responses"]
+    assert "404" in schema["paths"]["/jobs/{job_id}"]["get"]["responses"]
+
+
+def test_openapi_documents_the_time_convention(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    series = schema["paths"]["/vehicles/{vin}/signals/{signal}"]["get"]
+    params = {p["name"]: p for p in series["parameters"]}
+    assert {"vin", "signal", "from", "to", "limit"} <= set(params)
+    assert "ISO 8601" in params["from"]["description"]
+    assert "Epoch seconds" in params["to"]["description"]
+    assert "epoch seconds" in schema["info"]["description"]
+
+
+def _typed(schema: dict[str, Any]) -> bool:
+    """A reference to a model, a list of typed items or a typed scalar: never ``{}`` (Any)."""
+    if "$ref" in schema:
+        return True
+    if schema.get("type") == "array":
+        return _typed(schema["items"])
+    return schema.get("type") in ("string", "integer", "number", "boolean")

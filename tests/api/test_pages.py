@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from fastapi.testclient import TestClient
+
+from api.html import Html, el
+from api.sparkline import sparkline
+from tests.api.conftest import HOSTILE, LV, VIN_A, VIN_B, Fleet
+
+
+class Tags(HTMLParser):
+    """The tags and the text of a page, as a browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> Tags:
+    tags = Tags()
+    tags.feed(page)
+    return tags
+
+
+def test_home_shows_the_fleet_and_the_jobs_newest_first(client: TestClient, fleet: Fleet) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert VIN_A in page
+    assert VIN_B in page
+    assert "2025-11-26 23:59:00 UTC" in page  # VIN_A last seen
+    assert "Garage Nord" in page
+    assert "not booked" in page
+    hostile_link = f'href="/jobs/{fleet.hostile_job.id}/page"'
+    battery_link = f'href="/jobs/{fleet.battery_job.id}/page"'
+    assert page.index(hostile_link) < page.index(battery_link)
+    assert 'name="viewport"' in page
+
+
+def test_pages_escape_what_the_data_says(client: TestClient, fleet: Fleet) -> None:
+    for path in ("/", f"/jobs/{fleet.hostile_job.id}/page"):
+        page = client.get(path).text
+        tags = parse(page)
+        assert "script" not in tags.tags, path
+        assert "<script>" not in page
+        assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; &amp; more" in page
+        assert HOSTILE in "".join(tags.text)  # shown to the reader as the text it is
+
+
+def test_pages_load_nothing_from_elsewhere(client: TestClient, fleet: Fleet) -> None:
+    for path in ("/", f"/jobs/{fleet.battery_job.id}/page"):
+        page = client.get(path).text
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), path
+        assert "<script" not in page
+
+
+def test_job_page_shows_diagnosis_trigger_and_sparkline(client: TestClient, fleet: Fleet) -> None:
+    response = client.get(f"/jobs/{fleet.battery_job.id}/page")
+    assert response.status_code == 200
+    page = response.text
+    assert "12 V battery voltage low" in page
+    assert "The 12 V battery no longer holds charge." in page
+    assert "1 x 12 V AGM battery" in page
+    assert "Labour: 0.5 h" in page
+    assert "&lt; 11.8" in page  # the trigger's condition, escaped
+    assert "2025-11-26 23:59:50 UTC" in page  # fired_at, for people
+    tags = parse(page)
+    assert tags.tags.count("svg") == 1
+    assert tags.tags.count("polyline") == 1
+    assert tags.tags.count("line") == 2  # since and fired_at
+    assert LV in page
+
+
+def test_job_page_of_a_missing_job_is_404(client: TestClient) -> None:
+    assert client.get("/jobs/4242/page").status_code == 404
+
+
+def test_sparkline_scales_points_into_the_box() -> None:
+    svg = sparkline([(0.0, 10.0), (5.0, 20.0), (10.0, 15.0)], "v", marks=[5.0, 99.0])
+    (points,) = re.findall(r'points="([^"]+)"', svg)
+    coords = [tuple(map(float, p.split(","))) for p in points.split()]
+    assert coords == [(3.0, 57.0), (160.0, 3.0), (317.0, 30.0)]
+    assert svg.count("<line") == 1  # 99 falls outside the window
+
+
+def test_sparkline_of_one_point_or_none() -> None:
+    assert 'points="160.0,30.0"' in sparkline([(1.0, 5.0)], "v")
+    assert "no data" in sparkline([], "v")
+
+
+def test_el_escapes_text_and_attributes_but_not_html() -> None:
+    built = el("a", '<b>"x"</b>', Html("<i>ok</i>"), href='/"><script>', class_="c")
+    assert built == (
+        '<a href="/&quot;&gt;&lt;script&gt;" class="c">'
+        "&lt;b&gt;&quot;x&quot;&lt;/b&gt;<i>ok</i></a>"
+    )

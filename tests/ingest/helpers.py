@@ -1,0 +1,102 @@
+"""Shared pieces of the ingest tests: batches, polling with a deadline, MQTT peers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from pitstop.codec import Sample, TelemetryBatch, decode_ack, encode_telemetry
+from pitstop.mqtt import BrokerAddress, make_client
+from pitstop.topics import Kind, subscription, topic
+
+VIN = "PITSTOPDEMO000001"
+VIN2 = "PITSTOPDEMO000002"
+T0 = 1_764_201_600.0  # seconds; tests pass it (plus a little) as their clock
+SIGNALS = ("Vehicle.Speed", "Vehicle.LowVoltageBattery.CurrentVoltage", "Vehicle.TraveledDistance")
+
+
+def make_batch(vin: str, seq: int, n: int = 6, t0: float = T0) -> TelemetryBatch:
+    """``n`` samples spread over SIGNALS, distinct per (vin, seq) by time."""
+    base = t0 + seq  # one second per batch: timestamps never collide across batches
+    samples = tuple(
+        Sample(SIGNALS[i % len(SIGNALS)], base + (i // len(SIGNALS)) * 0.01, float(seq * 100 + i))
+        for i in range(n)
+    )
+    return TelemetryBatch(vin=vin, seq=seq, profile="3f9a1c2b7d4e", samples=samples)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true after {timeout} s: {what}")
+        time.sleep(0.02)
+
+
+def connected_client(url: str, client_id: str, *, persistent: bool = False) -> mqtt.Client:
+    address = BrokerAddress.parse(url)
+    client = make_client(address, client_id, persistent_session=persistent, max_inflight=1000)
+    connected = threading.Event()
+    client.on_connect = lambda *_args: connected.set()
+    client.connect(address.host, address.port)
+    client.loop_start()
+    if not connected.wait(10):
+        raise TimeoutError(f"{client_id} did not connect to {url}")
+    return client
+
+
+def publish_all(client: mqtt.Client, batches: Iterable[TelemetryBatch]) -> None:
+    """Publish QoS 1 and wait until the broker has taken every one (PUBACK)."""
+    infos = [
+        client.publish(topic(b.vin, Kind.TELEMETRY), encode_telemetry(b), qos=1) for b in batches
+    ]
+    for info in infos:
+        info.wait_for_publish(15)
+
+
+def create_session(url: str, client_id: str) -> None:
+    """Subscribe ingest's persistent session before ingest first runs, then leave."""
+    client = connected_client(url, client_id, persistent=True)
+    done = threading.Event()
+    client.on_subscribe = lambda *_args: done.set()
+    client.subscribe(subscription(Kind.TELEMETRY), qos=1)
+    if not done.wait(10):
+        raise TimeoutError("subscription not acknowledged")
+    client.disconnect()
+    client.loop_stop()
+
+
+class AckCollector:
+    """A car's-eye view: every sequence number acknowledged on ``pitstop/v1/+/ack``."""
+
+    def __init__(self, url: str) -> None:
+        self.seqs: dict[str, set[int]] = {}
+        self.lock = threading.Lock()
+        subscribed = threading.Event()
+        address = BrokerAddress.parse(url)
+        self.client = make_client(address, "test-ack-collector", persistent_session=False)
+        # subscribe on every connect: the broker may be killed and restarted under us
+        self.client.on_connect = lambda c, *_args: c.subscribe(subscription(Kind.ACK), qos=1)
+        self.client.on_subscribe = lambda *_args: subscribed.set()
+        self.client.on_message = self._on_message
+        self.client.connect(address.host, address.port)
+        self.client.loop_start()
+        if not subscribed.wait(10):
+            raise TimeoutError("ack subscription not acknowledged")
+
+    def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        ack = decode_ack(bytes(msg.payload))
+        with self.lock:
+            self.seqs.setdefault(ack.vin, set()).update(ack.seqs)
+
+    def acked(self, vin: str) -> set[int]:
+        with self.lock:
+            return set(self.seqs.get(vin, ()))
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.errors import ValidationError
+from ingest.validate import Policy, validate
+from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
+from tests.ingest.helpers import T0, VIN, VIN2, make_batch
+
+TOPIC = f"pitstop/v1/{VIN}/telemetry"
+POLICY = Policy()
+NOW = T0 + 3600
+
+
+def payload_of(*samples: Sample, vin: str = VIN) -> bytes:
+    return encode_telemetry(TelemetryBatch(vin, 7, "p", samples))
+
+
+def test_a_valid_batch_comes_back_decoded() -> None:
+    batch = make_batch(VIN, 3, n=9)
+    decoded = validate(TOPIC, encode_telemetry(batch), NOW, POLICY)
+    assert (decoded.vin, decoded.seq, decoded.profile) == (batch.vin, batch.seq, batch.profile)
+    assert sorted(decoded.samples) == sorted(batch.samples)
+
+
+def test_an_empty_batch_is_valid() -> None:
+    assert validate(TOPIC, payload_of(), NOW, POLICY).samples == ()
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason"),
+    [
+        (TOPIC, b"", "empty payload"),
+        (TOPIC, b"\x78\x9c garbage", "undecodable"),
+        (TOPIC, b'{"v": 2}', "schema version"),
+        (f"pitstop/v1/{VIN2}/telemetry", payload_of(Sample("A", T0, 1)), "differs"),
+        (f"pitstop/v1/{VIN}/event", payload_of(Sample("A", T0, 1)), "not a telemetry topic"),
+        ("elsewhere/x", payload_of(Sample("A", T0, 1)), "not under"),
+        (TOPIC, payload_of(Sample("A", NOW - 31 * 86400, 1)), "older than"),
+        (TOPIC, payload_of(Sample("A", NOW + 301, 1)), "in the future"),
+        (TOPIC, payload_of(Sample("", NOW, 1)), "expected [deltas, values]"),
+        (TOPIC, payload_of(Sample("A" * 201, NOW, 1)), "1 to 200 characters"),
+        (TOPIC, payload_of(Sample("Vehicle.\nSpeed", NOW, 1)), "unprintable"),
+        (TOPIC, payload_of(Sample(" Vehicle.Speed", NOW, 1)), "edge spaces"),
+    ],
+)
+def test_invalid_messages_name_their_reason(topic: str, payload: bytes, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        validate(topic, payload, NOW, POLICY)
+    assert reason in caught.value.reason
+
+
+def test_the_window_edges_are_inside() -> None:
+    payload = payload_of(Sample("A", NOW - 30 * 86400, 1), Sample("A", NOW + 300, 2))
+    assert len(validate(TOPIC, payload, NOW, POLICY).samples) == 2
+
+
+def test_the_sample_limit_is_the_policy() -> None:
+    payload = payload_of(*(Sample("A", NOW - i, i) for i in range(11)))
+    with pytest.raises(ValidationError, match="at most 10"):
+        validate(TOPIC, payload, NOW, Policy(max_samples=10))
+    assert len(validate(TOPIC, payload, NOW, Policy(max_samples=11)).samples) == 11
+
+
+def test_hostile_numbers_are_validation_errors() -> None:
+    huge = {"v": 1, "vin": VIN, "seq": 1, "profile": "p", "t0": 10**400, "s": {"A": [[0], [1]]}}
+    digits = b'{"v": 1, "vin": "' + VIN.encode() + b'", "seq": ' + b"9" * 5000 + b"}"
+    for payload in (json.dumps(huge).encode(), digits):
+        with pytest.raises(ValidationError):
+            validate(TOPIC, payload, NOW, POLICY)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+documents = st.fixed_dictionaries(
+    {"v": st.sampled_from([1, 1, 2]), "vin": st.sampled_from([VIN, VIN2, "short"])},
+    optional={
+        "seq": st.integers(-2, 10**20) | json_values,
+        "profile": st.text(max_size=5) | json_values,
+        "t0": st.integers(-(10**16), 10**16) | json_values,
+        "s": st.dictionaries(
+            st.text(max_size=5),
+            st.tuples(st.lists(st.integers(-(10**15), 10**15), max_size=3),
+                      st.lists(st.floats() | st.integers(), max_size=3)) | json_values,
+            max_size=3,
+        ) | json_values,
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=documents, compress=st.booleans(), topic=st.sampled_from([TOPIC, "x/y", ""]))
+def test_random_documents_validate_or_raise_validation_error(
+    doc: dict[str, object], compress: bool, topic: str
+) -> None:
+    payload = json.dumps(doc).encode()  # NaN and Infinity included on purpose
+    try:
+        batch = validate(topic, zlib.compress(payload) if compress else payload, T0, POLICY)
+    except ValidationError as err:
+        reason = err.reason
+    else:
+        reason = ""
+        assert batch.vin == VIN
+    assert reason or topic == TOPIC
+
+
+@settings(max_examples=300, deadline=None)
+@given(payload=st.binary(max_size=300))
+def test_random_bytes_raise_validation_error(payload: bytes) -> None:
+    with pytest.raises(ValidationError):
+        validate(TOPIC, payload, T0, POLICY)

@@ -1,0 +1,107 @@
+"""The whole loop: simulated CAN -> gateway -> broker -> ingest -> rules -> job -> API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pitstop.demo import DemoConfig, DemoEndpoints, run_demo
+from sim.run import demo_vins
+from tests.servers import Mosquitto, free_port, wait_for_port
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+LV_SIGNAL = "Vehicle.LowVoltageBattery.CurrentVoltage"
+JOB_TIMEOUT_S = 150
+
+
+def _first_job(api_url: str) -> list[dict[str, Any]]:
+    response = httpx.get(f"{api_url}/jobs", timeout=5)
+    response.raise_for_status()
+    jobs: list[dict[str, Any]] = response.json()
+    return jobs
+
+
+def _assert_the_faulty_car_got_its_job(api_url: str, vins: tuple[str, ...]) -> None:
+    jobs = wait_until(lambda: _first_job(api_url), JOB_TIMEOUT_S, "a job at /jobs", interval=1)
+    faulty, healthy = vins[-1], vins[:-1]
+
+    assert len(jobs) == 1, jobs
+    summary = jobs[0]
+    assert summary["vin"] == faulty
+    assert summary["rule_id"] == "lv-battery-low"
+    assert summary["workshop"] is not None
+
+    job = httpx.get(f"{api_url}/jobs/{summary['id']}", timeout=5).json()
+    trigger = job["evidence"]["trigger"]
+    assert trigger["signal"] == LV_SIGNAL
+    assert trigger["value"] < 11.8
+    window = job["evidence"]["window"][LV_SIGNAL]
+    held = [value for ts, value in window if ts >= trigger["since"]]
+    assert held, "the evidence holds no sample from the moment the condition started"
+    assert all(value < 11.8 for value in held)
+    assert job["diagnosis"]["parts"], "the job carries no parts"
+
+    vehicles = {v["vin"] for v in httpx.get(f"{api_url}/vehicles", timeout=5).json()}
+    assert vehicles == set(vins)
+    for vin in healthy:
+        latest = httpx.get(f"{api_url}/vehicles/{vin}/latest", timeout=5).json()["values"]
+        assert latest[LV_SIGNAL]["value"] > 12.2
+        assert "Vehicle.Speed" in latest
+
+
+def test_the_loop_through_a_real_mosquitto(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    stop = threading.Event()
+    ready: list[DemoEndpoints] = []
+    result: list[int] = []
+    config = DemoConfig(data_dir=tmp_path / "demo", broker_url=mosquitto.url, api_port=free_port())
+    runner = threading.Thread(
+        target=lambda: result.append(run_demo(config, stop, on_ready=ready.append)), daemon=True
+    )
+    runner.start()
+    try:
+        endpoints = wait_until(lambda: ready, 60, "the demo to start")[0]
+        assert endpoints.vins == tuple(demo_vins(3))
+        _assert_the_faulty_car_got_its_job(endpoints.api_url, endpoints.vins)
+    finally:
+        stop.set()
+        runner.join(30)
+    assert result == [0]
+
+
+def test_the_demo_command_with_its_embedded_broker(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pitstop",
+            "demo",
+            "--api-port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "demo"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        wait_for_port(port, timeout=60)
+        _assert_the_faulty_car_got_its_job(f"http://127.0.0.1:{port}", tuple(demo_vins(3)))
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "JOB #1 for PITSTOPDEMO000003" in output
+    assert "pitstop demo stopped" in output

@@ -1,0 +1,104 @@
+"""The rules worker as its own process, SIGKILLed mid-stream and started again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rules.jobstore import SqlJobStore
+from tests.rules.test_worker import FAULTY, Publisher, V, batches, wait_for
+from tests.servers import Mosquitto
+
+pytestmark = pytest.mark.integration
+
+
+class WorkerProcess:
+    """``pitstop rules run`` in a subprocess; ``started`` once it has subscribed."""
+
+    def __init__(self, broker: str, jobs_url: str) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pitstop",
+                "-v",
+                "rules",
+                "run",
+                "--broker",
+                broker,
+                "--jobs",
+                jobs_url,
+                "--seed-demo-workshops",
+            ],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self.subscribed = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+            if "subscribed to" in line:
+                self.subscribed.set()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+
+
+@pytest.fixture
+def workers() -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.kill()
+
+
+def test_sigkilled_worker_catches_up_and_keeps_one_job(
+    mosquitto: Mosquitto, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+
+    def start() -> WorkerProcess:
+        worker = WorkerProcess(mosquitto.url, url)
+        workers.append(worker)
+        assert worker.subscribed.wait(20), "".join(worker.lines)
+        return worker
+
+    publisher = Publisher(mosquitto.url)
+    store = SqlJobStore.open(url)
+    try:
+        t0 = float(int(time.time()) - 900)
+        first = start()
+        # Healthy, then 15 s of sag: pending, not yet firing when the worker dies.
+        publisher.send(batches(FAULTY, [12.6] * 30 + [11.0] * 15, t0))
+        first.kill()
+        # While no worker runs, the sag goes on: the broker keeps it for the persistent session.
+        publisher.send(batches(FAULTY, [11.0] * 40, t0 + 45, seq0=10))
+        second = start()
+        wait_for("the job after the restart", lambda: len(store.list_jobs()) == 1)
+        (job,) = store.list_jobs()
+        assert job.vin == FAULTY
+        assert job.workshop_id is not None
+        seen = [ts - t0 for ts, _ in job.evidence["window"][V]]
+        assert any(ts >= 45 for ts in seen), "data sent while the worker was dead never arrived"
+        # Killed again, the fault seen again by a fresh engine: still one open job.
+        second.kill()
+        third = start()
+        publisher.send(batches(FAULTY, [11.0] * 40, t0 + 85, seq0=20))
+        wait_for("the fault seen again", lambda: any("already open" in x for x in third.lines))
+        assert len(store.list_jobs()) == 1
+    finally:
+        publisher.close()
+        store.close()

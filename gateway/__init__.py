@@ -1,11 +1,20 @@
-"""The in-car gateway: CAN source -> decode -> batch -> spool -> publish.
+"""The in-car gateway: CAN sources -> decode -> reduce -> batch -> spool -> publish.
 
-    sources.open_source   python-can bus (virtual, socketcan, ...) or a recorded log
-    decode.Decoder        cantools + vehicle profile -> canonical ``pitstop.codec.Sample``s
+    sources.open_source   python-can buses (one or several, kernel filters from the DBC ids),
+                          or a recorded log (.log, .log.gz, .asc, .blf, .trc) at some pace
+    profile.load_profile  DBC files per bus + canonical names; dbcload: strict/lenient loading
+    decode.Decoder        frames -> canonical ``pitstop.codec.Sample``s; fastdecode: the
+                          precompiled extraction that matches cantools value for value;
+                          J1939 by PGN and source address, BAM via ``j1939tp``
+    plan / reduce         the collection plan (YAML) and the pure reduction under it: interval,
+                          deadband, priority, monthly budget
+    reader.Reader         the reader thread: never waits for the network
     spool.Spool           SQLite (WAL) disk spool: written before publishing, deleted on ack
-    publisher.Publisher   paho client: status, QoS 1 telemetry, the cloud's ack topic
-    runner.run_gateway    the reader and sender threads wired together
+    sender.Sender         the publishing loop: window, resends, rate limit, status, events
+    publisher.Publisher   the paho client (callbacks only enqueue)
+    commands.Commands     cmd-topic dispatch (``set_plan``; services register more)
+    runner.run_gateway    everything wired together; services (diagnostics) plug in there
 
-It imports only ``pitstop`` (the core), ``dbc``, python-can, cantools and paho, so it installs
-and runs alone on the car.
+It imports only ``pitstop`` (the core), ``dbc``, python-can, cantools, PyYAML and paho, so it
+installs and runs alone on the car (``tests/gateway/test_imports.py`` checks it).
 """

@@ -1,33 +1,47 @@
-"""CAN frames -> canonical samples, through cantools and a vehicle profile.
+"""CAN frames -> canonical samples, through a vehicle profile's DBC files.
 
-Everything that can be worked out once is worked out in ``Decoder.__init__``: per frame id the
-cantools message, its length and the (DBC signal, canonical name, scale, offset) it feeds. The
-per-frame path is one dict lookup, one cantools decode and one ``Sample`` per mapped signal.
+Everything that can be worked out once is worked out in ``Decoder.__init__`` (the tables of
+``gateway.decodetables``): per bus and frame id the cantools message, its length, the fast
+extraction of each mapped signal (``gateway.fastdecode``) and the canonical name, scale and
+offset it feeds. The per-frame path is
+one dict lookup, one or two ``int.from_bytes`` and a shift, mask and multiply per mapped signal.
+Messages the fast path cannot handle are decoded with cantools (``Message.decode``).
+
+Routing: a frame whose ``channel`` names a bus of the profile is decoded with that bus's DBC
+files only; any other frame (one bus, or a log without channels) with every bus's, in order.
+
+J1939: a bus with ``j1939: true`` matches 29-bit ids by PGN (priority and source address
+ignored); a mapping with ``source_address`` takes only the frames of that ECU, so two ECUs
+sending the same PGN feed two canonical names. Multi-packet transport (TP.CM/TP.DT, BAM and
+RTS/CTS) is reassembled by ``gateway.j1939tp`` and the whole parameter group decoded as one frame.
 
 Nothing a bus can send raises out of ``decode``: unknown identifiers, short frames, remote and
-error frames, and payloads cantools cannot decode (an unknown multiplexer value) are counted in
+error frames, and payloads that cannot be decoded (an unknown multiplexer value) are counted in
 ``Decoder.counters`` and skipped. A frame longer than its DBC message is decoded (ECUs often pad
 to 8 bytes) and only its first bytes are used. Non-finite values (IEEE float signals) are skipped
-because the wire format does not allow them.
+because the wire format does not allow them. Value-table signals carry their raw number; the
+labels are in ``Decoder.value_tables()`` (the gateway publishes them as a ``value_tables`` event).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import can
-from cantools.database.can import Message
 
-from gateway.profile import Profile, find_message
+from gateway.decodetables import ALL_IDS, EXTENDED, Entry, Tables, build_tables, gated
+from gateway.j1939tp import TpReassembler
+from gateway.profile import Profile
 from pitstop.codec import Sample
 
 log = logging.getLogger(__name__)
 
-EXTENDED = 0x80000000
-ALL_IDS = 0x1FFFFFFF
+_TP_PF = (0xEC, 0xEB)
+_new_sample = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -37,23 +51,10 @@ class DecodeCounters:
     decoded: int = 0
     unknown_id: int = 0
     bad_frame: int = 0
+    not_due: int = 0  # frames skipped because the plan needs none of their signals yet
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-class _Output(NamedTuple):
-    dbc_signal: str
-    canonical: str
-    scale: float
-    offset: float
-    check_finite: bool
-
-
-class _Entry(NamedTuple):
-    message: Message
-    length: int
-    outputs: tuple[_Output, ...]
 
 
 class FrameFilter(NamedTuple):
@@ -67,20 +68,49 @@ class FrameFilter(NamedTuple):
 class Decoder:
     """Decodes the frames a profile maps; counts and skips everything else."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, *, fast: bool = True) -> None:
         self.profile = profile
         self.counters = DecodeCounters()
-        self._tables: tuple[tuple[int, dict[int, _Entry]], ...] = _build_tables(profile)
+        self._full_by_bus = {bus.route: build_tables(profile, bus, fast) for bus in profile.buses}
+        self._by_bus = self._full_by_bus
+        self._all: Tables = tuple(t for tables in self._by_bus.values() for t in tables)
+        self._route = len(profile.buses) > 1
+        j1939 = [bus.route for bus in profile.buses if bus.j1939]
+        self._tp = {name: TpReassembler() for name in j1939}
+        self.fast_messages = sum(e.compiled is not None for _, t in self._all for e in t.values())
 
-    def frame_filters(self) -> list[FrameFilter]:
-        """The identifiers this decoder uses, for ``can_filters`` of a live bus."""
+    def apply_plan(self, intervals: Mapping[str, float] | None) -> None:
+        """Decode only the signals in ``intervals`` (canonical -> seconds), and a frame only
+        when one of its signals is due; None: every mapped signal of every frame."""
+        self._by_bus = {
+            route: gated(tables, intervals) for route, tables in self._full_by_bus.items()
+        }
+        self._all = tuple(t for tables in self._by_bus.values() for t in tables)
+
+    def frame_filters(self, bus: str | None = None) -> list[FrameFilter]:
+        """The identifiers decoded on channel ``bus`` (every bus if None), for ``can_filters``."""
+        tables = self._all if bus is None else self._by_bus.get(bus, ())
         filters: list[FrameFilter] = []
-        for mask, table in self._tables:
+        for mask, table in tables:
             for key in table:
                 extended = bool(key & EXTENDED)
                 full = ALL_IDS if extended else 0x7FF
                 filters.append(FrameFilter(key & ~EXTENDED & full, mask & full, extended))
+        if bus is None or bus in self._tp:
+            for pf in _TP_PF if self._tp else ():
+                filters.append(FrameFilter(pf << 16, 0xFF << 16, True))
         return filters
+
+    def value_tables(self) -> dict[str, dict[int, str]]:
+        """Canonical name -> {raw value: label} for every mapped signal with a value table."""
+        out: dict[str, dict[int, str]] = {}
+        for _, table in self._all:
+            for entry in table.values():
+                for output in entry.outputs:
+                    choices = entry.message.get_signal_by_name(output.dbc_signal).choices
+                    if choices:
+                        out[output.canonical] = {int(k): str(v) for k, v in choices.items()}
+        return out
 
     def decode(self, msg: can.Message) -> list[Sample]:
         """The canonical samples in one frame (an empty list for a frame that is skipped)."""
@@ -88,36 +118,111 @@ class Decoder:
         self.decode_into(msg, out)
         return out
 
-    def decode_into(self, msg: can.Message, out: list[Sample]) -> int:
+    def decode_into(self, msg: can.Message, out: list[Sample]) -> int:  # noqa: PLR0915 (hot loop, inlined on purpose)
         """Append the frame's samples to ``out``; return how many were appended."""
-        ext = EXTENDED if msg.is_extended_id else 0
         arbitration_id = msg.arbitration_id
-        for mask, table in self._tables:
-            entry = table.get((arbitration_id & mask) | ext)
+        if msg.is_extended_id:
+            key_ext = EXTENDED
+            if self._tp and (arbitration_id >> 16) & 0xFF in _TP_PF:
+                return self._transport(msg, out)
+        else:
+            key_ext = 0
+        tables = self._by_bus.get(msg.channel, self._all) if self._route else self._all  # type: ignore[arg-type]
+        for mask, table in tables:
+            entry = table.get((arbitration_id & mask) | key_ext)
             if entry is not None:
                 break
         else:
             self.counters.unknown_id += 1
             return 0
+        ts = msg.timestamp
+        due = entry.due
+        if ts < due[0] and due[0] - ts <= entry.interval:
+            self.counters.not_due += 1
+            return 0
         data = msg.data
         if msg.is_remote_frame or msg.is_error_frame or data is None or len(data) < entry.length:
             self.counters.bad_frame += 1
             return 0
+        due[0] = ts + entry.interval
+        compiled = entry.compiled
+        if compiled is None:
+            return self._slow(entry, msg, out)
+        if len(data) != compiled.length:
+            data = data[: compiled.length]
+        le = int.from_bytes(data, "little") if compiled.needs_le else 0
+        be = int.from_bytes(data, "big") if compiled.needs_be else 0
+        mux_value = -1
+        mux = compiled.mux
+        if mux is not None:
+            mux_value = ((be if mux.big_endian else le) >> mux.shift) & mux.mask
+            if mux.sign_bit and mux_value & mux.sign_bit:
+                mux_value -= mux.sign_bit << 1
+            if mux_value not in compiled.mux_known:
+                self.counters.bad_frame += 1
+                return 0
+        sa = arbitration_id & 0xFF
+        appended = 0
+        for (
+            canonical,
+            mux_ids,
+            source_address,
+            big_endian,
+            shift,
+            mask,
+            sign_bit,
+            float_format,
+            identity,
+            scale,
+            offset,
+            convert,
+            profile_scale,
+            profile_offset,
+            check_finite,
+        ) in entry.flat:
+            if mux_ids is not None and mux_value not in mux_ids:
+                continue
+            if source_address >= 0 and sa != source_address:
+                continue
+            raw = ((be if big_endian else le) >> shift) & mask
+            if float_format is not None:
+                raw = float_format.unpack(raw.to_bytes(float_format.size, "little"))[0]
+            elif sign_bit and raw & sign_bit:
+                raw -= sign_bit << 1
+            if not identity:
+                raw = raw * scale + offset
+            if convert:
+                raw = raw * profile_scale + profile_offset
+            if check_finite and not math.isfinite(raw):
+                continue
+            out.append(
+                _new_sample(Sample, (canonical, ts, raw))
+            )  # Sample(...), without its __new__
+            appended += 1
+        self.counters.decoded += 1
+        return appended
+
+    def _slow(
+        self, entry: Entry, msg: can.Message, out: list[Sample], truncated: bool = False
+    ) -> int:
         try:
             # Not a container message and no choices: a plain dict of numbers.
             values: dict[str, float] = entry.message.decode(  # type: ignore[assignment]
-                bytes(data), decode_choices=False
+                bytes(msg.data), decode_choices=False, allow_truncated=truncated
             )
         except Exception:  # any payload cantools cannot decode is one bad frame, never a crash
             self.counters.bad_frame += 1
             return 0
         ts = msg.timestamp
+        sa = msg.arbitration_id & 0xFF
         appended = 0
         for output in entry.outputs:
             raw = values.get(output.dbc_signal)
             if raw is None:  # a multiplexed signal absent from this frame
                 continue
-            value = raw * output.scale + output.offset
+            if output.source_address >= 0 and sa != output.source_address:
+                continue
+            value = raw * output.scale + output.offset if output.convert else raw
             if output.check_finite and not math.isfinite(value):
                 continue
             out.append(Sample(output.canonical, ts, value))
@@ -125,34 +230,26 @@ class Decoder:
         self.counters.decoded += 1
         return appended
 
-
-def _build_tables(profile: Profile) -> tuple[tuple[int, dict[int, _Entry]], ...]:
-    """Per frame-id mask, the entries keyed by (masked frame id | EXTENDED if extended)."""
-    grouped: dict[int, dict[int, list[_Output]]] = {}
-    messages: dict[int, Message] = {}
-    for mapping in profile.signals:
-        found = find_message(profile.buses, mapping.message)
-        if found is None:  # load_profile already refused this
-            continue
-        bus, message = found
-        mask = bus.frame_id_mask or ALL_IDS
-        key = (message.frame_id & mask) | (EXTENDED if message.is_extended_frame else 0)
-        dbc_signal = message.get_signal_by_name(mapping.signal)
-        output = _Output(
-            mapping.signal,
-            mapping.canonical,
-            mapping.scale,
-            mapping.offset,
-            bool(dbc_signal.is_float),
+    def _transport(self, msg: can.Message, out: list[Sample]) -> int:
+        """A TP.CM/TP.DT frame: feed it; decode the parameter group it completes, if any."""
+        channel = msg.channel if isinstance(msg.channel, str) else ""
+        reassembler = self._tp.get(channel) or next(iter(self._tp.values()))
+        done = reassembler.feed(msg)
+        if done is None:
+            return 0
+        whole = can.Message(
+            timestamp=done.ts,
+            arbitration_id=(6 << 26) | (done.pgn << 8) | done.source_address,
+            is_extended_id=True,
+            data=done.data,
+            channel=msg.channel,
+            is_fd=len(done.data) > 8,
+            check=False,
         )
-        grouped.setdefault(mask, {}).setdefault(key, []).append(output)
-        messages[key] = message
-    tables = []
-    # Unmasked lookups first: the common case is one table with ALL_IDS.
-    for mask in sorted(grouped, reverse=True):
-        table = {
-            key: _Entry(messages[key], messages[key].length, tuple(outputs))
-            for key, outputs in grouped[mask].items()
-        }
-        tables.append((mask, table))
-    return tuple(tables)
+        # A parameter group is as long as its sender made it: the signals it holds are decoded.
+        for mask, table in self._by_bus.get(channel, self._all):
+            entry = table.get((whole.arbitration_id & mask) | EXTENDED)
+            if entry is not None:
+                return self._slow(entry, whole, out, truncated=True)
+        self.counters.unknown_id += 1
+        return 0

@@ -4,6 +4,8 @@ PitstopError
  └── GatewayError
       ├── ProfileError (ValueError)   a vehicle profile or DBC that cannot be used
       ├── SourceError (OSError)       a CAN bus or log that cannot be opened
+      ├── DecodeError (ValueError)    a frame that cannot be decoded (counted, never raised out)
+      ├── PlanError (ValueError)      a collection plan that cannot be used
       └── SpoolError (OSError)        the disk spool cannot be opened or written
 """
 
@@ -26,3 +28,11 @@ class SourceError(GatewayError, OSError):
 
 class SpoolError(GatewayError, OSError):
     """The disk spool cannot be opened or written."""
+
+
+class DecodeError(GatewayError, ValueError):
+    """A frame the fast decoder cannot decode (an unknown multiplexer value)."""
+
+
+class PlanError(GatewayError, ValueError):
+    """A collection plan (YAML or a remote ``set_plan`` command) that cannot be used."""

@@ -1,13 +1,19 @@
 """Vehicle profiles: which DBC files decode which bus, and the canonical names of their signals.
 
-The YAML format is documented at the top of ``dbc/demo_ev.yaml``. One optional key is added
-per bus: ``frame_id_mask`` (an integer, e.g. ``0x03FFFF00`` for J1939), applied to both the
-received identifier and the DBC's before they are compared, so that a J1939 message is matched
-by its PGN whatever the priority and source address of the ECU that sent it.
+The YAML format is documented at the top of ``dbc/demo_ev.yaml``. Per bus:
 
-DBC files are loaded with cantools in strict mode; a file strict mode refuses (overlapping
-signals, signals outside their message, as in several opendbc files) is loaded again with
-``strict=False`` and a warning is logged. A file neither mode can read is a ``ProfileError``.
+- ``name`` (required) and ``channel`` (the interface channel, default: the name): frames whose
+  ``channel`` is this bus's are decoded with this bus's DBC files only;
+- ``dbc``: one file or a list (DBC, KCD, SYM, ARXML), relative to the profile;
+- ``frame_id_mask``: applied to both the received identifier and the DBC's before they are
+  compared (e.g. ``0x03FFFF00``);
+- ``j1939: true``: match 29-bit ids by PGN (the mask ``0x03FFFF00`` unless one is given) and
+  reassemble multi-packet transport (BAM and RTS/CTS);
+- ``lenient: true``: load what parses of a DBC file cantools refuses and report what was left
+  out (``Profile.problems``), see ``gateway.dbcload``.
+
+Per signal, besides ``message``/``signal``/``scale``/``offset``/``unit``: ``bus`` (when two buses
+have a message of that name) and ``source_address`` (J1939: only frames from that ECU).
 """
 
 from __future__ import annotations
@@ -16,18 +22,19 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import cantools
-import yaml
 from cantools.database.can import Database, Message
-from cantools.database.errors import Error as CantoolsError
 
+from gateway.dbcload import load_dbc
 from gateway.errors import ProfileError
+from gateway.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
+
+J1939_PGN_MASK = 0x03FFFF00  # the PGN: priority and source address ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,8 @@ class SignalMapping:
     scale: float = 1.0
     offset: float = 0.0
     unit: str = ""
+    bus: str = ""  # the bus whose DBC has the message (filled in by load_profile)
+    source_address: int | None = None  # J1939: only frames from this ECU
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,14 @@ class Bus:
     dbc: tuple[Path, ...]
     frame_id_mask: int | None = None
     databases: tuple[Database, ...] = field(default=(), compare=False, repr=False)
+    j1939: bool = False
+    channel: str = ""  # the interface channel; empty: the bus name
+    left_out: tuple[str, ...] = ()  # lenient loading: "<file>: line N: cause"
+
+    @property
+    def route(self) -> str:
+        """The channel name frames of this bus carry."""
+        return self.channel or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +78,11 @@ class Profile:
     signals: tuple[SignalMapping, ...]
     hash: str
 
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What lenient loading left out of the DBC files, one line each."""
+        return tuple(p for bus in self.buses for p in bus.left_out)
+
 
 def load_profile(path: Path) -> Profile:
     """Load and check a profile; raise ``ProfileError`` naming the file and the problem."""
@@ -71,9 +93,7 @@ def load_profile(path: Path) -> Profile:
     buses = tuple(_load_bus(path, i, item) for i, item in enumerate(_list(path, doc, "buses")))
     if not buses:
         raise ProfileError(f"{path}: 'buses' must list at least one bus")
-    signals = _load_signals(path, doc.get("signals"))
-    for mapping in signals:
-        _check_mapping(path, buses, mapping)
+    signals = tuple(_check_mapping(path, buses, m) for m in _load_signals(path, doc.get("signals")))
     return Profile(name=name, buses=buses, signals=signals, hash=_hash(buses, signals))
 
 
@@ -92,12 +112,7 @@ def find_message(buses: tuple[Bus, ...], name: str) -> tuple[Bus, Message] | Non
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ProfileError(f"{path}: cannot read profile: {err}") from err
-    except yaml.YAMLError as err:
-        raise ProfileError(f"{path}: invalid YAML: {err}") from err
+    doc = read_yaml(path, "profile", ProfileError)
     if not isinstance(doc, dict):
         raise ProfileError(f"{path}: a profile must be a YAML mapping")
     return doc
@@ -121,35 +136,29 @@ def _load_bus(path: Path, index: int, item: object) -> Bus:
         files = [files]
     if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
         raise ProfileError(f"{path}: bus {name!r}: 'dbc' must list one or more files")
-    mask = item.get("frame_id_mask")
+    unknown = set(item) - {"name", "dbc", "frame_id_mask", "j1939", "channel", "lenient"}
+    if unknown:
+        raise ProfileError(f"{path}: bus {name!r}: unknown keys {sorted(unknown)}")
+    j1939, lenient = item.get("j1939", False), item.get("lenient", False)
+    if type(j1939) is not bool or type(lenient) is not bool:
+        raise ProfileError(f"{path}: bus {name!r}: 'j1939' and 'lenient' must be true or false")
+    mask = item.get("frame_id_mask", J1939_PGN_MASK if j1939 else None)
     if mask is not None and (type(mask) is not int or not 0 < mask <= 0x1FFFFFFF):
         raise ProfileError(f"{path}: bus {name!r}: frame_id_mask must be an integer 1..0x1FFFFFFF")
+    channel = item.get("channel", "")
+    if not isinstance(channel, str):
+        raise ProfileError(f"{path}: bus {name!r}: 'channel' must be a string")
     dbc = tuple((path.parent / f).resolve() for f in files)
-    databases = tuple(_load_database(p, mask) for p in dbc)
-    return Bus(name=name, dbc=dbc, frame_id_mask=mask, databases=databases)
-
-
-def _load_database(path: Path, mask: int | None) -> Database:
-    db = _load_any_database(path, mask)
-    if not isinstance(db, Database):
-        raise ProfileError(f"{path}: not a CAN database (cantools read it as {type(db).__name__})")
-    return db
-
-
-def _load_any_database(path: Path, mask: int | None) -> object:
-    if not path.is_file():
-        raise ProfileError(f"{path}: DBC file not found")
-    try:
-        return cantools.database.load_file(path, frame_id_mask=mask, strict=True)
-    except CantoolsError as strict_err:
-        try:
-            db = cantools.database.load_file(path, frame_id_mask=mask, strict=False)
-        except (CantoolsError, ValueError, KeyError) as err:
-            raise ProfileError(f"{path}: cantools cannot load it: {err}") from err
-        log.warning("%s: loaded with strict=False (strict mode said: %s)", path, strict_err)
-        return db
-    except (OSError, ValueError, KeyError) as err:
-        raise ProfileError(f"{path}: cantools cannot load it: {err}") from err
+    loads = [load_dbc(p, mask, lenient) for p in dbc]
+    return Bus(
+        name=name,
+        dbc=dbc,
+        frame_id_mask=mask,
+        databases=tuple(load.database for load in loads),
+        j1939=j1939,
+        channel=channel,
+        left_out=tuple(f"{load.path.name}: {what}" for load in loads for what in load.left_out),
+    )
 
 
 def _load_signals(path: Path, raw: object) -> tuple[SignalMapping, ...]:
@@ -162,7 +171,7 @@ def _load_signal(path: Path, name: str, spec: object) -> SignalMapping:
     where = f"{path}: signal {name!r}"
     if not isinstance(spec, dict):
         raise ProfileError(f"{where}: expected {{message, signal, scale?, offset?, unit?}}")
-    unknown = set(spec) - {"message", "signal", "scale", "offset", "unit"}
+    unknown = set(spec) - {"message", "signal", "scale", "offset", "unit", "bus", "source_address"}
     if unknown:
         raise ProfileError(f"{where}: unknown keys {sorted(unknown)}")
     message, signal = spec.get("message"), spec.get("signal")
@@ -175,7 +184,17 @@ def _load_signal(path: Path, name: str, spec: object) -> SignalMapping:
         scale=_number(where, spec, "scale", 1.0),
         offset=_number(where, spec, "offset", 0.0),
         unit=str(spec.get("unit", "")),
+        bus=str(spec.get("bus", "")),
+        source_address=_source_address(where, spec.get("source_address")),
     )
+
+
+def _source_address(where: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int or not 0 <= value <= 0xFF:
+        raise ProfileError(f"{where}: 'source_address' must be an integer 0..255, got {value!r}")
+    return value
 
 
 def _number(where: str, spec: Mapping[str, Any], key: str, default: float) -> float:
@@ -185,16 +204,20 @@ def _number(where: str, spec: Mapping[str, Any], key: str, default: float) -> fl
     return float(value)
 
 
-def _check_mapping(path: Path, buses: tuple[Bus, ...], mapping: SignalMapping) -> None:
-    found = find_message(buses, mapping.message)
+def _check_mapping(path: Path, buses: tuple[Bus, ...], mapping: SignalMapping) -> SignalMapping:
     where = f"{path}: signal {mapping.canonical!r}"
+    candidates = tuple(b for b in buses if b.name == mapping.bus) if mapping.bus else buses
+    if not candidates:
+        raise ProfileError(f"{where}: the profile has no bus {mapping.bus!r}")
+    found = find_message(candidates, mapping.message)
     if found is None:
         raise ProfileError(f"{where}: no DBC of the profile has a message {mapping.message!r}")
-    message = found[1]
+    bus, message = found
     if message.is_container:
         raise ProfileError(f"{where}: {mapping.message!r} is a container message (unsupported)")
     if mapping.signal not in {s.name for s in message.signals}:
         raise ProfileError(f"{where}: message {mapping.message!r} has no signal {mapping.signal!r}")
+    return replace(mapping, bus=bus.name)
 
 
 def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
@@ -203,10 +226,24 @@ def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
         for dbc in bus.dbc:
             digest.update(dbc.read_bytes())
     normalised = {
-        "buses": [[b.name, b.frame_id_mask] for b in buses],
+        "buses": [[b.name, b.frame_id_mask, *_extras(b.j1939, b.channel)] for b in buses],
         "signals": sorted(
-            [m.canonical, m.message, m.signal, m.scale, m.offset, m.unit] for m in signals
+            [
+                m.canonical,
+                m.message,
+                m.signal,
+                m.scale,
+                m.offset,
+                m.unit,
+                *_extras(m.source_address),
+            ]
+            for m in signals
         ),
     }
     digest.update(json.dumps(normalised, sort_keys=True, separators=(",", ":")).encode())
     return digest.hexdigest()[:12]
+
+
+def _extras(*values: object) -> list[object]:
+    """Options added after version 1 enter the hash only when set, so old hashes stay."""
+    return [v for v in values if v not in (None, False, "")]

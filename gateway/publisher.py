@@ -6,6 +6,7 @@ paho's callbacks only put an event on a bounded queue (``Publisher.events``); th
     ("connected", None)      the broker accepted the connection (also after a reconnect)
     ("disconnected", None)   the connection is gone; paho reconnects by itself
     ("ack", payload)         a message on the vehicle's ack topic, still encoded
+    ("cmd", payload)         a message on the vehicle's cmd topic, still encoded
 
 The client id is ``pitstop-gw-{vin}`` with a persistent session, so acks published while the car
 is offline wait at the broker. The broker's last will is the retained ``offline`` status.
@@ -41,6 +42,7 @@ class Publisher:
         self._telemetry = topic(vin, Kind.TELEMETRY)
         self._status = topic(vin, Kind.STATUS)
         self._ack = topic(vin, Kind.ACK)
+        self._cmd = topic(vin, Kind.CMD)
         # paho's own window is twice ours: resends of timed-out entries must not queue in paho.
         self._client = make_client(
             address,
@@ -60,9 +62,18 @@ class Publisher:
         self._client.loop_start()
 
     def on_connected(self, status: Status) -> None:
-        """What the sender does on every (re)connect: retained ``online`` status, ack topic."""
+        """What the sender does on every (re)connect: retained ``online`` status, ack and cmd."""
+        self.publish_status(status)
+        self._client.subscribe([(self._ack, 1), (self._cmd, 1)])
+
+    def publish_status(self, status: Status) -> None:
+        """The retained status (``online`` with counters), also republished periodically."""
         self._client.publish(self._status, encode_status(status), qos=1, retain=True)
-        self._client.subscribe(self._ack, qos=1)
+
+    def publish(self, kind: Kind, payload: bytes) -> bool:
+        """Publish one message of the vehicle's on topic ``kind`` (QoS 1); False if refused."""
+        info = self._client.publish(topic(self.vin, kind), payload, qos=1)
+        return bool(info.rc == mqtt.MQTT_ERR_SUCCESS)
 
     def publish_telemetry(self, payload: bytes) -> bool:
         """Hand one spooled batch to paho (QoS 1); False if paho refused it."""
@@ -104,3 +115,5 @@ class Publisher:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         if message.topic == self._ack:
             self._put(("ack", bytes(message.payload)))
+        elif message.topic == self._cmd:
+            self._put(("cmd", bytes(message.payload)))

@@ -1,4 +1,8 @@
-"""The reader thread: source -> decode -> batch -> spool. It never waits for the network.
+"""The reader thread: source -> decode -> reduce -> batch -> spool. It never waits for the network.
+
+With a collection plan (``Reducer``), the decoder only decodes frames with a signal due and the
+reducer keeps what the plan needs; ``replace_plan`` swaps the plan between two frames (the
+sender thread calls it once a remote plan was validated). Without one every sample is kept.
 
 A batch closes when ``interval`` seconds of *frame time* have passed since its first sample (so
 a replay at full speed still makes batches of about one second of driving), when the bus has
@@ -13,14 +17,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from gateway.decode import Decoder
+from gateway.plan import CollectionPlan
+from gateway.reduce import Reducer
 from gateway.sources import CanSource
 from gateway.spool import Spool
 from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.errors import PitstopError
 
 log = logging.getLogger(__name__)
+
+COMMIT_SECONDS = 0.25
 
 
 @dataclass(slots=True)
@@ -55,7 +64,9 @@ class Reader:
         policy: BatchPolicy,
         *,
         on_spooled: Callable[[], None] = lambda: None,
+        on_event: Callable[[str, dict[str, Any]], None] = lambda kind, data: None,
         monotonic: Callable[[], float] = time.monotonic,
+        plan: CollectionPlan | None = None,
     ) -> None:
         self.state = ReaderState()
         self._source = source
@@ -63,7 +74,27 @@ class Reader:
         self._spool = spool
         self._policy = policy
         self._on_spooled = on_spooled
+        self.on_event = on_event
         self._monotonic = monotonic
+        self.reducer: Reducer | None = None
+        self._ready: list[tuple[Sample, ...]] = []
+        self._last_commit = float("-inf")
+        self._pending: list[CollectionPlan | None] = []
+        self._install(plan)
+
+    def decoder_counters(self) -> dict[str, int]:
+        return self._decoder.counters.as_dict()
+
+    def replace_plan(self, plan: CollectionPlan | None) -> None:
+        """Use ``plan`` from the next frame on (called from another thread)."""
+        self._pending.append(plan)
+
+    def _install(self, plan: CollectionPlan | None) -> None:
+        level = self.reducer.level if self.reducer is not None else 0
+        self.reducer = None if plan is None else Reducer(plan)
+        if self.reducer is not None:
+            self.reducer.set_level(level)
+        self._decoder.apply_plan(None if plan is None else plan.decode_intervals())
 
     def run(self, stop: threading.Event) -> None:
         """Read until the source ends or ``stop`` is set; the open batch is always spooled."""
@@ -77,46 +108,88 @@ class Reader:
 
     def _loop(self, stop: threading.Event) -> None:
         batch: list[Sample] = []
-        interval = self._policy.interval
+        scratch: list[Sample] = []
+        interval = self._batch_interval()
         max_samples = self._policy.max_samples
         decode_into = self._decoder.decode_into
         state = self.state
-        frame_start = 0.0
-        wall_start = 0.0
+        reducer = self.reducer
+        frame_start = wall_start = 0.0
+        frames = 0
         try:
             for msg in self._source.messages(stop):
                 if msg is None:
                     if batch and self._monotonic() - wall_start >= interval:
                         self._flush(batch)
+                    self._commit()
                     continue
-                state.frames += 1
+                frames += 1
+                if self._pending:
+                    self._install(self._pending.pop())
+                    self._pending.clear()
+                    reducer = self.reducer
+                    interval = self._batch_interval()
                 ts = msg.timestamp
                 if batch and (ts - frame_start >= interval or ts < frame_start):
+                    state.frames = frames
                     self._flush(batch)
                 was_empty = not batch
-                if decode_into(msg, batch) and was_empty:
+                if reducer is None:
+                    kept = decode_into(msg, batch)
+                elif decode_into(msg, scratch):
+                    kept = reducer.keep_into(scratch, batch)
+                    scratch.clear()
+                    if reducer.captures is not None and reducer.captures.events:
+                        self._report(reducer.captures.events)
+                else:
+                    continue
+                if kept and was_empty:
                     frame_start, wall_start = ts, self._monotonic()
                 if len(batch) >= max_samples:
                     self._flush(batch)
         finally:
+            state.frames = frames
             if batch:
                 self._flush(batch)
+            self._commit(force=True)
+
+    def _report(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        for kind, data in events:
+            self.on_event(kind, data)
+        events.clear()
+
+    def _batch_interval(self) -> float:
+        plan = self.reducer.plan if self.reducer is not None else None
+        return plan.batch_seconds if plan and plan.batch_seconds else self._policy.interval
 
     def _flush(self, batch: list[Sample]) -> None:
-        samples = tuple(batch)
+        """Close the batch; it is committed with the others closed in the same moment."""
+        self._ready.append(tuple(batch))
         batch.clear()
+        self._commit()
+
+    def _commit(self, force: bool = False) -> None:
+        """Spool the closed batches, in one transaction at most every ``COMMIT_SECONDS``: one
+        fsync a batch on a live bus (a batch a second), far fewer in a fast replay."""
+        now = self._monotonic()
+        if not self._ready or (not force and now - self._last_commit < COMMIT_SECONDS):
+            return
+        self._last_commit = now
+        ready, self._ready = self._ready, []
         policy = self._policy
 
-        def build(seq: int) -> bytes:
-            return encode_telemetry(TelemetryBatch(policy.vin, seq, policy.profile_hash, samples))
+        def builder(samples: tuple[Sample, ...]) -> Callable[[int], bytes]:
+            return lambda seq: encode_telemetry(
+                TelemetryBatch(policy.vin, seq, policy.profile_hash, samples)
+            )
 
         try:
-            seq = self._spool.append(build, policy.priority)
-        except PitstopError:  # a codec or spool error loses this batch, not the gateway
-            log.exception("cannot spool a batch of %d samples", len(samples))
-            self.state.failed_batches += 1
+            seqs = self._spool.append_many([builder(s) for s in ready], policy.priority)
+        except PitstopError:  # a codec or spool error loses these batches, not the gateway
+            log.exception("cannot spool %d batches", len(ready))
+            self.state.failed_batches += len(ready)
             return
-        self.state.batches += 1
-        self.state.samples += len(samples)
-        log.debug("spooled batch %d: %d samples", seq, len(samples))
+        self.state.batches += len(seqs)
+        self.state.samples += sum(len(s) for s in ready)
+        log.debug("spooled batches %s", seqs)
         self._on_spooled()

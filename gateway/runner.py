@@ -1,38 +1,41 @@
 """The gateway wired together: a reader thread fills the spool, the sender loop drains it.
 
-The sender (on the caller's thread) publishes spooled entries oldest first, never more than
-``max_in_flight`` without an ack, publishes again whatever has had no ack after
-``ack_timeout`` (and everything unacked after a reconnect), and deletes an entry when the
-cloud's ack names it. A replay ends when the log is read and the spool is empty; a live bus
-runs until ``stop`` is set. On stop the open batch goes to the spool, nothing more is
-published but the retained ``offline`` status, and the client disconnects cleanly.
+``run_gateway(config, stop)`` loads the profile and the collection plan, opens the spool and the
+CAN source, starts the reader thread (``gateway.reader``) and any *services* (each on its own
+thread, e.g. the diagnostics service), and runs the sender (``gateway.sender``) on the calling
+thread. A replay ends when the log is read and the spool is empty; a live bus runs until
+``stop`` is set. On stop the open batch goes to the spool, nothing more is published but the
+retained ``offline`` status, and the client disconnects cleanly.
+
+Services plug in here, in one place: a ``Service`` is called as ``service(context, stop)`` on a
+thread of its own; the ``GatewayContext`` lets it publish events and messages (queued, sent by
+the sender thread under the rate limit) and register handlers for cmd-topic commands.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from gateway.decode import Decoder
+from gateway.commands import Commands, Handler
+from gateway.decode import Decoder, FrameFilter
+from gateway.plan import CollectionPlan, load_plan, parse_plan
 from gateway.profile import Profile, load_profile
-from gateway.publisher import Publisher
+from gateway.ratelimit import MAX_BYTES_PER_S, MAX_PUBLISHES_PER_S
 from gateway.reader import BatchPolicy, Reader
+from gateway.sender import Sender
 from gateway.sources import SourceSpec, open_source
 from gateway.spool import MIB, Spool
-from pitstop import __version__
-from pitstop.codec import Status, decode_ack
-from pitstop.errors import CodecError
-from pitstop.mqtt import BrokerAddress
-from pitstop.topics import validate_vin
+from pitstop.topics import Kind, validate_vin
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.05
+SERVICE_STOP_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,11 @@ class GatewayConfig:
     ack_timeout: float = 10.0
     max_batch_samples: int = 20_000
     spool_max_bytes: int = 64 * MIB
+    plan: Path | None = None  # collection plan YAML; None: every mapped signal at full rate
+    status_interval: float = 60.0  # republish the retained status, save the data use
+    max_publishes_per_s: float = MAX_PUBLISHES_PER_S
+    max_bytes_per_s: float = MAX_BYTES_PER_S
+    outbox_size: int = 1000  # events waiting for the broker; beyond it the oldest are dropped
 
     def __post_init__(self) -> None:
         validate_vin(self.vin)
@@ -66,196 +74,152 @@ class GatewayStats:
     dropped: int
     spool_count: int
     completed: bool  # a replay whose every batch was acknowledged
+    not_due: int = 0  # frames the plan needed nothing from
+
+
+class GatewayContext:
+    """What a service running beside the gateway may use (from its own thread)."""
+
+    def __init__(
+        self, profile: Profile, sender: Sender, commands: Commands, spool: Spool, vin: str
+    ) -> None:
+        self.vin = vin
+        self.profile = profile
+        self._sender = sender
+        self._commands = commands
+        self._spool = spool
+
+    def spool(self, kind: Kind, build: Callable[[int], bytes], priority: int = 1) -> int:
+        """Store a message durably (``build`` gets its sequence number) for the sender to
+        publish and publish again until the cloud acknowledges it; return the number."""
+        return self._spool.append(build, priority, kind)
+
+    def publish_event(self, type_: str, data: Mapping[str, Any]) -> None:
+        """Queue an event (``pitstop/v1/{vin}/event``) for the sender to publish."""
+        self._sender.event(type_, dict(data))
+
+    def publish(self, kind: Kind, payload: bytes) -> None:
+        """Queue any message of this vehicle (e.g. ``Kind.DTC``) for the sender to publish."""
+        self._sender.queue(kind, payload)
+
+    def register_command(self, name: str, handler: Handler) -> None:
+        """Handle cmd-topic commands of type ``name`` (see ``gateway.commands``)."""
+        self._commands.register(name, handler)
+
+
+Service = Callable[[GatewayContext, threading.Event], None]
 
 
 def run_gateway(
-    config: GatewayConfig, stop: threading.Event, clock: Callable[[], float] = time.time
+    config: GatewayConfig,
+    stop: threading.Event,
+    clock: Callable[[], float] = time.time,
+    services: Sequence[Service] = (),
 ) -> GatewayStats:
     """Run until ``stop`` is set (or, for a replay, until all of it is acknowledged)."""
     profile = load_profile(config.profile)
+    names = [m.canonical for m in profile.signals]
+    plan = load_plan(config.plan, names) if config.plan is not None else None
     decoder = Decoder(profile)
-    log.info("profile %s (hash %s), %d signals", profile.name, profile.hash, len(profile.signals))
+    log.info("profile %s (hash %s), %d signals", profile.name, profile.hash, len(names))
     with (
+        open_source(config.source, decoder.frame_filters(), _channels(profile, decoder)) as source,
         Spool(config.spool, config.spool_max_bytes) as spool,
-        open_source(config.source, decoder.frame_filters()) as source,
     ):
-        depth = spool.depth()
-        log.info(
-            "spool %s: %d entries waiting, next seq %d", config.spool, depth.count, spool.next_seq
-        )
+        log.info("spool %s: %d entries waiting", config.spool, spool.depth().count)
         policy = BatchPolicy(
             config.vin, profile.hash, config.batch_interval, config.max_batch_samples
         )
-        reader = Reader(source, decoder, spool, policy)
-        reader_stop = threading.Event()
-        thread = threading.Thread(
-            target=reader.run, args=(reader_stop,), name="can-reader", daemon=True
+        reader = Reader(source, decoder, spool, policy, plan=plan)
+        current = [plan]
+        commands = Commands(config.vin)
+        sender = Sender(
+            config,
+            profile.hash,
+            spool,
+            reader,
+            commands,
+            clock=clock,
+            budget_bytes=lambda: current[0].budget_bytes if current[0] else None,
         )
-        sender = _Sender(config, profile, spool, reader, decoder, clock=clock)
-        thread.start()
+        commands.register("set_plan", _set_plan(reader, names, current))
+        _report_start(sender, profile, decoder, plan)
+        context = GatewayContext(profile, sender, commands, spool, config.vin)
+        reader.on_event = context.publish_event  # capture windows, from the reader thread
+        reader_stop = threading.Event()
+        threads = [threading.Thread(target=reader.run, args=(reader_stop,), name="can-reader")]
+        threads += [
+            threading.Thread(target=s, args=(context, reader_stop), name=f"service-{i}")
+            for i, s in enumerate(services)
+        ]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
         try:
             completed = sender.run(stop, live=config.source.live)
         finally:
             reader_stop.set()
-            thread.join()
+            for thread in threads:
+                thread.join(None if thread.name == "can-reader" else SERVICE_STOP_SECONDS)
+                if thread.is_alive():
+                    log.warning("%s did not stop within %s s", thread.name, SERVICE_STOP_SECONDS)
             sender.close()
         if reader.state.error is not None and not stop.is_set():
             log.error("the CAN reader stopped: %s", reader.state.error)
-        return sender.stats(completed)
+        return _stats(reader, decoder, sender, spool, completed)
 
 
-class _Sender:
-    """The publishing half: owns the paho client and the in-flight window."""
+def _channels(profile: Profile, decoder: Decoder) -> dict[str, list[FrameFilter]] | None:
+    """Per channel its filters, when the profile has several buses (one python-can bus each)."""
+    if len(profile.buses) < 2:
+        return None
+    return {bus.route: decoder.frame_filters(bus.route) for bus in profile.buses}
 
-    def __init__(
-        self,
-        config: GatewayConfig,
-        profile: Profile,
-        spool: Spool,
-        reader: Reader,
-        decoder: Decoder,
-        *,
-        clock: Callable[[], float],
-    ) -> None:
-        self._config = config
-        self._profile = profile
-        self._spool = spool
-        self._reader = reader
-        self._decoder = decoder
-        self._clock = clock
-        self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last publish
-        self._last_seq: int | None = None  # highest seq published since the last (re)connect
-        self._connected = False
-        self.published = self.resent = self.acked = 0
-        self._publisher = Publisher(
-            BrokerAddress.parse(config.broker_url),
-            config.vin,
-            self._status("offline"),
-            config.max_in_flight,
-        )
 
-    def run(self, stop: threading.Event, live: bool) -> bool:
-        """The sender loop; True when a replay was read whole and acknowledged whole."""
-        self._publisher.start()
-        while not stop.is_set():
-            self._handle_events()
-            if self._connected:
-                self._resend_timed_out()
-                self._fill_window()
-            if self._reader.state.done.is_set():
-                if live or self._reader.state.error is not None:
-                    return False
-                if self._spool.depth().count == 0:
-                    log.info("replay complete: every batch acknowledged")
-                    return True
-        return False
+def _set_plan(
+    reader: Reader, names: Sequence[str], current: list[CollectionPlan | None]
+) -> Handler:
+    def handle(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+        plan = parse_plan(doc.get("plan"), names, "set_plan")  # PlanError: refused, with reason
+        current[0] = plan
+        reader.replace_plan(plan)
+        log.info("collection plan %s (%s) installed remotely", plan.name, plan.hash)
+        return {"name": plan.name, "hash": plan.hash}
 
-    def close(self) -> None:
-        self._publisher.stop(self._status("offline"), self._connected)
+    return handle
 
-    def stats(self, completed: bool) -> GatewayStats:
-        counters = self._decoder.counters
-        state = self._reader.state
-        return GatewayStats(
-            frames=state.frames,
-            decoded=counters.decoded,
-            unknown_id=counters.unknown_id,
-            bad_frame=counters.bad_frame,
-            batches=state.batches,
-            samples=state.samples,
-            published=self.published,
-            resent=self.resent,
-            acked=self.acked,
-            dropped=self._spool.dropped,
-            spool_count=self._spool.depth().count,
-            completed=completed,
-        )
 
-    # --- steps ------------------------------------------------------------------------------
+def _report_start(
+    sender: Sender, profile: Profile, decoder: Decoder, plan: CollectionPlan | None
+) -> None:
+    """Events the cloud needs once: value-table labels, DBC problems, the plan in force."""
+    tables = decoder.value_tables()
+    if tables:
+        labels = {name: {str(k): v for k, v in t.items()} for name, t in tables.items()}
+        sender.event("value_tables", {"profile": profile.hash, "labels": labels})
+    if profile.problems:
+        sender.event("dbc_problems", {"left_out": list(profile.problems)})
+    if plan is not None:
+        sender.event("plan", {"name": plan.name, "hash": plan.hash})
 
-    def _handle_events(self) -> None:
-        """Wait briefly for the first event, then take every queued one; acks in one go."""
-        events = self._publisher.events
-        acked: list[int] = []
-        try:
-            event = events.get(timeout=POLL_SECONDS)
-            while True:
-                self._handle(event, acked)
-                event = events.get_nowait()
-        except queue.Empty:
-            pass
-        if acked:
-            self.acked += self._spool.ack(acked)
-            for seq in acked:
-                self._in_flight.pop(seq, None)
 
-    def _handle(self, event: tuple[str, bytes | None], acked: list[int]) -> None:
-        kind, payload = event
-        if kind == "connected":
-            log.info("connected to %s", self._publisher.address.url())
-            self._connected = True
-            self._in_flight.clear()  # publish everything unacked again, oldest first
-            self._last_seq = None
-            self._publisher.on_connected(self._status("online"))
-        elif kind == "disconnected":
-            if self._connected:
-                log.warning("disconnected from %s", self._publisher.address.url())
-            self._connected = False
-        elif kind == "ack" and payload is not None:
-            try:
-                ack = decode_ack(payload)
-            except CodecError as err:
-                log.warning("ignoring an undecodable ack: %s", err)
-                return
-            if ack.vin == self._config.vin:
-                acked.extend(ack.seqs)
-
-    def _resend_timed_out(self) -> None:
-        now = time.monotonic()
-        due = [s for s, t in self._in_flight.items() if now - t >= self._config.ack_timeout]
-        if not due:
-            return
-        payloads = self._spool.get(due)
-        for seq in due:
-            payload = payloads.get(seq)
-            if payload is None:  # acked meanwhile, or dropped by a full spool
-                self._in_flight.pop(seq, None)
-                continue
-            self._publisher.publish_telemetry(payload)
-            self._in_flight[seq] = now
-            self.resent += 1
-        log.info(
-            "no ack after %.0f s: published %d batches again",
-            self._config.ack_timeout,
-            len(payloads),
-        )
-
-    def _fill_window(self) -> None:
-        room = self._config.max_in_flight - len(self._in_flight)
-        if room <= 0:
-            return
-        now = time.monotonic()
-        for seq, payload in self._spool.unacked(self._last_seq, room):
-            self._publisher.publish_telemetry(payload)
-            self._in_flight[seq] = now
-            self._last_seq = seq
-            self.published += 1
-
-    def _status(self, state: str) -> Status:
-        depth = self._spool.depth()
-        reader = self._reader.state
-        counters = {
-            **self._decoder.counters.as_dict(),
-            "frames": reader.frames,
-            "spool_count": depth.count,
-            "spool_bytes": depth.bytes,
-            "dropped": self._spool.dropped,
-        }
-        return Status(
-            vin=self._config.vin,
-            state=state,
-            version=__version__,
-            profile=self._profile.hash,
-            ts_ms=round(self._clock() * 1000),
-            counters=counters,
-        )
+def _stats(
+    reader: Reader, decoder: Decoder, sender: Sender, spool: Spool, completed: bool
+) -> GatewayStats:
+    counters = decoder.counters
+    state = reader.state
+    return GatewayStats(
+        frames=state.frames,
+        decoded=counters.decoded,
+        unknown_id=counters.unknown_id,
+        bad_frame=counters.bad_frame,
+        batches=state.batches,
+        samples=state.samples,
+        published=sender.published,
+        resent=sender.resent,
+        acked=sender.acked,
+        dropped=spool.dropped,
+        spool_count=spool.depth().count,
+        completed=completed,
+        not_due=counters.not_due,
+    )

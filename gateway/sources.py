@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +21,7 @@ import can
 
 from gateway.decode import FrameFilter
 from gateway.errors import SourceError
+from gateway.multibus import MultiBus
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,12 @@ class SourceSpec:
     as possible.
     """
 
-    kind: str  # "bus" | "replay"
+    kind: str  # "bus" | "replay" | "memory"
     interface: str = "virtual"
     channel: str = "vcan0"
     log: Path | None = None
     speed: float | None = None
+    frames: tuple[can.Message, ...] = ()  # "memory": frames already read (benchmarks, tests)
 
     @classmethod
     def bus(cls, interface: str, channel: str) -> SourceSpec:
@@ -51,6 +53,11 @@ class SourceSpec:
             raise SourceError(f"replay speed must be positive, got {speed}")
         return cls(kind="replay", log=log, speed=speed)
 
+    @classmethod
+    def memory(cls, frames: Iterable[can.Message]) -> SourceSpec:
+        """Frames already in memory, as fast as possible (a replay without parsing a log)."""
+        return cls(kind="memory", frames=tuple(frames))
+
     @property
     def live(self) -> bool:
         return self.kind == "bus"
@@ -58,6 +65,8 @@ class SourceSpec:
     def describe(self) -> str:
         if self.kind == "bus":
             return f"{self.interface} bus {self.channel!r}"
+        if self.kind == "memory":
+            return f"{len(self.frames)} frames in memory"
         pace = "as fast as possible" if self.speed is None else f"at {self.speed:g}x"
         return f"replay of {self.log} {pace}"
 
@@ -65,21 +74,27 @@ class SourceSpec:
 class CanSource:
     """An open source of frames; close it (or use ``with``) to release the bus."""
 
-    def __init__(self, spec: SourceSpec, bus: can.BusABC | None) -> None:
+    def __init__(self, spec: SourceSpec, bus: can.BusABC | MultiBus | None) -> None:
         self.spec = spec
         self._bus = bus
 
     def messages(self, stop: threading.Event) -> Iterator[can.Message | None]:
+        if isinstance(self._bus, MultiBus):
+            return self._bus.messages(stop)
         if self._bus is not None:
             return _receive(self._bus, stop)
+        if self.spec.kind == "memory":
+            return _fast(self.spec.frames, stop)
         if self.spec.log is None:
             raise SourceError("a replay source needs a log file")
         return _replay(self.spec.log, self.spec.speed, stop)
 
     def close(self) -> None:
-        if self._bus is not None:
+        if isinstance(self._bus, MultiBus):
+            self._bus.close()
+        elif self._bus is not None:
             self._bus.shutdown()
-            self._bus = None
+        self._bus = None
 
     def __enter__(self) -> CanSource:
         return self
@@ -93,25 +108,47 @@ class CanSource:
         self.close()
 
 
-def open_source(spec: SourceSpec, filters: Sequence[FrameFilter] = ()) -> CanSource:
-    """Open the bus (with ``filters`` handed to it as ``can_filters``) or check the log."""
+def open_source(
+    spec: SourceSpec,
+    filters: Sequence[FrameFilter] = (),
+    channels: Mapping[str, Sequence[FrameFilter]] | None = None,
+) -> CanSource:
+    """Open the bus (with ``filters`` handed to it as ``can_filters``) or check the log.
+
+    ``channels`` (channel -> its filters) with more than one entry opens one bus per channel
+    on ``spec.interface`` (``spec.channel`` is then unused).
+    """
     if spec.kind == "replay":
         if spec.log is None or not spec.log.is_file():
             raise SourceError(f"CAN log not found: {spec.log}")
         return CanSource(spec, None)
+    if spec.kind == "memory":
+        return CanSource(spec, None)
     if spec.kind != "bus":
         raise SourceError(f"unknown source kind {spec.kind!r}")
+    if channels is not None and len(channels) > 1:
+        buses: dict[str, can.BusABC] = {}
+        try:
+            for name, wanted in channels.items():
+                buses[name] = _open_bus(spec.interface, name, wanted)
+        except SourceError:
+            for bus in buses.values():
+                bus.shutdown()
+            raise
+        return CanSource(spec, MultiBus(buses))
+    return CanSource(spec, _open_bus(spec.interface, spec.channel, filters))
+
+
+def _open_bus(interface: str, channel: str, filters: Sequence[FrameFilter]) -> can.BusABC:
     can_filters: list[Any] = [
         {"can_id": f.can_id, "can_mask": f.can_mask, "extended": f.extended} for f in filters
     ]
     try:
-        bus = can.Bus(
-            interface=spec.interface, channel=spec.channel, can_filters=can_filters or None
-        )
+        bus = can.Bus(interface=interface, channel=channel, can_filters=can_filters or None)
     except (can.CanError, OSError, ValueError, ImportError) as err:
-        raise SourceError(f"cannot open {spec.describe()}: {err}") from err
-    log.info("opened %s with %d frame filters", spec.describe(), len(can_filters))
-    return CanSource(spec, bus)
+        raise SourceError(f"cannot open {interface} bus {channel!r}: {err}") from err
+    log.info("opened %s bus %r with %d frame filters", interface, channel, len(can_filters))
+    return bus
 
 
 def _receive(bus: can.BusABC, stop: threading.Event) -> Iterator[can.Message | None]:
@@ -126,18 +163,24 @@ def _receive(bus: can.BusABC, stop: threading.Event) -> Iterator[can.Message | N
 
 
 def _replay(path: Path, speed: float | None, stop: threading.Event) -> Iterator[can.Message | None]:
+    # ASC files hold times since the start of the log; ask for the absolute ones.
+    absolute = {"relative_timestamp": False} if ".asc" in path.suffixes else {}
     try:
-        reader = can.LogReader(path)
+        reader = can.LogReader(path, **absolute)
     except (OSError, ValueError, can.CanError) as err:
         raise SourceError(f"cannot read CAN log {path}: {err}") from err
     with reader:
         if speed is None:
-            for count, msg in enumerate(reader):
-                if count & 0x3FF == 0 and stop.is_set():
-                    return
-                yield msg
+            yield from _fast(reader, stop)
+        else:
+            yield from _paced(reader, speed, stop)
+
+
+def _fast(messages: Iterable[can.Message], stop: threading.Event) -> Iterator[can.Message | None]:
+    for count, msg in enumerate(messages):
+        if count & 0x3FF == 0 and stop.is_set():
             return
-        yield from _paced(reader, speed, stop)
+        yield msg
 
 
 def _paced(

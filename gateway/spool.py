@@ -23,11 +23,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gateway.errors import SpoolError
+from pitstop.topics import Kind
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +40,21 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY,
     priority INTEGER NOT NULL,
-    payload BLOB NOT NULL
+    payload BLOB NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'telemetry'
 );
 CREATE INDEX IF NOT EXISTS entries_by_priority ON entries (priority, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 1), ('dropped', 0);
 """
+
+
+class Entry(NamedTuple):
+    """One spooled message: its sequence number, payload, and the topic kind it goes to."""
+
+    seq: int
+    payload: bytes
+    kind: Kind = Kind.TELEMETRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,7 @@ class Spool:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
+            _add_kind_column(self._db)
             row = self._db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM entries"
             ).fetchone()
@@ -77,20 +89,44 @@ class Spool:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def append(self, build: Callable[[int], bytes], priority: int = 0) -> int:
+    def append(
+        self, build: Callable[[int], bytes], priority: int = 0, kind: Kind = Kind.TELEMETRY
+    ) -> int:
         """Store ``build(seq)`` under the next sequence number, in one transaction; return it."""
+        return self.append_many([build], priority, kind)[0]
+
+    def append_many(
+        self,
+        builds: Sequence[Callable[[int], bytes]],
+        priority: int = 0,
+        kind: Kind = Kind.TELEMETRY,
+    ) -> list[int]:
+        """Store several entries in one transaction (one fsync); return their numbers.
+
+        Every kind (telemetry, trouble codes) shares one sequence: the cloud's ``ack`` names
+        sequence numbers without saying of what."""
+        seqs: list[int] = []
         with self._lock:
+            added = freed_count = freed_bytes = 0
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     seq = self._meta("next_seq")
-                    payload = build(seq)
-                    freed_count, freed_bytes = self._make_room(len(payload))
-                    self._db.execute(
-                        "INSERT INTO entries (seq, priority, payload) VALUES (?, ?, ?)",
-                        (seq, priority, payload),
-                    )
-                    self._db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (seq + 1,))
+                    for build in builds:
+                        payload = build(seq)
+                        count, nbytes = self._make_room(
+                            len(payload) + added - freed_bytes, len(seqs) - freed_count
+                        )
+                        freed_count, freed_bytes = freed_count + count, freed_bytes + nbytes
+                        self._db.execute(
+                            "INSERT INTO entries (seq, priority, payload, kind)"
+                            " VALUES (?, ?, ?, ?)",
+                            (seq, priority, payload, kind.value),
+                        )
+                        seqs.append(seq)
+                        added += len(payload)
+                        seq += 1
+                    self._db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (seq,))
                     if freed_count:
                         self._db.execute(
                             "UPDATE meta SET value = value + ? WHERE key = 'dropped'",
@@ -102,13 +138,13 @@ class Spool:
                     raise
             except sqlite3.Error as err:
                 raise SpoolError(f"spool {self.path}: cannot append: {err}") from err
-            self._count += 1 - freed_count
-            self._bytes += len(payload) - freed_bytes
+            self._count += len(seqs) - freed_count
+            self._bytes += added - freed_bytes
         if freed_count:
             log.warning(
                 "spool full: dropped %d oldest entries (%d bytes)", freed_count, freed_bytes
             )
-        return seq
+        return seqs
 
     def ack(self, seqs: Iterable[int]) -> int:
         """Delete the entries with these sequence numbers; return how many there were."""
@@ -139,23 +175,22 @@ class Spool:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def unacked(self, after_seq: int | None = None, limit: int = 100) -> list[tuple[int, bytes]]:
+    def unacked(self, after_seq: int | None = None, limit: int = 100) -> list[Entry]:
         """Up to ``limit`` entries with a sequence number above ``after_seq``, oldest first."""
         return self._select(
-            "SELECT seq, payload FROM entries WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, payload, kind FROM entries WHERE seq > ? ORDER BY seq LIMIT ?",
             (-1 if after_seq is None else after_seq, limit),
         )
 
-    def get(self, seqs: Iterable[int]) -> dict[int, bytes]:
+    def get(self, seqs: Iterable[int]) -> dict[int, Entry]:
         """The entries still spooled among ``seqs`` (the others were acked or dropped)."""
         wanted = sorted(set(seqs))
-        found: dict[int, bytes] = {}
+        found: dict[int, Entry] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            found.update(
-                self._select(f"SELECT seq, payload FROM entries WHERE seq IN ({marks})", chunk)
-            )
+            sql = f"SELECT seq, payload, kind FROM entries WHERE seq IN ({marks})"
+            found.update((entry.seq, entry) for entry in self._select(sql, chunk))
         return found
 
     def depth(self) -> SpoolDepth:
@@ -174,6 +209,21 @@ class Spool:
         with self._lock:
             return self._meta("next_seq")
 
+    def add_usage(self, month: int, nbytes: int) -> int:
+        """Add ``nbytes`` sent in ``month`` (YYYYMM) to the persisted budget use; return it."""
+        key = f"usage_{month}"
+        with self._lock:
+            try:
+                self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+                    (key, nbytes),
+                )
+                row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error as err:
+                raise SpoolError(f"spool {self.path}: cannot record data use: {err}") from err
+        return int(row[0])
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -190,10 +240,11 @@ class Spool:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return int(row[0])
 
-    def _make_room(self, size: int) -> tuple[int, int]:
-        """Delete the oldest lowest-priority entries until ``size`` more bytes fit."""
+    def _make_room(self, size: int, pending: int = 0) -> tuple[int, int]:
+        """Delete the oldest lowest-priority entries until ``size`` more bytes fit (``pending``:
+        entries this transaction added or removed beyond ``self._count``)."""
         count, freed = 0, 0
-        while self._bytes - freed + size > self.max_bytes and self._count - count > 0:
+        while self._bytes - freed + size > self.max_bytes and self._count + pending - count > 0:
             rows = self._db.execute(
                 "SELECT seq, LENGTH(payload) FROM entries ORDER BY priority, seq LIMIT 64"
             ).fetchall()
@@ -210,10 +261,17 @@ class Spool:
             count += len(victims)
         return count, freed
 
-    def _select(self, sql: str, params: Iterable[object]) -> list[tuple[int, bytes]]:
+    def _select(self, sql: str, params: Iterable[object]) -> list[Entry]:
         with self._lock:
             try:
                 rows = self._db.execute(sql, tuple(params)).fetchall()
             except sqlite3.Error as err:
                 raise SpoolError(f"spool {self.path}: cannot read: {err}") from err
-        return [(int(seq), bytes(payload)) for seq, payload in rows]
+        return [Entry(int(seq), bytes(payload), Kind(kind)) for seq, payload, kind in rows]
+
+
+def _add_kind_column(db: sqlite3.Connection) -> None:
+    """Spools written before trouble codes travelled through them hold telemetry only."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+    if "kind" not in columns:
+        db.execute("ALTER TABLE entries ADD COLUMN kind TEXT NOT NULL DEFAULT 'telemetry'")

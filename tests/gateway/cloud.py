@@ -21,6 +21,7 @@ class FakeCloud:
         self.ack = ack
         self.batches: dict[int, TelemetryBatch] = {}
         self.deliveries = 0
+        self.arrivals: list[tuple[float, int]] = []  # (monotonic time, seq) of every delivery
         self._lock = threading.Lock()
         self._subscribed = threading.Event()
         self._address = BrokerAddress.parse(url)
@@ -68,6 +69,7 @@ class FakeCloud:
         with self._lock:
             self.batches[batch.seq] = batch
             self.deliveries += 1
+            self.arrivals.append((time.monotonic(), batch.seq))
         if self.ack:
             client.publish(
                 topic(self.vin, Kind.ACK), encode_ack(Ack(self.vin, (batch.seq,))), qos=1

@@ -19,7 +19,7 @@ def main(path: str) -> None:
         seq = spool.append(lambda seq: seq.to_bytes(8, "big") * (100 + seq % 400))
         print(f"seq {seq}", flush=True)
         if seq % 7 == 0:
-            oldest = [s for s, _ in spool.unacked(None, 3)]
+            oldest = [e.seq for e in spool.unacked(None, 3)]
             print("acking " + " ".join(map(str, oldest)), flush=True)
             spool.ack(oldest)
             print("acked " + " ".join(map(str, oldest)), flush=True)

@@ -97,7 +97,12 @@ def test_unknown_short_and_undecodable_frames_are_counted() -> None:
     )
     # Same id as VCU_Status but extended: a different frame.
     assert decoder.decode(can.Message(arbitration_id=0x100, data=bytes(8))) == []
-    assert decoder.counters.as_dict() == {"decoded": 0, "unknown_id": 2, "bad_frame": 2}
+    assert decoder.counters.as_dict() == {
+        "decoded": 0,
+        "unknown_id": 2,
+        "bad_frame": 2,
+        "not_due": 0,
+    }
 
 
 def test_padded_frames_decode() -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,9 +17,10 @@ from gateway.sources import SourceSpec
 from pitstop.codec import decode_status, decode_telemetry
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
-from tests.conftest import DEMO_PROFILE, REPO
+from tests.conftest import DEMO_PROFILE
 from tests.gateway.cloud import FakeCloud
 from tests.gateway.demo_log import DEMO_DBC, load_can_database, write_demo_log
+from tests.gateway.procs import start_gateway
 from tests.servers import Mosquitto
 
 pytestmark = pytest.mark.integration
@@ -177,18 +176,6 @@ def _retained_is(url: str, state: str) -> bool:
 # --- the kill test ---------------------------------------------------------------------------
 
 
-def _gateway(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PITSTOP_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "pitstop", "-v", "gateway", *args],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
 def _spooled_samples(path: Path) -> set[tuple[str, int]]:
     if not path.exists():
         return set()
@@ -221,7 +208,7 @@ def test_sigkill_with_the_broker_down_loses_nothing(tmp_path: Path, mosquitto: M
         "2",
     ]
     mosquitto.stop()
-    first = _gateway(args, tmp_path)
+    first = start_gateway(args, tmp_path)
     try:
         deadline = time.monotonic() + 20
         while not _spooled_samples(spool) >= demo.expected.keys() and time.monotonic() < deadline:
@@ -237,7 +224,7 @@ def test_sigkill_with_the_broker_down_loses_nothing(tmp_path: Path, mosquitto: M
 
     mosquitto.start()
     with FakeCloud(mosquitto.url, VIN) as cloud:
-        second = _gateway(args, tmp_path)
+        second = start_gateway(args, tmp_path)
         try:
             output, _ = second.communicate(timeout=30)
         finally:

@@ -64,7 +64,9 @@ def test_a_broken_dbc_keeps_cantools_line_number(tmp_path: Path) -> None:
     broken = tmp_path / "broken.dbc"
     broken.write_text('VERSION ""\n\nBO_ 256 Foo: 8 X\n SG_ A : 0|8@1+ (1,0 [0|1] "" X\n')
     path = _write(tmp_path, "  A.B: {message: Foo, signal: A}\n", dbc="broken.dbc")
-    with pytest.raises(ProfileError, match=r"broken\.dbc: cantools cannot load it: .*line 4"):
+    with pytest.raises(
+        ProfileError, match=r"broken\.dbc: line 4: cantools cannot load it: .*line 4"
+    ):
         load_profile(path)
 
 

@@ -68,3 +68,58 @@ def test_missing_logs_and_bad_speeds_are_source_errors(tmp_path: Path) -> None:
         SourceSpec.replay(tmp_path / "x.log", speed=0)
     with pytest.raises(SourceError, match="cannot open"):
         open_source(SourceSpec.bus("no-such-interface", "x"))
+
+
+@pytest.mark.parametrize("suffix", [".log.gz", ".asc", ".blf", ".trc"])
+def test_every_log_format_replays_the_same_frames(tmp_path: Path, suffix: str) -> None:
+    demo = write_demo_log(tmp_path / "drive.log", seconds=2)
+    original = list(can.LogReader(demo.path))
+    converted = tmp_path / f"drive{suffix}"
+    with can.Logger(converted) as writer:
+        for msg in original:
+            writer.on_message_received(msg)
+    stop = threading.Event()
+    with open_source(SourceSpec.replay(converted)) as source:
+        frames = [m for m in source.messages(stop) if m is not None]
+    assert [(m.arbitration_id, bytes(m.data)) for m in frames] == [
+        (m.arbitration_id, bytes(m.data)) for m in original
+    ]
+    assert frames[-1].timestamp == pytest.approx(original[-1].timestamp, abs=1e-3)
+
+
+def test_several_buses_at_once_each_with_its_own_dbc(tmp_path: Path) -> None:
+    """Two virtual buses; the same id 0x100 means VCU_Status on one and nothing on the other."""
+    pid = os.getpid()
+    chassis, body = f"mb-a-{pid}", f"mb-b-{pid}"
+    dbc = DEMO_PROFILE.parent / "demo_ev.dbc"
+    other = tmp_path / "other.dbc"
+    other.write_text(
+        'VERSION ""\n\nBU_: X\n\nBO_ 512 Doors: 1 X\n SG_ DoorOpen : 0|1@1+ (1,0) [0|1] "" X\n'
+    )
+    profile = tmp_path / "two.yaml"
+    profile.write_text(
+        f"name: two\nbuses:\n  - name: {chassis}\n    dbc: [{dbc}]\n"
+        f"  - name: {body}\n    dbc: [{other}]\n"
+        "signals:\n"
+        "  Vehicle.Speed: {message: VCU_Status, signal: VehicleSpeed}\n"
+        "  Vehicle.Body.DoorOpen: {message: Doors, signal: DoorOpen}\n"
+    )
+    decoder = Decoder(load_profile(profile))
+    channels = {name: decoder.frame_filters(name) for name in (chassis, body)}
+    stop = threading.Event()
+    with (
+        open_source(SourceSpec.bus("virtual", "unused"), (), channels) as source,
+        can.Bus(interface="virtual", channel=chassis) as send_a,
+        can.Bus(interface="virtual", channel=body) as send_b,
+    ):
+        send_a.send(can.Message(arbitration_id=0x100, data=bytes(8), is_extended_id=False))
+        send_b.send(can.Message(arbitration_id=0x100, data=bytes(8), is_extended_id=False))
+        send_b.send(can.Message(arbitration_id=0x200, data=b"\x01", is_extended_id=False))
+        got: list[str] = []
+        deadline = time.monotonic() + 5
+        for msg in source.messages(stop):
+            if msg is not None:
+                got += [s.signal for s in decoder.decode(msg)]
+            if len(got) >= 2 or time.monotonic() > deadline:
+                break
+    assert sorted(got) == ["Vehicle.Body.DoorOpen", "Vehicle.Speed"]

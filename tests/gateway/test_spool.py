@@ -12,6 +12,7 @@ import pytest
 
 from gateway.errors import SpoolError
 from gateway.spool import Spool
+from pitstop.topics import Kind
 from tests.conftest import REPO
 
 
@@ -19,11 +20,17 @@ def test_append_unacked_ack(tmp_path: Path) -> None:
     with Spool(tmp_path / "spool.db") as spool:
         seqs = [spool.append(lambda seq: f"batch {seq}".encode()) for _ in range(5)]
         assert seqs == [1, 2, 3, 4, 5]
-        assert spool.unacked(None, 2) == [(1, b"batch 1"), (2, b"batch 2")]
-        assert [s for s, _ in spool.unacked(3, 10)] == [4, 5]
+        assert spool.unacked(None, 2) == [
+            (1, b"batch 1", Kind.TELEMETRY),
+            (2, b"batch 2", Kind.TELEMETRY),
+        ]
+        assert [e.seq for e in spool.unacked(3, 10)] == [4, 5]
         assert spool.ack([2, 4, 99]) == 2
-        assert [s for s, _ in spool.unacked(None, 10)] == [1, 3, 5]
-        assert spool.get([1, 2, 5]) == {1: b"batch 1", 5: b"batch 5"}
+        assert [e.seq for e in spool.unacked(None, 10)] == [1, 3, 5]
+        assert {s: e.payload for s, e in spool.get([1, 2, 5]).items()} == {
+            1: b"batch 1",
+            5: b"batch 5",
+        }
         assert spool.depth().count == 3
         assert spool.depth().bytes == 3 * len(b"batch 1")
 
@@ -57,11 +64,11 @@ def test_when_full_the_oldest_lowest_priority_entries_go_first(tmp_path: Path) -
             spool.append(lambda seq: bytes(150), priority=i % 2)
         assert spool.depth().bytes == 900
         spool.append(lambda seq: bytes(300), priority=1)  # needs 200 more: drops 1 and 3
-        assert [s for s, _ in spool.unacked(None, 100)] == [2, 4, 5, 6, 7]
+        assert [e.seq for e in spool.unacked(None, 100)] == [2, 4, 5, 6, 7]
         assert spool.dropped == 2
         assert spool.depth().bytes == 900
         spool.append(lambda seq: bytes(400), priority=0)  # needs 300: drops 5 (p0), then 2
-        assert [s for s, _ in spool.unacked(None, 100)] == [4, 6, 7, 8]
+        assert [e.seq for e in spool.unacked(None, 100)] == [4, 6, 7, 8]
     with Spool(path, max_bytes=1000) as spool:
         assert spool.dropped == 4
         assert spool.depth().bytes == 1000
@@ -72,7 +79,7 @@ def test_an_entry_larger_than_the_bound_is_stored_alone(tmp_path: Path) -> None:
     with Spool(tmp_path / "spool.db", max_bytes=100) as spool:
         spool.append(lambda seq: bytes(50))
         spool.append(lambda seq: bytes(500))
-        assert [s for s, _ in spool.unacked(None, 10)] == [2]
+        assert [e.seq for e in spool.unacked(None, 10)] == [2]
         assert spool.dropped == 1
 
 
@@ -112,11 +119,11 @@ def test_the_spool_survives_sigkill_mid_append(tmp_path: Path, run: int) -> None
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     with Spool(path) as spool:
-        present = {seq for seq, _ in spool.unacked(None, 1_000_000)}
+        present = {e.seq for e in spool.unacked(None, 1_000_000)}
         assert appended - acking <= present, "a reported append is missing"
         assert not present & acked, "an acked entry came back"
         assert spool.depth().count == len(present)
-        for seq, payload in spool.unacked(None, 1_000_000):
+        for seq, payload, _kind in spool.unacked(None, 1_000_000):
             assert payload == seq.to_bytes(8, "big") * (100 + seq % 400)
         assert spool.next_seq > max(appended)
         assert spool.append(lambda seq: b"after") > max(appended)
@@ -130,3 +137,34 @@ def _record(line: str, appended: set[int], acking: set[int], acked: set[int]) ->
         acking.update(int(s) for s in rest.split())
     elif kind == "acked":
         acked.update(int(s) for s in rest.split())
+
+
+def test_trouble_codes_share_the_sequence_and_keep_their_kind(tmp_path: Path) -> None:
+    with Spool(tmp_path / "spool.db") as spool:
+        first = spool.append(lambda seq: b"telemetry %d" % seq)
+        second = spool.append(lambda seq: b"dtc %d" % seq, priority=1, kind=Kind.DTC)
+
+        assert second == first + 1
+        assert [(e.seq, e.kind) for e in spool.unacked()] == [
+            (first, Kind.TELEMETRY),
+            (second, Kind.DTC),
+        ]
+        assert spool.get([second])[second].payload == b"dtc %d" % second
+
+
+def test_a_spool_from_before_kinds_opens_with_its_entries_as_telemetry(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE entries (seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL,"
+        " payload BLOB NOT NULL);"
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "INSERT INTO meta VALUES ('next_seq', 8), ('dropped', 0);"
+        "INSERT INTO entries VALUES (7, 0, x'01');"
+    )
+    db.commit()
+    db.close()
+
+    with Spool(path) as spool:
+        assert spool.unacked() == [(7, b"\x01", Kind.TELEMETRY)]
+        assert spool.append(lambda seq: b"dtc", kind=Kind.DTC) == 8

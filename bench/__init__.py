@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.<name>`` prints readable figures, then one JSON line."""

@@ -1,0 +1,272 @@
+"""The publishing half of the gateway: owns the paho client, the in-flight window and the outbox.
+
+Every round (``POLL_SECONDS``): take paho's queued events (connects, acks, cmds); when connected,
+send the outbox (events and messages of services), publish again whatever had no ack after
+``ack_timeout``, then fill the window: *live* entries (spooled since the last connect) first, then
+the *backlog* oldest first, so that draining an outage never starves live data. At most
+``max_in_flight`` entries wait for an ack (paho stalls silently past 65,535), and every publish
+spends a token of the ``RateLimit`` (100 publishes/s and 512 KB/s by default).
+
+Every ``status_interval`` seconds: the month's data use is saved in the spool, the budget level
+given to the reducer, a ``spool_overflow`` event published if the spool dropped entries, and the
+retained status republished.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gateway.commands import Commands
+from gateway.publisher import Publisher
+from gateway.ratelimit import RateLimit
+from gateway.reader import Reader
+from gateway.reduce import budget_level, month_key
+from gateway.spool import Entry, Spool
+from pitstop import __version__
+from pitstop.codec import Event, Status, decode_ack, encode_event
+from pitstop.errors import CodecError
+from pitstop.mqtt import BrokerAddress
+from pitstop.topics import Kind
+
+if TYPE_CHECKING:
+    from gateway.runner import GatewayConfig
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.05
+MQTT_OVERHEAD = 2 + 2 + 2  # fixed header (up to 2 bytes of length here), topic length, packet id
+
+
+class Sender:
+    """See the module docstring; ``run`` on the thread that called ``run_gateway``."""
+
+    def __init__(
+        self,
+        settings: GatewayConfig,
+        profile_hash: str,
+        spool: Spool,
+        reader: Reader,
+        commands: Commands,
+        *,
+        clock: Callable[[], float],
+        budget_bytes: Callable[[], int | None],
+    ) -> None:
+        self._config = settings
+        self._profile_hash = profile_hash
+        self._spool = spool
+        self._reader = reader
+        self._commands = commands
+        self._clock = clock
+        self._budget_bytes = budget_bytes
+        self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last publish
+        self._live_from = spool.next_seq
+        self._live_last: int | None = None
+        self._backlog_last: int | None = None
+        self._connected = False
+        self._rate = RateLimit(settings.max_publishes_per_s, settings.max_bytes_per_s)
+        self.outbox: collections.deque[tuple[Kind, bytes]] = collections.deque()
+        self.outbox_dropped = 0
+        self._outbox_lock = threading.Lock()
+        self._month = month_key(clock())
+        self._month_used = spool.add_usage(self._month, 0)
+        self._unsaved = 0
+        self._seen_dropped = spool.dropped
+        self._next_status = time.monotonic() + settings.status_interval
+        self.published = self.resent = self.acked = 0
+        self._topic_bytes = len(f"pitstop/v1/{settings.vin}/telemetry")
+        self._publisher = Publisher(
+            BrokerAddress.parse(settings.broker_url),
+            settings.vin,
+            self.status("offline"),
+            settings.max_in_flight,
+        )
+
+    def queue(self, kind: Kind, payload: bytes) -> None:
+        """Publish ``payload`` on ``kind`` when connected (bounded: the oldest goes first).
+        Any thread may call it."""
+        with self._outbox_lock:
+            if len(self.outbox) >= self._config.outbox_size:
+                self.outbox.popleft()
+                self.outbox_dropped += 1
+            self.outbox.append((kind, payload))
+
+    def event(self, type_: str, data: dict[str, Any]) -> None:
+        ts = round(self._clock() * 1000)
+        self.queue(Kind.EVENT, encode_event(Event(self._config.vin, type_, ts, data)))
+
+    def run(self, stop: threading.Event, live: bool) -> bool:
+        """The sender loop; True when a replay was read whole and acknowledged whole."""
+        self._publisher.start()
+        while not stop.is_set():
+            self._handle_events()
+            if self._connected:
+                now = time.monotonic()
+                self._send_outbox(now)
+                self._resend_timed_out(now)
+                self._fill_window(now)
+            if time.monotonic() >= self._next_status:
+                self.periodic()
+            state = self._reader.state
+            if state.done.is_set():
+                if live or state.error is not None:
+                    return False
+                if self._spool.depth().count == 0 and not self.outbox:
+                    log.info("replay complete: every batch acknowledged")
+                    return True
+        return False
+
+    def close(self) -> None:
+        self._save_usage()
+        self._publisher.stop(self.status("offline"), self._connected)
+
+    def periodic(self) -> None:
+        """Save the data use, apply the budget level, report overflows, republish the status."""
+        self._next_status = time.monotonic() + self._config.status_interval
+        self._save_usage()
+        reducer = self._reader.reducer
+        if reducer is not None:
+            level = budget_level(self._month_used, self._budget_bytes(), self._clock())
+            if level != reducer.level:
+                log.warning("data budget: level %d (%d bytes used)", level, self._month_used)
+                reducer.set_level(level)
+        dropped = self._spool.dropped
+        if dropped > self._seen_dropped:
+            self.event(
+                "spool_overflow", {"dropped": dropped - self._seen_dropped, "total": dropped}
+            )
+            self._seen_dropped = dropped
+        if self._connected:
+            self._publisher.publish_status(self.status("online"))
+
+    def status(self, state: str) -> Status:
+        depth = self._spool.depth()
+        reader = self._reader
+        counters = {
+            **reader.decoder_counters(),
+            "frames": reader.state.frames,
+            "spool_count": depth.count,
+            "spool_bytes": depth.bytes,
+            "dropped": self._spool.dropped,
+            "events_dropped": self.outbox_dropped,
+            "budget_used_bytes": self._month_used,
+            "budget_bytes": self._budget_bytes() or 0,
+            "budget_level": reader.reducer.level if reader.reducer is not None else 0,
+        }
+        return Status(
+            vin=self._config.vin,
+            state=state,
+            version=__version__,
+            profile=self._profile_hash,
+            ts_ms=round(self._clock() * 1000),
+            counters=counters,
+        )
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def _handle_events(self) -> None:
+        """Wait briefly for the first event, then take every queued one; acks in one go."""
+        events = self._publisher.events
+        acked: list[int] = []
+        try:
+            event = events.get(timeout=POLL_SECONDS)
+            while True:
+                self._handle(event, acked)
+                event = events.get_nowait()
+        except queue.Empty:
+            pass
+        if acked:
+            self.acked += self._spool.ack(acked)
+            for seq in acked:
+                self._in_flight.pop(seq, None)
+
+    def _handle(self, event: tuple[str, bytes | None], acked: list[int]) -> None:
+        kind, payload = event
+        if kind == "connected":
+            log.info("connected to %s", self._publisher.address.url())
+            self._connected = True
+            self._in_flight.clear()  # publish everything unacked again, oldest first
+            self._live_from = self._spool.next_seq
+            self._live_last = self._backlog_last = None
+            self._publisher.on_connected(self.status("online"))
+        elif kind == "disconnected":
+            if self._connected:
+                log.warning("disconnected from %s", self._publisher.address.url())
+            self._connected = False
+        elif kind == "ack" and payload is not None:
+            try:
+                ack = decode_ack(payload)
+            except CodecError as err:
+                log.warning("ignoring an undecodable ack: %s", err)
+                return
+            if ack.vin == self._config.vin:
+                acked.extend(ack.seqs)
+        elif kind == "cmd" and payload is not None:
+            self.event(*self._commands.dispatch(payload))
+
+    def _send_outbox(self, now: float) -> None:
+        while self.outbox:
+            with self._outbox_lock:
+                kind, payload = self.outbox[0]
+                if not self._rate.take(len(payload), now):
+                    return
+                self.outbox.popleft()
+            self._publisher.publish(kind, payload)
+
+    def _resend_timed_out(self, now: float) -> None:
+        timeout = self._config.ack_timeout
+        due = [s for s, t in self._in_flight.items() if now - t >= timeout]
+        if not due:
+            return
+        entries = self._spool.get(due)
+        for seq in due:
+            entry = entries.get(seq)
+            if entry is None:  # acked meanwhile, or dropped by a full spool
+                self._in_flight.pop(seq, None)
+                continue
+            if not self._send(entry, now):
+                return
+            self._in_flight[seq] = now
+            self.resent += 1
+        log.info("no ack after %.0f s: published %d messages again", timeout, len(entries))
+
+    def _fill_window(self, now: float) -> None:
+        room = self._config.max_in_flight - len(self._in_flight)
+        if room <= 0:
+            return
+        after = self._live_last if self._live_last is not None else self._live_from - 1
+        for entry in self._spool.unacked(after, room):
+            if not self._send(entry, now):
+                return
+            self._in_flight[entry.seq] = now
+            self._live_last = entry.seq
+            self.published += 1
+            room -= 1
+        if room <= 0:
+            return
+        for entry in self._spool.unacked(self._backlog_last, room):
+            if entry.seq >= self._live_from or not self._send(entry, now):
+                return
+            self._in_flight[entry.seq] = now
+            self._backlog_last = entry.seq
+            self.published += 1
+
+    def _send(self, entry: Entry, now: float) -> bool:
+        if not self._rate.take(len(entry.payload), now):
+            return False
+        self._publisher.publish(entry.kind, entry.payload)
+        self._unsaved += len(entry.payload) + self._topic_bytes + MQTT_OVERHEAD
+        return True
+
+    def _save_usage(self) -> None:
+        month = month_key(self._clock())
+        if month != self._month:
+            self._month, self._month_used = month, 0
+        if self._unsaved:
+            self._month_used = self._spool.add_usage(month, self._unsaved)
+            self._unsaved = 0

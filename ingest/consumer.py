@@ -1,16 +1,21 @@
 """MQTT -> validation -> telemetry store -> acknowledgement.
 
-Order of work for each message, on the caller's thread (never on paho's):
+Ingest takes ``pitstop/v1/+/telemetry`` (batches) and ``pitstop/v1/+/dtc`` (trouble-code
+reports, kept as each vehicle's DTC history) on one persistent session. Order of work for each
+message, on the caller's thread (never on paho's):
 
 1. validate; a payload that fails goes whole to the dead letters, then on to step 4;
-2. ``store.write_batch`` (committed when it returns; a duplicate returns False);
-3. publish an ``Ack`` to ``pitstop/v1/{vin}/ack`` so the gateway may drop it from its spool;
+2. ``store.write_batches`` / ``store.write_dtc_report`` (committed when it returns; a
+   duplicate returns False);
+3. publish an ``Ack`` to ``pitstop/v1/{vin}/ack`` naming the batches' sequence numbers (and a
+   DTC report's, when it carries one) so the gateway may drop them from its spool;
 4. PUBACK to the broker (``client.ack``: the broker forgets the message only now).
 
 The ``Ack`` goes out before the PUBACK (both on paho's one ordered outgoing queue): if ingest
 dies between the two, the broker delivers the message again, it is a duplicate, and it is
 acknowledged again. The other order could leave a stored batch that no ``Ack`` ever names.
-Messages already waiting are handled together (up to ``_DRAIN``), one ``Ack`` per vehicle.
+Messages already waiting are handled together (up to ``_DRAIN``): decoded column-wise,
+stored in one commit (``store.write_batches``), one ``Ack`` per vehicle.
 
 If the store fails, the same message is retried with backoff until it succeeds or ``stop`` is
 set, and nothing is acknowledged: the persistent session keeps it at the broker. paho's
@@ -27,15 +32,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
 
 from ingest.errors import ValidationError
 from ingest.store import TelemetryStore
-from ingest.validate import Policy, validate
-from pitstop.codec import Ack, TelemetryBatch, encode_ack
-from pitstop.mqtt import BrokerAddress, make_client
+from ingest.validate import Policy, validate_message
+from pitstop.codec import Ack, TelemetryColumns, encode_ack
+from pitstop.dtc import DtcReport
+from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
 from pitstop.topics import Kind, subscription, topic
 
 log = logging.getLogger(__name__)
@@ -64,13 +69,7 @@ class IngestStats:
     duplicates: int = 0  # batches stored before, acknowledged again
     dead_letters: int = 0
     store_errors: int = 0  # failed store attempts (each retried)
-
-
-class _Message(NamedTuple):
-    topic: str
-    payload: bytes
-    mid: int
-    qos: int
+    dtc_reports: int = 0  # DTC reports newly added to the history
 
 
 @dataclass(slots=True)
@@ -81,6 +80,7 @@ class _Counters:
     duplicates: int = 0
     dead_letters: int = 0
     store_errors: int = 0
+    dtc_reports: int = 0
 
     def snapshot(self) -> IngestStats:
         return IngestStats(
@@ -90,6 +90,7 @@ class _Counters:
             self.duplicates,
             self.dead_letters,
             self.store_errors,
+            self.dtc_reports,
         )
 
 
@@ -99,9 +100,16 @@ def run_ingest(
     stop: threading.Event,
     ready: threading.Event | None = None,
     clock: Callable[[], float] = time.time,
+    *,
+    inbox: queue.Queue[Received] | None = None,
 ) -> IngestStats:
-    """Consume telemetry until ``stop`` is set; return what was done."""
-    inbox: queue.Queue[_Message] = queue.Queue(maxsize=config.queue_size)
+    """Consume telemetry and DTC reports until ``stop`` is set; return what was done.
+
+    ``inbox`` is the bounded queue between paho and the worker (default: a new one of
+    ``config.queue_size``); pass your own to watch its depth.
+    """
+    if inbox is None:
+        inbox = queue.Queue(maxsize=config.queue_size)
     address = BrokerAddress.parse(config.broker_url)
     client = make_client(
         address,
@@ -110,7 +118,8 @@ def run_ingest(
         max_inflight=1000,
         manual_ack=True,
     )
-    _wire_callbacks(client, config, inbox, stop, ready)
+    patterns = [subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
+    wire_inbox(client, patterns, inbox, stop, ready=ready, name="ingest")
     worker = _Worker(client, store, config.policy, stop, clock)
     client.connect_async(address.host, address.port, keepalive=_KEEPALIVE_S)
     client.loop_start()
@@ -123,50 +132,6 @@ def run_ingest(
     stats = worker.counters.snapshot()
     log.info("ingest stopped: %s", stats)
     return stats
-
-
-def _wire_callbacks(
-    client: mqtt.Client,
-    config: IngestConfig,
-    inbox: queue.Queue[_Message],
-    stop: threading.Event,
-    ready: threading.Event | None,
-) -> None:
-    """Thin paho callbacks: subscribe on every connect, enqueue messages, flag readiness."""
-    pattern = subscription(Kind.TELEMETRY, config.share_group)
-
-    def on_connect(c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if reason.is_failure:
-            log.warning("ingest: broker refused the connection: %s", reason)
-            return
-        c.subscribe(pattern, qos=1)
-
-    def on_subscribe(_c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
-        if any(r.is_failure for r in reasons):
-            log.error("ingest: subscription to %s refused: %s", pattern, reasons)
-            return
-        log.info("ingest: subscribed to %s", pattern)
-        if ready is not None:
-            ready.set()
-
-    def on_disconnect(_c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if not stop.is_set():
-            log.warning("ingest: disconnected from the broker (%s); reconnecting", reason)
-
-    def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        item = _Message(msg.topic, bytes(msg.payload), msg.mid, msg.qos)
-        while not stop.is_set():  # block paho while full: the broker holds the rest
-            try:
-                inbox.put(item, timeout=_POLL_S)
-                return
-            except queue.Full:
-                continue
-        # stopping: left unacknowledged, so the broker delivers it again next session
-
-    client.on_connect = on_connect
-    client.on_subscribe = on_subscribe
-    client.on_disconnect = on_disconnect
-    client.on_message = on_message
 
 
 class _Worker:
@@ -187,7 +152,7 @@ class _Worker:
         self.clock = clock
         self.counters = _Counters()
 
-    def run(self, inbox: queue.Queue[_Message], report_interval_s: float) -> None:
+    def run(self, inbox: queue.Queue[Received], report_interval_s: float) -> None:
         report = _Reporter(self.counters, report_interval_s)
         while not self.stop.is_set():
             try:
@@ -195,33 +160,44 @@ class _Worker:
             except queue.Empty:
                 report.maybe_log()
                 continue
-            acks: dict[str, list[int]] = defaultdict(list)
-            done: list[_Message] = []
-            for message in _drain(inbox, first, _DRAIN):
-                if not self._handle(message, acks):
-                    break
-                done.append(message)
-            self._publish_acks(acks)
-            for message in done:
+            messages = list(_drain(inbox, first, _DRAIN))
+            if not self._handle(messages):
+                return  # stopping: what was not stored stays unacknowledged at the broker
+            for message in messages:
                 self.client.ack(message.mid, message.qos)
-            self.counters.messages += len(done)
+            self.counters.messages += len(messages)
             report.maybe_log()
 
-    def _handle(self, message: _Message, acks: dict[str, list[int]]) -> bool:
-        """Store one message, noting its ack; False if ``stop`` came first."""
+    def _handle(self, messages: list[Received]) -> bool:
+        """Validate, store in one commit, publish the acks; False if ``stop`` came first."""
         now = self.clock()
-        try:
-            batch = validate(message.topic, message.payload, now, self.policy)
-        except ValidationError as err:
-            if not self._dead_letter(message, err.reason, now):
-                return False
-        else:
-            if not self._store(message, batch):
-                return False
-            acks[batch.vin].append(batch.seq)
+        valid: list[TelemetryColumns] = []
+        reports: list[DtcReport] = []
+        for message in messages:
+            try:
+                checked = validate_message(message.topic, message.payload, now, self.policy)
+            except ValidationError as err:
+                if not self._dead_letter(message, err.reason, now):
+                    return False
+                continue
+            if isinstance(checked, DtcReport):
+                reports.append(checked)
+            else:
+                valid.append(checked)
+        if valid and not self._store(valid):
+            return False
+        if not all(self._store_dtc(report, now) for report in reports):
+            return False
+        acks: dict[str, list[int]] = defaultdict(list)
+        for columns in valid:
+            acks[columns.vin].append(columns.seq)
+        for report in reports:
+            if report.seq is not None:
+                acks[report.vin].append(report.seq)
+        self._publish_acks(acks)
         return True
 
-    def _dead_letter(self, message: _Message, reason: str, now: float) -> bool:
+    def _dead_letter(self, message: Received, reason: str, now: float) -> bool:
         def write() -> None:
             self.store.write_dead_letter(message.topic, message.payload, reason, now)
 
@@ -231,15 +207,25 @@ class _Worker:
         log.warning("ingest: dead letter from %s: %s", message.topic, reason)
         return True
 
-    def _store(self, message: _Message, batch: TelemetryBatch) -> bool:
-        outcome: list[bool] = []
-        if not self._retry(lambda: outcome.append(self.store.write_batch(batch)), message.topic):
+    def _store(self, batches: list[TelemetryColumns]) -> bool:
+        outcome: list[list[bool]] = []
+        where = f"{len(batches)} batches from {batches[0].vin} on"
+        if not self._retry(lambda: outcome.append(self.store.write_batches(batches)), where):
             return False
-        if outcome[0]:
-            self.counters.stored += 1
-            self.counters.samples += len(batch.samples)
-        else:
-            self.counters.duplicates += 1
+        for columns, stored in zip(batches, outcome[0], strict=True):
+            if stored:
+                self.counters.stored += 1
+                self.counters.samples += columns.sample_count
+            else:
+                self.counters.duplicates += 1
+        return True
+
+    def _store_dtc(self, report: DtcReport, now: float) -> bool:
+        outcome: list[bool] = []
+        where = f"a DTC report from {report.vin} on"
+        if not self._retry(lambda: outcome.append(self.store.write_dtc_report(report, now)), where):
+            return False
+        self.counters.dtc_reports += outcome[0]
         return True
 
     def _retry(self, action: Callable[[], None], where: str) -> bool:
@@ -263,7 +249,7 @@ class _Worker:
             self.client.publish(topic(vin, Kind.ACK), encode_ack(Ack(vin, tuple(seqs))), qos=1)
 
 
-def _drain(inbox: queue.Queue[_Message], first: _Message, most: int) -> Iterator[_Message]:
+def _drain(inbox: queue.Queue[Received], first: Received, most: int) -> Iterator[Received]:
     """``first`` and then what is already waiting, ``most`` messages in all."""
     yield first
     for _ in range(most - 1):

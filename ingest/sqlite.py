@@ -17,16 +17,29 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ingest.sqlite_schema import SCHEMA, batch_rows
-from ingest.store import DeadLetter, Point, StoreError, VehicleSummary
-from pitstop.codec import TelemetryBatch
-from pitstop.errors import ConfigError
+from ingest import sqlite_schema as sql
+from ingest.buckets import plan
+from ingest.sqlite_write import write_columns
+from ingest.store import (
+    Bucket,
+    DeadLetter,
+    Page,
+    Point,
+    Retention,
+    StoreError,
+    VehicleSummary,
+    decode_cursor,
+    encode_cursor,
+)
+from pitstop.codec import TelemetryBatch, TelemetryColumns
+from pitstop.dtc import DtcReport, decode_dtc_report, encode_dtc_report
+from pitstop.errors import CodecError, ConfigError
 
 # synchronous=NORMAL in WAL mode: a commit is in the WAL (in the OS page cache) when it returns,
 # so it survives the death of this process, SIGKILL included; only a power cut or kernel crash
@@ -36,21 +49,20 @@ _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
 _BUSY_TIMEOUT_S = 5.0
 _MAX_MS = 2**62  # bounds for open-ended queries, inside SQLite's 64-bit integers
 
-_INSERT_BATCH = "INSERT OR IGNORE INTO batches (vin, seq, received_at, profile) VALUES (?,?,?,?)"
-_INSERT_SAMPLE = "INSERT OR IGNORE INTO samples (vin, signal, ts_ms, value) VALUES (?,?,?,?)"
-_UPSERT_LATEST = (
-    "INSERT INTO latest (vin, signal, ts_ms, value) VALUES (?,?,?,?) "
-    "ON CONFLICT (vin, signal) DO UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value "
-    "WHERE excluded.ts_ms > latest.ts_ms"
-)
-_UPSERT_VEHICLE = (
-    "INSERT INTO vehicles (vin, profile, first_seen, last_seen) VALUES (?,?,?,?) "
-    "ON CONFLICT (vin) DO UPDATE SET "
-    "profile = CASE WHEN excluded.last_seen >= vehicles.last_seen "
-    "THEN excluded.profile ELSE vehicles.profile END, "
-    "first_seen = min(vehicles.first_seen, excluded.first_seen), "
-    "last_seen = max(vehicles.last_seen, excluded.last_seen)"
-)
+_LEVELS = tuple((level, width) for level, _table, width, _source in sql.ROLLUPS)
+_RAW_COLS = "count(*), min(value), max(value), sum(value), max(ts_ms), value"
+_ROLLUP_COLS = "sum(n), min(lo), max(hi), sum(total), max(last_ms), last"
+# bucket number, n, lo, hi, total, last_ms, last; a bare column beside max() is from its row
+_DOWNSAMPLE = {
+    level: f"SELECT ({t} - ?) / ? AS b, {cols} FROM {table} WHERE vin = ? AND signal = ? "
+    f"AND {t} >= ? AND {t} < ? GROUP BY b ORDER BY b"
+    for level, table, t, cols in [
+        ("raw", "samples", "ts_ms", _RAW_COLS),
+        ("1m", "rollup_1m", "bucket_ms", _ROLLUP_COLS),
+        ("1h", "rollup_1h", "bucket_ms", _ROLLUP_COLS),
+    ]
+}
+_DAY_S = 86_400.0
 
 
 class SqliteStore:
@@ -66,7 +78,7 @@ class SqliteStore:
         self._closed = False
         try:
             self._writer = self._connect()
-            self._writer.executescript(SCHEMA)
+            sql.migrate(self._writer)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open telemetry store {target or ':memory:'}: {err}") from err
 
@@ -95,26 +107,22 @@ class SqliteStore:
 
         ``received_at`` (seconds since the epoch) defaults to now.
         """
-        rows = batch_rows(batch)
+        return self.write_batches([TelemetryColumns.from_batch(batch)], received_at)[0]
+
+    def write_batches(
+        self, batches: Sequence[TelemetryColumns], received_at: float | None = None
+    ) -> list[bool]:
+        """Store several batches in one transaction (see ``TelemetryStore.write_batches``)."""
         received = time.time() if received_at is None else received_at
         with self._write() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                cur = conn.execute(_INSERT_BATCH, (batch.vin, batch.seq, received, batch.profile))
-                if cur.rowcount == 0:
-                    conn.execute("ROLLBACK")
-                    return False
-                if rows.samples:
-                    conn.executemany(_INSERT_SAMPLE, rows.samples)
-                    conn.executemany(_UPSERT_LATEST, rows.latest)
-                    conn.execute(
-                        _UPSERT_VEHICLE, (batch.vin, batch.profile, rows.first_ms, rows.last_ms)
-                    )
+                stored = [write_columns(conn, columns, received) for columns in batches]
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return True
+        return stored
 
     def write_dead_letter(
         self, topic: str, payload: bytes, reason: str, received_at: float
@@ -125,7 +133,23 @@ class SqliteStore:
                 (received_at, topic, reason, payload),
             )
 
+    def write_dtc_report(self, report: DtcReport, received_at: float | None = None) -> bool:
+        row = (report.vin, round(report.ts * 1000), report.source or "", report.seq)
+        received = time.time() if received_at is None else received_at
+        with self._write() as conn:
+            cur = conn.execute(sql.INSERT_DTC, (*row, received, encode_dtc_report(report)))
+        return cur.rowcount == 1
+
     # --- reads -------------------------------------------------------------------------
+
+    def dtc_history(
+        self, vin: str, start: float, end: float, limit: int = 1_000
+    ) -> list[DtcReport]:
+        rows = self._read(sql.SELECT_DTC, (vin, _ms_bound(start), _ms_bound(end), max(limit, 0)))
+        try:
+            return [decode_dtc_report(bytes(r[0])) for r in rows]
+        except CodecError as err:
+            raise StoreError(f"a stored DTC report does not decode: {err}") from err
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         sql = "SELECT id, received_at, topic, reason, payload FROM dead_letters "
@@ -153,6 +177,54 @@ class SqliteStore:
         )
         rows = self._read(sql, (vin, signal, _ms_bound(start), _ms_bound(end), max(limit, 0)))
         return [Point(r[0] / 1000, r[1]) for r in rows]
+
+    def query_page(
+        self,
+        vin: str,
+        signal: str,
+        start: float,
+        end: float,
+        *,
+        limit: int = 10_000,
+        cursor: str | None = None,
+    ) -> Page:
+        first = decode_cursor(cursor) if cursor is not None else _ms_bound(start)
+        sql_text = (
+            "SELECT ts_ms, value FROM samples WHERE vin = ? AND signal = ? "
+            "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?"
+        )
+        limit = max(limit, 1)
+        rows = self._read(sql_text, (vin, signal, first, _ms_bound(end), limit + 1))
+        after = encode_cursor(rows[limit - 1][0] + 1) if len(rows) > limit else None
+        return Page([Point(r[0] / 1000, r[1]) for r in rows[:limit]], after)
+
+    def downsample(
+        self, vin: str, signal: str, start: float, end: float, max_points: int = 2_000
+    ) -> list[Bucket]:
+        p = plan(start, end, max_points, _LEVELS)
+        params = (p.origin_ms, p.width_ms, vin, signal, p.origin_ms, p.end_ms)
+        rows = self._read(_DOWNSAMPLE[p.level], params)
+        return [
+            Bucket((p.origin_ms + b * p.width_ms) / 1000, n, lo, hi, total / n, last)
+            for b, n, lo, hi, total, _last_ms, last in rows
+        ]
+
+    def apply_retention(self, retention: Retention, now: float) -> dict[str, int]:
+        levels = (
+            ("raw", "samples", "ts_ms", retention.raw_days),
+            ("1m", "rollup_1m", "bucket_ms", retention.minute_days),
+            ("1h", "rollup_1h", "bucket_ms", retention.hour_days),
+        )
+        deleted: dict[str, int] = {}
+        with self._write() as conn:
+            for level, table, time_col, days in levels:
+                if days is None:
+                    deleted[level] = 0
+                    continue
+                cutoff = round((now - days * _DAY_S) * 1000)
+                cur = conn.execute(f"DELETE FROM {table} WHERE {time_col} < ?", (cutoff,))
+                deleted[level] = cur.rowcount
+        return deleted
 
     def count(self, vin: str | None = None) -> int:
         if vin is None:

@@ -3,17 +3,25 @@
 A backend is chosen by URL in one place, ``open_store``:
 
 - ``sqlite:///path/to/telemetry.db`` (embedded default), ``sqlite://`` for an in-memory store;
-- ``influxdb://...`` (production; see issue 5).
+- ``influxdb://host:8086/db?...`` (production; see ``ingest.influx_url`` for the options).
 
 Every store is safe to use from several threads at once.
+
+Downsampling levels: ``raw`` samples, and on SQLite the ``1m`` and ``1h`` rollups kept up to
+date on every write (count, min, max, sum and last per bucket), so that a day of a 10 Hz signal
+is read from 1,440 minute rows instead of 864,000 samples. ``downsample`` picks the coarsest
+level that still gives at least half the points asked for; with a rollup level the range is
+widened to whole minutes or hours. InfluxDB downsamples on the server (``GROUP BY time()``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from pitstop.codec import TelemetryBatch
+from pitstop.codec import TelemetryBatch, TelemetryColumns
+from pitstop.dtc import DtcReport
 from pitstop.errors import ConfigError, PitstopError
 
 
@@ -45,6 +53,35 @@ class DeadLetter:
     payload: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One time bucket of a downsampled series: start (s), count, min, max, mean, last."""
+
+    start: float
+    count: int
+    min: float
+    max: float
+    mean: float
+    last: float
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of raw points; pass ``cursor`` back to get the next one (None: the last page)."""
+
+    points: list[Point]
+    cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How many days each level keeps; None keeps it for ever."""
+
+    raw_days: float | None = 30.0
+    minute_days: float | None = 365.0
+    hour_days: float | None = None
+
+
 class TelemetryStore(Protocol):
     def write_batch(self, batch: TelemetryBatch) -> bool:
         """Store a batch durably (committed when this returns).
@@ -54,10 +91,31 @@ class TelemetryStore(Protocol):
         """
         ...
 
+    def write_batches(self, batches: Sequence[TelemetryColumns]) -> list[bool]:
+        """Store several batches in one commit (the fast path ingest uses).
+
+        The same idempotency as ``write_batch``; one flag per batch, True if newly stored.
+        Everything is committed when this returns, or nothing is (it raises ``StoreError``).
+        """
+        ...
+
     def write_dead_letter(
         self, topic: str, payload: bytes, reason: str, received_at: float
     ) -> None:
         """Keep a payload that failed validation, whole, with the reason."""
+        ...
+
+    def write_dtc_report(self, report: DtcReport, received_at: float | None = None) -> bool:
+        """Add a trouble-code report to the vehicle's DTC history (committed on return).
+
+        Idempotent on (VIN, ``ts``, ``source``): False, and nothing changed, if stored before.
+        """
+        ...
+
+    def dtc_history(
+        self, vin: str, start: float, end: float, limit: int = 1_000
+    ) -> list[DtcReport]:
+        """The vehicle's DTC reports with ``start <= ts < end``, oldest first, at most ``limit``."""
         ...
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
@@ -82,6 +140,30 @@ class TelemetryStore(Protocol):
         """Raw samples with ``start <= ts < end``, oldest first, at most ``limit``."""
         ...
 
+    def query_page(
+        self,
+        vin: str,
+        signal: str,
+        start: float,
+        end: float,
+        *,
+        limit: int = 10_000,
+        cursor: str | None = None,
+    ) -> Page:
+        """Like ``query``, one page at a time; ``cursor`` from the previous page continues."""
+        ...
+
+    def downsample(
+        self, vin: str, signal: str, start: float, end: float, max_points: int = 2_000
+    ) -> list[Bucket]:
+        """At most ``max_points`` time buckets of ``start <= ts < end``, oldest first;
+        buckets without samples are left out."""
+        ...
+
+    def apply_retention(self, retention: Retention, now: float) -> dict[str, int]:
+        """Delete what is older than each level keeps; how many rows or points per level."""
+        ...
+
     def count(self, vin: str | None = None) -> int:
         """How many samples are stored (for one vehicle, or all)."""
         ...
@@ -95,4 +177,19 @@ def open_store(url: str) -> TelemetryStore:
         from ingest.sqlite import SqliteStore
 
         return SqliteStore.open(url)
-    raise ConfigError(f"telemetry store URL {url!r}: expected sqlite:///path")
+    if url.startswith(("influxdb:", "influxdbs:")):
+        from ingest.influx import InfluxStore
+
+        return InfluxStore.open(url)
+    raise ConfigError(f"telemetry store URL {url!r}: expected sqlite:///path or influxdb://...")
+
+
+def encode_cursor(next_start_ms: int) -> str:
+    return f"ms:{next_start_ms}"
+
+
+def decode_cursor(cursor: str) -> int:
+    kind, _, value = cursor.partition(":")
+    if kind != "ms" or not value.lstrip("-").isdigit():
+        raise StoreError(f"not a cursor this store made: {cursor!r}")
+    return int(value)

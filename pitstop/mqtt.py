@@ -6,14 +6,21 @@ version, the callback API and reconnect behaviour are the same everywhere.
 
 from __future__ import annotations
 
+import logging
+import queue
 import ssl
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from pitstop.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 _DEFAULT_PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ssl": 8883}
 
@@ -83,3 +90,71 @@ def make_client(
     client.max_queued_messages_set(0)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     return client
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A message taken from the broker, waiting for its consumer (and its manual ack)."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+def wire_inbox(
+    client: mqtt.Client,
+    patterns: Sequence[str],
+    inbox: queue.Queue[Received],
+    stop: threading.Event,
+    *,
+    ready: threading.Event | None = None,
+    name: str = "consumer",
+) -> None:
+    """Thin paho callbacks for a consumer: subscribe to ``patterns`` (QoS 1) on every connect,
+    put every message onto the bounded ``inbox``, set ``ready`` once all are subscribed.
+
+    While the inbox is full the callback blocks paho's thread (until ``stop``): that is the
+    back-pressure; the broker keeps what is not taken, nothing is dropped here.
+    """
+    granted: set[int] = set()
+    expected: set[int] = set()
+
+    def on_connect(c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            log.warning("%s: the broker refused the connection: %s", name, reason)
+            return
+        granted.clear()
+        expected.clear()
+        for pattern in patterns:
+            _result, mid = c.subscribe(pattern, qos=1)
+            if mid is not None:
+                expected.add(mid)
+
+    def on_subscribe(_c: mqtt.Client, _u: Any, mid: int, reasons: Any, _p: Any) -> None:
+        if any(r.is_failure for r in reasons):
+            log.error("%s: a subscription to %s was refused: %s", name, patterns, reasons)
+            return
+        granted.add(mid)
+        if granted >= expected:
+            log.info("%s: subscribed to %s", name, ", ".join(patterns))
+            if ready is not None:
+                ready.set()
+
+    def on_disconnect(_c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if not stop.is_set():
+            log.warning("%s: disconnected from the broker (%s); reconnecting", name, reason)
+
+    def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        item = Received(msg.topic, bytes(msg.payload), msg.mid, msg.qos)
+        while not stop.is_set():
+            try:
+                inbox.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    client.on_connect = on_connect
+    client.on_subscribe = on_subscribe
+    client.on_disconnect = on_disconnect
+    client.on_message = on_message

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from ingest.consumer import IngestConfig, IngestStats, run_ingest
+from ingest.store import TelemetryStore
 from pitstop.codec import Sample, TelemetryBatch, decode_ack, encode_telemetry
-from pitstop.mqtt import BrokerAddress, make_client
+from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol
+from pitstop.mqtt import BrokerAddress, Received, make_client
 from pitstop.topics import Kind, subscription, topic
 
 VIN = "PITSTOPDEMO000001"
@@ -27,6 +32,72 @@ def make_batch(vin: str, seq: int, n: int = 6, t0: float = T0) -> TelemetryBatch
         for i in range(n)
     )
     return TelemetryBatch(vin=vin, seq=seq, profile="3f9a1c2b7d4e", samples=samples)
+
+
+def make_dtc_report(
+    vin: str, ts: float, *, seq: int | None = None, source: str | None = None, codes: int = 2
+) -> DtcReport:
+    """A report of ``codes`` confirmed UDS codes P0301, P0302, ... from ECU 0x7E8."""
+    found = tuple(
+        Dtc(f"P030{i + 1}", Protocol.UDS, 0x7E8, frozenset({DtcStatus.CONFIRMED}), ftb=0)
+        for i in range(codes)
+    )
+    return DtcReport(vin, ts, found, seq=seq, source=source, lamps={"mil": bool(found)})
+
+
+def clock() -> float:
+    """Ingest's clock in tests: the test batches are a day old, inside the 30-day window."""
+    return T0 + 86_400.0
+
+
+@dataclass
+class Ingest:
+    """run_ingest on a thread of its own, started and stopped by the test.
+
+    ``inbox`` is the queue between paho and the worker, there for the test to watch.
+    """
+
+    url: str
+    store: TelemetryStore
+    client_id: str = "test-ingest"
+    share_group: str | None = None
+    queue_size: int = 50
+    stop: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Event = field(default_factory=threading.Event)
+    stats: list[IngestStats] = field(default_factory=list)
+    thread: threading.Thread | None = None
+    inbox: queue.Queue[Received] = field(init=False)
+
+    def start(self) -> None:
+        config = IngestConfig(
+            broker_url=self.url,
+            client_id=self.client_id,
+            share_group=self.share_group,
+            queue_size=self.queue_size,
+        )
+        self.stop.clear()
+        self.ready.clear()
+        self.inbox = queue.Queue(maxsize=self.queue_size)
+
+        def target() -> None:
+            stats = run_ingest(config, self.store, self.stop, self.ready, clock, inbox=self.inbox)
+            self.stats.append(stats)
+
+        self.thread = threading.Thread(target=target, name=f"ingest-{self.client_id}")
+        self.thread.start()
+        assert self.ready.wait(10), "ingest did not subscribe"
+
+    def alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def finish(self) -> IngestStats:
+        """Stop it (if it runs) and return the stats of its last run."""
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(10)
+            assert not self.thread.is_alive()
+            self.thread = None
+        return self.stats[-1] if self.stats else IngestStats()
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
@@ -63,7 +134,7 @@ def create_session(url: str, client_id: str) -> None:
     client = connected_client(url, client_id, persistent=True)
     done = threading.Event()
     client.on_subscribe = lambda *_args: done.set()
-    client.subscribe(subscription(Kind.TELEMETRY), qos=1)
+    client.subscribe([(subscription(Kind.TELEMETRY), 1), (subscription(Kind.DTC), 1)])
     if not done.wait(10):
         raise TimeoutError("subscription not acknowledged")
     client.disconnect()

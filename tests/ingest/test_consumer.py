@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from ingest.consumer import IngestConfig, IngestStats, run_ingest
 from ingest.sqlite import SqliteStore
+from pitstop.dtc import encode_dtc_report
 from pitstop.topics import Kind, topic
 from tests.ingest.helpers import (
     T0,
     VIN,
     VIN2,
     AckCollector,
+    Ingest,
     connected_client,
     create_session,
     make_batch,
+    make_dtc_report,
     publish_all,
     wait_until,
 )
@@ -33,69 +33,9 @@ pytestmark = pytest.mark.integration
 CLIENT_ID = "test-ingest"
 
 
-@dataclass
-class Ingest:
-    """run_ingest on a thread of its own, started and stopped by the test."""
-
-    url: str
-    store: SqliteStore
-    stop: threading.Event = field(default_factory=threading.Event)
-    ready: threading.Event = field(default_factory=threading.Event)
-    stats: list[IngestStats] = field(default_factory=list)
-    thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = IngestConfig(broker_url=self.url, client_id=CLIENT_ID, queue_size=50)
-        self.stop.clear()
-        self.ready.clear()
-
-        def target() -> None:
-            self.stats.append(run_ingest(config, self.store, self.stop, self.ready, clock))
-
-        self.thread = threading.Thread(target=target, name="ingest")
-        self.thread.start()
-        assert self.ready.wait(10), "ingest did not subscribe"
-
-    def finish(self) -> IngestStats:
-        self.stop.set()
-        if self.thread is not None:
-            self.thread.join(10)
-            assert not self.thread.is_alive()
-            self.thread = None
-        return self.stats[-1]
-
-
-def clock() -> float:
-    return T0 + 86_400.0  # the test batches are a day old: inside the 30-day window
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    opened = SqliteStore.open(f"sqlite:///{tmp_path / 'telemetry.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def ingest(mosquitto: Mosquitto, store: SqliteStore) -> Iterator[Ingest]:
-    runner = Ingest(mosquitto.url, store)
-    yield runner
-    runner.finish()
-
-
-@pytest.fixture
-def acks(mosquitto: Mosquitto) -> Iterator[AckCollector]:
-    collector = AckCollector(mosquitto.url)
-    yield collector
-    collector.close()
-
-
-@pytest.fixture
-def publisher(mosquitto: Mosquitto) -> Iterator[mqtt.Client]:
-    client = connected_client(mosquitto.url, "test-car")
-    yield client
-    client.disconnect()
-    client.loop_stop()
+def ingest(make_ingest: Callable[..., Ingest]) -> Ingest:
+    return make_ingest(CLIENT_ID)
 
 
 def test_batches_are_stored_once_and_acked_and_bad_ones_dead_lettered(
@@ -120,14 +60,20 @@ def test_batches_are_stored_once_and_acked_and_bad_ones_dead_lettered(
     assert stats.duplicates == 50
 
 
-def test_messages_queued_while_ingest_was_away_all_arrive(
-    mosquitto: Mosquitto, ingest: Ingest, store: SqliteStore, publisher: mqtt.Client
+def test_5000_messages_published_while_ingest_was_down_all_arrive(
+    mosquitto: Mosquitto,
+    ingest: Ingest,
+    store: SqliteStore,
+    acks: AckCollector,
+    publisher: mqtt.Client,
 ) -> None:
     create_session(mosquitto.url, CLIENT_ID)
-    publish_all(publisher, [make_batch(VIN, seq) for seq in range(500)])
+    publish_all(publisher, [make_batch(VIN, seq) for seq in range(5000)])
     ingest.start()
-    wait_until(lambda: store.batch_count() == 500, what="500 queued batches stored")
-    assert store.count(VIN) == 500 * 6
+    wait_until(lambda: store.batch_count() == 5000, timeout=60, what="5,000 queued batches stored")
+    assert store.count(VIN) == 5000 * 6
+    wait_until(lambda: acks.acked(VIN) == set(range(5000)), what="all 5,000 acked")
+    assert ingest.finish().duplicates == 0
 
 
 def test_a_failing_store_is_retried_without_acking_or_losing(
@@ -200,3 +146,24 @@ def test_what_the_broker_had_saved_survives_its_sigkill(
     ingest.start()
     wait_until(lambda: store.batch_count() == 200, what="the saved queue stored")
     assert store.count(VIN) == 200 * 6
+
+
+def test_dtc_reports_join_the_history_once_and_bad_ones_are_dead_lettered(
+    ingest: Ingest, store: SqliteStore, acks: AckCollector, publisher: mqtt.Client
+) -> None:
+    ingest.start()
+    reports = [make_dtc_report(VIN, T0 + i, seq=1000 + i, codes=i % 3) for i in range(20)]
+    unnumbered = make_dtc_report(VIN2, T0 + 5)  # no seq: stored, nothing to ack
+    bad = [b"{}", encode_dtc_report(make_dtc_report(VIN2, T0))]  # the second: VIN2 on VIN's topic
+    messages = [(VIN, encode_dtc_report(r)) for r in [*reports, *reports[:5]]]  # 5 redelivered
+    messages += [(VIN2, encode_dtc_report(unnumbered)), *((VIN, payload) for payload in bad)]
+    for vin, payload in messages:
+        publisher.publish(topic(vin, Kind.DTC), payload, qos=1).wait_for_publish(5)
+    publish_all(publisher, [make_batch(VIN, 0)])  # telemetry on the same session
+    wait_until(lambda: acks.acked(VIN) == {0, *range(1000, 1020)}, what="seqs acked")
+    wait_until(lambda: len(store.dead_letters()) == 2, what="dead letters")
+    assert store.dtc_history(VIN, T0, T0 + 100) == reports
+    assert store.dtc_history(VIN2, T0, T0 + 100) == [unnumbered]
+    assert "differs" in store.dead_letters()[0].reason
+    stats = ingest.finish()
+    assert (stats.dtc_reports, stats.stored, stats.dead_letters) == (21, 1, 2)

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -34,11 +33,8 @@ SAMPLES = 12
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    server = Mosquitto(tmp_path / "mosquitto")
-    server.start()
-    yield server
-    server.kill()
+def broker(mosquitto: Mosquitto) -> Mosquitto:
+    return mosquitto  # deploy/mosquitto.conf (tests/ingest/conftest.py)
 
 
 def start_ingest(broker: Mosquitto, db: Path) -> subprocess.Popen[bytes]:
@@ -94,3 +90,49 @@ def _publish_slowly(car: mqtt.Client, batches: list[TelemetryBatch]) -> None:
     for i in range(0, len(batches), 50):
         publish_all(car, batches[i : i + 50])
         time.sleep(0.02)
+
+
+def test_help_documents_the_store_urls_scaling_out_and_retention() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pitstop", "ingest", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for needle in ("sqlite:///", "influxdb://", "api=v1", "token=", "--share-group",
+                   "--client-id", "--retention-days", "examples:"):  # fmt: skip
+        assert needle in result.stdout
+
+
+def test_retention_days_deletes_old_raw_samples_and_exits(tmp_path: Path) -> None:
+    db = tmp_path / "telemetry.db"
+    store = SqliteStore.open(f"sqlite:///{db}")
+    now = time.time()
+    store.write_batch(make_batch(VIN, 1, n=6, t0=now - 10 * 86_400))  # ten days old
+    store.write_batch(make_batch(VIN, 2, n=6, t0=now - 3600))  # an hour old
+    result = subprocess.run(
+        [sys.executable, "-m", "pitstop", "ingest", "--store", f"sqlite:///{db}",
+         "--retention-days", "7"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "deleted 6 raw samples" in result.stdout
+    assert store.count(VIN) == 6
+    assert store.downsample(VIN, "Vehicle.Speed", now - 11 * 86_400, now)  # rollups stay
+    store.close()
+
+
+def test_a_bad_store_url_is_a_clear_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pitstop", "ingest", "--store", "mysql://x/y"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "pitstop ingest: error: telemetry store URL" in result.stderr
+    assert "Traceback" not in result.stderr

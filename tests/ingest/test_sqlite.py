@@ -1,17 +1,22 @@
-"""What the SQLite backend adds to the contract: URLs, files, WAL, errors."""
+"""What the SQLite backend adds to the contract: URLs, files, WAL, errors, rollups, upgrade."""
 
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.sqlite import SqliteStore
 from ingest.store import StoreError, open_store
+from pitstop.codec import Sample, TelemetryBatch, TelemetryColumns
 from pitstop.errors import ConfigError
-from tests.ingest.helpers import VIN, make_batch
+from tests.ingest.helpers import SIGNALS, T0, VIN, make_batch, make_dtc_report
 
 
 def test_a_file_store_keeps_its_data_across_reopening(tmp_path: Path) -> None:
@@ -95,3 +100,85 @@ def test_a_failed_batch_writes_nothing(tmp_path: Path) -> None:
         store.write_batch(make_batch(VIN, 1))
     assert (store.count(), store.batch_count()) == (0, 0)
     store.close()
+
+
+# --- rollups ----------------------------------------------------------------------------------
+
+_HOUR_MS = 3_600_000
+_BASE_MS = round(T0 * 1000) + _HOUR_MS - 30 * 60_000  # half an hour before an hour boundary
+
+_sample = st.builds(
+    lambda signal, minute, half, value: Sample(
+        signal, (_BASE_MS + minute * 61_000 + half * 500) / 1000, value
+    ),
+    st.sampled_from(SIGNALS[:2]),
+    st.integers(0, 80),  # 80 minutes: two hours, many shared minutes
+    st.integers(0, 1),
+    st.floats(-1e6, 1e6, allow_nan=False),
+)
+_batch = st.builds(
+    lambda seq, samples: TelemetryBatch(VIN, seq, "p", tuple(samples)),
+    st.integers(0, 12),  # few sequence numbers: many batches are redeliveries
+    st.lists(_sample, max_size=12),
+)
+
+
+def _aggregates(conn: sqlite3.Connection, table: str) -> dict[tuple[str, int], tuple[Any, ...]]:
+    rows = conn.execute(f"SELECT signal, bucket_ms, n, lo, hi, total, last_ms, last FROM {table}")
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def _from_samples(conn: sqlite3.Connection, width: int) -> dict[tuple[str, int], tuple[Any, ...]]:
+    rows = conn.execute(
+        f"SELECT signal, ts_ms - ts_ms % {width} AS b, count(*), min(value), max(value), "
+        "sum(value), max(ts_ms), value FROM samples GROUP BY signal, b"
+    )
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def assert_rollups_match_samples(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        for table, width in (("rollup_1m", 60_000), ("rollup_1h", _HOUR_MS)):
+            stored, expected = _aggregates(conn, table), _from_samples(conn, width)
+            assert stored.keys() == expected.keys(), table
+            for bucket, (n, lo, hi, total, last_ms, last) in expected.items():
+                assert stored[bucket] == (n, lo, hi, pytest.approx(total, abs=1e-3), last_ms, last)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_batch, min_size=1, max_size=4), min_size=1, max_size=8))
+def test_rollups_agree_with_the_samples_after_duplicates_and_disorder(
+    commits: list[list[TelemetryBatch]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.db"
+        store = SqliteStore.open(f"sqlite:///{path}")
+        try:
+            for batches in commits:  # several batches per commit, in no particular order
+                store.write_batches([TelemetryColumns.from_batch(b) for b in batches])
+            for batch in commits[0]:  # every one of the first commit again: all duplicates
+                assert store.write_batch(batch) is False
+        finally:
+            store.close()
+        assert_rollups_match_samples(path)
+
+
+def test_a_schema_1_file_gets_its_rollups_and_dtc_table_on_opening(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    store = SqliteStore.open(f"sqlite:///{path}")
+    for seq in range(50):
+        store.write_batch(make_batch(VIN, seq, n=30, t0=T0 + seq * 97))
+    expected = store.downsample(VIN, SIGNALS[0], T0, T0 + 86_400, max_points=24)
+    store.close()
+    with sqlite3.connect(path) as conn:  # what schema 1 was: no rollups, no DTC history
+        conn.executescript(
+            "DROP TABLE rollup_1m; DROP TABLE rollup_1h; DROP TABLE dtc_reports; "
+            "PRAGMA user_version = 1;"
+        )
+    again = SqliteStore.open(f"sqlite:///{path}")
+    assert again.downsample(VIN, SIGNALS[0], T0, T0 + 86_400, max_points=24) == expected
+    assert again.write_dtc_report(make_dtc_report(VIN, T0))
+    again.close()
+    assert_rollups_match_samples(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)

@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import ValidationError
-from ingest.validate import Policy, validate
-from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
-from tests.ingest.helpers import T0, VIN, VIN2, make_batch
+from ingest.validate import Policy, validate, validate_message
+from pitstop.codec import Sample, TelemetryBatch, TelemetryColumns, encode_telemetry
+from pitstop.dtc import encode_dtc_report
+from tests.ingest.helpers import T0, VIN, VIN2, make_batch, make_dtc_report
 
 TOPIC = f"pitstop/v1/{VIN}/telemetry"
 POLICY = Policy()
@@ -118,3 +119,32 @@ def test_random_documents_validate_or_raise_validation_error(
 def test_random_bytes_raise_validation_error(payload: bytes) -> None:
     with pytest.raises(ValidationError):
         validate(TOPIC, payload, T0, POLICY)
+
+
+DTC_TOPIC = f"pitstop/v1/{VIN}/dtc"
+
+
+def test_a_dtc_report_is_checked_by_its_topic() -> None:
+    report = make_dtc_report(VIN, NOW - 60, seq=4)
+    assert validate_message(DTC_TOPIC, encode_dtc_report(report), NOW, POLICY) == report
+    batch = validate_message(TOPIC, encode_telemetry(make_batch(VIN, 3)), NOW, POLICY)
+    assert isinstance(batch, TelemetryColumns)
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason"),
+    [
+        (DTC_TOPIC, b"", "empty payload"),
+        (DTC_TOPIC, b'{"v": 1}', "undecodable DTC report"),
+        (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN2, NOW)), "differs"),
+        (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN, NOW - 31 * 86400)), "older than"),
+        (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN, NOW + 301)), "in the future"),
+        (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN, NOW, codes=5)), "at most 4"),
+        (f"pitstop/v1/{VIN}/event", b"{}", "not a telemetry topic"),
+        ("pitstop/v1/short/dtc", b"{}", "invalid VIN"),
+    ],
+)
+def test_invalid_dtc_reports_name_their_reason(topic: str, payload: bytes, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        validate_message(topic, payload, NOW, Policy(max_codes=4))
+    assert reason in caught.value.reason

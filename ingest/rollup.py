@@ -1,0 +1,76 @@
+"""Rollups: a batch's samples folded into per-minute and per-hour aggregates (pure, no I/O).
+
+An aggregate keeps what merges exactly: count, min, max, sum, and the last value with its time.
+The mean is sum / count when read. Aggregates of the same bucket merge in any order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from pitstop.codec import Series
+
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
+
+
+class Agg(NamedTuple):
+    bucket_ms: int
+    n: int
+    lo: float
+    hi: float
+    total: float
+    last_ms: int
+    last: float
+
+
+def fold(series: Series, width_ms: int) -> list[Agg]:
+    """The aggregates of one signal's samples in buckets of ``width_ms`` (epoch-aligned)."""
+    ts, values = series.ts_ms, series.values
+    if not ts:
+        return []
+    first, newest = min(ts), max(ts)
+    if first // width_ms == newest // width_ms:  # the common case: one bucket, C-speed passes
+        at = ts.index(newest)
+        bucket = first - first % width_ms
+        return [Agg(bucket, len(ts), min(values), max(values), sum(values), newest, values[at])]
+    groups: dict[int, Series] = {}
+    for ms, value in zip(ts, values, strict=True):
+        bucket = ms - ms % width_ms
+        group = groups.get(bucket)
+        if group is None:
+            group = groups[bucket] = Series([], [])
+        group.ts_ms.append(ms)
+        group.values.append(value)
+    return [fold(group, width_ms)[0] for group in groups.values()]
+
+
+def merge(aggs: Iterable[Agg], width_ms: int) -> list[Agg]:
+    """Finer aggregates merged into buckets of ``width_ms`` (a multiple of theirs)."""
+    merged: dict[int, Agg] = {}
+    for agg in aggs:
+        bucket = agg.bucket_ms - agg.bucket_ms % width_ms
+        kept = merged.get(bucket)
+        if kept is None:
+            merged[bucket] = agg._replace(bucket_ms=bucket)
+            continue
+        newer = agg.last_ms > kept.last_ms
+        merged[bucket] = Agg(
+            bucket,
+            kept.n + agg.n,
+            min(kept.lo, agg.lo),
+            max(kept.hi, agg.hi),
+            kept.total + agg.total,
+            agg.last_ms if newer else kept.last_ms,
+            agg.last if newer else kept.last,
+        )
+    return list(merged.values())
+
+
+def newest(series: Series) -> tuple[int, float] | None:
+    """The newest (ms, value) of a signal's samples."""
+    if not series.ts_ms:
+        return None
+    ms = max(series.ts_ms)
+    return ms, series.values[series.ts_ms.index(ms)]

@@ -1,0 +1,70 @@
+"""One batch into SQLite inside the caller's transaction: samples, rollups, latest, vehicle.
+
+Rollups are merged from the batch itself when every one of its samples was new (the usual
+case, cheap); when some were already stored (a re-sent batch under a new sequence number),
+the touched buckets are recomputed from what is stored, so a sample is never counted twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from itertools import chain, repeat
+
+from ingest import sqlite_schema as sql
+from ingest.rollup import Agg, fold, merge, newest
+from pitstop.codec import TelemetryColumns
+
+_UPSERTS = {table: sql.upsert_rollup(table) for _level, table, _w, _src in sql.ROLLUPS}
+_MINUTE = sql.ROLLUPS[0]
+_HOUR = sql.ROLLUPS[1]
+
+
+def write_columns(conn: sqlite3.Connection, columns: TelemetryColumns, received: float) -> bool:
+    """Write one batch; False (nothing written) if its (VIN, seq) is stored already."""
+    vin = columns.vin
+    cur = conn.execute(sql.INSERT_BATCH, (vin, columns.seq, received, columns.profile))
+    if cur.rowcount == 0:
+        return False
+    series = {name: s for name, s in columns.series.items() if s.ts_ms}
+    if not series:
+        return True
+    before = conn.total_changes
+    rows = chain.from_iterable(
+        zip(repeat(vin), repeat(name), s.ts_ms, s.values) for name, s in series.items()
+    )
+    conn.executemany(sql.INSERT_SAMPLE, rows)
+    all_new = conn.total_changes - before == sum(len(s.ts_ms) for s in series.values())
+    minutes = {name: fold(s, _MINUTE[2]) for name, s in series.items()}
+    if all_new:
+        _merge_rollups(conn, vin, minutes)
+    else:
+        _rebuild_rollups(conn, vin, minutes)
+    latest = [(vin, name, *point) for name, s in series.items() if (point := newest(s))]
+    conn.executemany(sql.UPSERT_LATEST, latest)
+    first = min(min(s.ts_ms) for s in series.values())
+    last = max(max(s.ts_ms) for s in series.values())
+    conn.execute(sql.UPSERT_VEHICLE, (vin, columns.profile, first, last))
+    return True
+
+
+def _merge_rollups(conn: sqlite3.Connection, vin: str, minutes: dict[str, list[Agg]]) -> None:
+    minute_rows = [(vin, name, *agg) for name, aggs in minutes.items() for agg in aggs]
+    hour_rows = [
+        (vin, name, *agg) for name, aggs in minutes.items() for agg in merge(aggs, _HOUR[2])
+    ]
+    conn.executemany(_UPSERTS[_MINUTE[1]], minute_rows)
+    conn.executemany(_UPSERTS[_HOUR[1]], hour_rows)
+
+
+def _rebuild_rollups(conn: sqlite3.Connection, vin: str, minutes: dict[str, list[Agg]]) -> None:
+    for _level, table, width, source in sql.ROLLUPS:
+        time_col = "ts_ms" if source == "samples" else "bucket_ms"
+        where = f"WHERE vin = ? AND signal = ? AND {time_col} >= ? AND {time_col} < ?"
+        statement = sql.rebuild_rollup(table, width, source, where)
+        buckets = {
+            (name, agg.bucket_ms - agg.bucket_ms % width)
+            for name, aggs in minutes.items()
+            for agg in aggs
+        }
+        for name, bucket in buckets:
+            conn.execute(statement, (vin, name, bucket, bucket + width))

@@ -12,58 +12,51 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from rules.errors import RuleError
+from rules.kinds import (
+    CONDITION_MODELS,
+    KINDS,
+    Duration,
+    FieldProblemError,
+    Name,
+    Number,
+    Strict,
+    condition,
+    parse_duration,
+)
 from rules.model import (
     Diagnosis,
+    Difference,
     Direction,
+    Escalation,
     EvidenceSpec,
     Part,
     Rule,
     Severity,
-    Threshold,
+    format_duration,
 )
+
+__all__ = [
+    "DEFAULT_CATALOG",
+    "format_duration",
+    "load_catalog",
+    "load_catalogs",
+    "parse_catalog",
+    "parse_duration",
+]
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "catalog" / "default.yaml"
 
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_KINDS = ("threshold",)
+_COMMON = frozenset({"id", "title", "severity", "urgency", "evidence", "diagnosis", "escalate"})
 
 
-def parse_duration(value: object) -> float:
-    """Seconds from ``20s``, ``5m``, ``1.5h``, ``3d`` or a plain number of seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.fullmatch(value.strip())):
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    else:
-        raise ValueError(f"{value!r} is not a duration (e.g. 30s, 5m, 2h, 3d)")
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"{value!r} is not a duration of zero or more seconds")
-    return seconds
-
-
-def format_duration(seconds: float) -> str:
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds / size:g}{unit}"
-    return f"{seconds:g}s"
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-Name = Annotated[str, Field(min_length=1)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+_Strict = Strict
 
 
 class _PartIn(_Strict):
@@ -86,20 +79,20 @@ class _EvidenceIn(_Strict):
     signals: list[Name] = []
 
 
-class _ThresholdIn(_Strict):
+class _EscalateIn(_Strict):
+    below: Number | None = None
+    above: Number | None = None
+    severity: Severity
+
+
+class _RuleIn(_Strict):
     id: str
     title: Name
-    kind: Literal["threshold"]
-    signal: Name
-    below: Annotated[float | None, Field(allow_inf_nan=False)] = None
-    above: Annotated[float | None, Field(allow_inf_nan=False)] = None
-    for_: Annotated[Duration, Field(alias="for")] = 0.0
-    clear: Annotated[float | None, Field(allow_inf_nan=False)] = None
-    clear_for: Duration = 0.0
     severity: Severity
     urgency: Duration | None = None
     evidence: _EvidenceIn = _EvidenceIn()
     diagnosis: _DiagnosisIn
+    escalate: list[_EscalateIn] = []
 
 
 def load_catalog(path: str | Path) -> tuple[Rule, ...]:
@@ -154,52 +147,29 @@ def _parse_rule(raw: object, index: int, source: str) -> Rule:
         problem = "missing" if rule_id is None else f"{rule_id!r} is not a rule id"
         raise RuleError(f"{where}: field 'id': {problem} (lower-case letters, digits, '-')")
     kind = raw.get("kind")
-    if kind not in _KINDS:
-        raise RuleError(f"{where}: field 'kind': {kind!r} is not one of {', '.join(_KINDS)}")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise RuleError(f"{where}: field 'kind': {kind!r} is not one of {', '.join(KINDS)}")
+    common = {k: v for k, v in raw.items() if k in _COMMON}
+    specific = {k: v for k, v in raw.items() if k not in _COMMON}
     try:
-        parsed = _ThresholdIn.model_validate(dict(raw))
+        parsed = _RuleIn.model_validate(common)
+        cond_in: Any = CONDITION_MODELS[kind].model_validate(specific)
     except ValidationError as err:
         raise RuleError(f"{where}: {_describe(err)}") from err
     try:
-        return _threshold_rule(parsed)
-    except _FieldError as err:
+        return _rule(parsed, kind, cond_in)
+    except FieldProblemError as err:
         raise RuleError(f"{where}: field {err.field!r}: {err.problem}") from err
 
 
-class _FieldError(Exception):
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
-
-
-def _threshold_rule(raw: _ThresholdIn) -> Rule:
-    if raw.below is not None and raw.above is None:
-        direction, level = Direction.BELOW, raw.below
-    elif raw.above is not None and raw.below is None:
-        direction, level = Direction.ABOVE, raw.above
-    else:
-        raise _FieldError("below", "give exactly one of 'below' and 'above'")
-    clear = level if raw.clear is None else raw.clear
-    if (direction is Direction.BELOW and clear < level) or (
-        direction is Direction.ABOVE and clear > level
-    ):
-        side = "at or above 'below'" if direction is Direction.BELOW else "at or below 'above'"
-        raise _FieldError("clear", f"{clear:g} must be {side} ({level:g})")
-    if raw.evidence.after > 0:
-        raise _FieldError("evidence.after", "only 0s is supported so far")
+def _rule(raw: _RuleIn, kind: str, cond_in: Any) -> Rule:
+    derived: list[Difference] = []
+    cond = condition(cond_in, derived)
     return Rule(
         id=raw.id,
         title=raw.title,
-        kind=raw.kind,
-        condition=Threshold(
-            signal=raw.signal,
-            direction=direction,
-            level=level,
-            hold_s=raw.for_,
-            clear_level=clear,
-            clear_hold_s=raw.clear_for,
-        ),
+        kind=kind,
+        condition=cond,
         severity=raw.severity,
         urgency_s=raw.urgency,
         evidence=EvidenceSpec(
@@ -208,7 +178,20 @@ def _threshold_rule(raw: _ThresholdIn) -> Rule:
             signals=tuple(raw.evidence.signals),
         ),
         diagnosis=_diagnosis(raw.diagnosis),
+        escalate=tuple(_escalation(e, i) for i, e in enumerate(raw.escalate)),
+        derived=tuple(dict.fromkeys(derived)),
     )
+
+
+def _escalation(raw: _EscalateIn, index: int) -> Escalation:
+    if (raw.below is None) == (raw.above is None):
+        raise FieldProblemError(
+            f"escalate.{index}.below", "give exactly one of 'below' and 'above'"
+        )
+    if raw.below is not None:
+        return Escalation(Direction.BELOW, raw.below, raw.severity)
+    assert raw.above is not None
+    return Escalation(Direction.ABOVE, raw.above, raw.severity)
 
 
 def _diagnosis(raw: _DiagnosisIn) -> Diagnosis:
@@ -222,11 +205,27 @@ def _diagnosis(raw: _DiagnosisIn) -> Diagnosis:
     )
 
 
+_UNION_TAGS = frozenset({"str", "float", "int", "DifferenceIn", "WhenIn"})
+
+
+def _location(parts: Sequence[int | str]) -> str:
+    """``conditions.0.below`` from pydantic's location, without union and discriminator tags."""
+    names: list[str] = []
+    for i, part in enumerate(parts):
+        text = str(part)
+        after_index = i > 0 and isinstance(parts[i - 1], int)
+        if text in _UNION_TAGS or not re.fullmatch(r"[a-z0-9_]+", text):
+            continue
+        if after_index and text in KINDS and i + 1 < len(parts):
+            continue
+        names.append("for" if text == "for_" else text)
+    return ".".join(names)
+
+
 def _describe(err: ValidationError) -> str:
     """The first problem pydantic found, as ``field 'evidence.before': <problem>``."""
     first = err.errors()[0]
-    loc = ".".join(str(part) for part in first["loc"])
-    loc = "for" if loc == "for_" else loc
+    loc = _location(first["loc"])
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown field"

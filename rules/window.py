@@ -40,6 +40,12 @@ class SampleWindow:
         hi = bisect.bisect_right(points, end, key=lambda p: p[0])
         return [points[i] for i in range(lo, hi)]
 
+    def latest(self, at: float) -> float | None:
+        """The value of the last sample at or before ``at``, or None."""
+        points = self._points
+        index = bisect.bisect_right(points, at, key=lambda p: p[0])
+        return points[index - 1][1] if index else None
+
     def __len__(self) -> int:
         return len(self._points)
 

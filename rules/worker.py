@@ -3,11 +3,18 @@
 The paho callbacks only enqueue (a bounded queue; a full queue holds paho back, and with it the
 broker). The worker thread decodes, evaluates and opens jobs, and only then acknowledges the
 message (manual PUBACK on a persistent session): a message the worker never finished is
-delivered again after a crash.
+delivered again after a crash. A new job is booked at once (rules.booking.open_and_book): the
+owner's preferred workshop if it qualifies, the first free bay-hour within the rule's urgency.
 
-Engine state (pending alerts, evidence windows) lives in memory: after a restart an alert must
-hold for ``for`` again before it fires, and the job store's one-open-job-per-(vin, rule) keeps a
-fault seen again from opening a second job.
+It subscribes to telemetry and DTC reports, and ticks the engine on the clock (no-data rules).
+The engine state is checkpointed into the job store (``rule_state``) before the messages it
+covers are acknowledged, so a restart neither re-fires nor forgets what was pending (rules.core).
+
+Several workers split the fleet with ``shard=Shard(i, n)``: each subscribes to everything
+(non-shared, so a vehicle's messages reach it in order) and keeps the vehicles whose VIN hashes
+to its shard (``rules.core.shard_of``), acknowledging the others unprocessed. The alternative on
+EMQX is a shared subscription with ``shared_subscription_strategy = hash_topic``: the broker
+sends one topic (one vehicle) always to the same member, and no bandwidth is wasted.
 """
 
 from __future__ import annotations
@@ -19,19 +26,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import paho.mqtt.client as mqtt
 
 from pitstop.codec import decode_telemetry
-from pitstop.errors import CodecError
-from pitstop.mqtt import BrokerAddress, make_client
-from pitstop.topics import Kind, subscription
-from rules.booking import choose_workshop
-from rules.engine import AlertState, EngineState, Transition, evaluate
+from pitstop.dtc import decode_dtc_report
+from pitstop.errors import CodecError, TopicError
+from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
+from pitstop.topics import Kind, parse_topic, subscription
+from rules.core import CoreStats, RulesCore, Shard
+from rules.engine import Transition
 from rules.jobs import JobDraft, JobStore, JobStoreError, Workshop
-from rules.loader import DEFAULT_CATALOG, format_duration, load_catalog
-from rules.model import Rule
+from rules.loader import DEFAULT_CATALOG, load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -51,30 +55,25 @@ class RulesConfig:
     share_group: str | None = None
     catalog_path: Path = DEFAULT_CATALOG
     queue_size: int = 1000
+    shard: Shard = field(default_factory=Shard)
+    tick_s: float = 5.0  # how often the clock is checked for no-data rules
+    checkpoint_s: float = 0.5  # most wall time between state checkpoints (and acks)
+    checkpoint_every: int = 10  # most messages between checkpoints
+    persist: bool = True
 
 
 @dataclass(slots=True)
-class RulesStats:
-    """What the worker did; read by the caller once ``run_rules`` returns."""
+class RulesStats(CoreStats):
+    """What the worker did; read by the caller once ``run_rules`` returns (the core's figures
+    and the worker's own)."""
 
     messages: int = 0
-    samples: int = 0
     undecodable: int = 0
-    transitions: int = 0
-    jobs_opened: int = 0
-    jobs_existing: int = 0
     errors: int = 0
+    other_shard: int = 0
+    restored_vehicles: int = 0
     late_samples: int = 0
     future_samples: int = 0
-    by_rule: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class _Message:
-    topic: str
-    payload: bytes
-    mid: int
-    qos: int
 
 
 def ensure_workshops(
@@ -100,148 +99,111 @@ def run_rules(
     jobs: JobStore,
     stop: threading.Event,
     ready: threading.Event | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
 ) -> RulesStats:
     """Evaluate the catalogue on live telemetry until ``stop`` is set; return what happened."""
     rules = load_catalog(config.catalog_path)
     log.info("loaded %d rules from %s", len(rules), config.catalog_path)
-    inbox: queue.Queue[_Message] = queue.Queue(maxsize=config.queue_size)
+    stats = RulesStats()
+    core = RulesCore(
+        rules, jobs, shard=config.shard, clock=clock, persist=config.persist, stats=stats
+    )
+    stats.restored_vehicles = core.restore()
+    log.info(
+        "restored the rules state of %d vehicles (shard %s)",
+        stats.restored_vehicles,
+        core.shard.scope,
+    )
+    inbox: queue.Queue[Received] = queue.Queue(maxsize=config.queue_size)
     address = BrokerAddress.parse(config.broker_url)
     client = make_client(address, config.client_id, persistent_session=True, manual_ack=True)
-    _wire(client, subscription(Kind.TELEMETRY, config.share_group), inbox, stop, ready)
+    patterns = [subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
+    wire_inbox(client, patterns, inbox, stop, ready=ready, name="rules")
     client.connect_async(address.host, address.port)
     client.loop_start()
-    stats = RulesStats()
-    engine = EngineState()
+    unacked: list[Received] = []
+    last_tick = last_checkpoint = time.monotonic()
     try:
         while not stop.is_set():
             try:
-                message = inbox.get(timeout=0.2)
+                message: Received | None = inbox.get(timeout=0.1)
             except queue.Empty:
-                continue
-            _handle(message, rules, engine, jobs, stats)
-            client.ack(message.mid, message.qos)
+                message = None
+            if message is not None:
+                _handle(message, core, stats)
+                unacked.append(message)
+            now = time.monotonic()
+            if now - last_tick >= config.tick_s:
+                last_tick = now
+                _guarded(core.tick, stats)
+            due = now - last_checkpoint >= config.checkpoint_s or message is None
+            if unacked and (due or len(unacked) >= config.checkpoint_every):
+                _guarded(core.checkpoint, stats)
+                for done in unacked:
+                    client.ack(done.mid, done.qos)
+                unacked.clear()
+                last_checkpoint = now
     finally:
         client.disconnect()
         client.loop_stop()
-        stats.late_samples = engine.late_samples
-        stats.future_samples = engine.future_samples
+        _collect(core, stats)
     return stats
 
 
-def _wire(
-    client: mqtt.Client,
-    pattern: str,
-    inbox: queue.Queue[_Message],
-    stop: threading.Event,
-    ready: threading.Event | None,
-) -> None:
-    def on_connect(c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if reason.is_failure:
-            log.warning("broker refused the connection: %s", reason)
-            return
-        c.subscribe(pattern, qos=1)
-
-    def on_subscribe(_c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
-        if any(r.is_failure for r in reasons):
-            log.error("subscription to %s refused: %s", pattern, reasons)
-            return
-        log.info("subscribed to %s", pattern)
-        if ready is not None:
-            ready.set()
-
-    def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        item = _Message(msg.topic, bytes(msg.payload), msg.mid, msg.qos)
-        while not stop.is_set():
-            try:
-                inbox.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-
-    client.on_connect = on_connect
-    client.on_subscribe = on_subscribe
-    client.on_message = on_message
+def _collect(core: RulesCore, stats: RulesStats) -> None:
+    stats.late_samples = core.engine.late_samples
+    stats.future_samples = core.engine.future_samples
 
 
-def _handle(
-    message: _Message,
-    rules: tuple[Rule, ...],
-    engine: EngineState,
-    jobs: JobStore,
-    stats: RulesStats,
-    *,
-    clock: Callable[[], float] = time.time,
-) -> None:
+def _guarded(work: Callable[[], object], stats: RulesStats) -> None:
+    try:
+        work()
+    except (JobStoreError, ValueError):
+        stats.errors += 1
+        log.exception("rules: %s failed", getattr(work, "__name__", "work"))
+
+
+def _handle(message: Received, core: RulesCore, stats: RulesStats) -> None:
     stats.messages += 1
     try:
+        vin, kind = parse_topic(message.topic)
+    except TopicError as err:
+        stats.undecodable += 1
+        log.warning("message on an unexpected topic %s: %s", message.topic, err)
+        return
+    if not core.shard.owns(vin):
+        stats.other_shard += 1
+        return
+    try:
+        if kind is Kind.DTC:
+            report = decode_dtc_report(message.payload)
+            core.dtc(report)
+            return
         batch = decode_telemetry(message.payload)
     except CodecError as err:
         stats.undecodable += 1
-        log.warning("undecodable telemetry on %s: %s (ingest dead-letters it)", message.topic, err)
+        log.warning("undecodable %s on %s: %s (ingest dead-letters it)", kind, message.topic, err)
         return
-    stats.samples += len(batch.samples)
     try:
-        transitions = evaluate(rules, engine, batch.samples, batch.vin, clock())
-        for transition in transitions:
-            stats.transitions += 1
-            if transition.to_state is AlertState.FIRING:
-                _open_job(transition, jobs, stats, clock())
-            else:
-                log.debug(
-                    "%s %s: %s -> %s",
-                    batch.vin,
-                    transition.rule.id,
-                    transition.from_state,
-                    transition.to_state,
-                )
+        core.telemetry(batch.vin, batch.samples, batch.profile)
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules failed on %s seq %d (%s)", batch.vin, batch.seq, message.topic)
 
 
-def _open_job(transition: Transition, jobs: JobStore, stats: RulesStats, now: float) -> None:
-    rule = transition.rule
-    draft = job_draft(transition)
-    workshop = choose_workshop(jobs.workshops(), draft.required_skills)
-    job, created = jobs.open_job(draft, workshop.id if workshop else None, now)
-    where = workshop.name if workshop else "no workshop (none has the skills)"
-    if created:
-        stats.jobs_opened += 1
-        stats.by_rule[rule.id] = stats.by_rule.get(rule.id, 0) + 1
-        log.info(
-            "job #%d opened for %s: %s (rule %s) at %s", job.id, job.vin, rule.title, rule.id, where
-        )
-    else:
-        stats.jobs_existing += 1
-        log.info("job #%d already open for %s (rule %s)", job.id, job.vin, rule.id)
-
-
 def job_draft(transition: Transition) -> JobDraft:
-    """The job a FIRING transition asks for, evidence and diagnosis JSON-ready."""
+    """The job a FIRING transition asks for (no odometer or profile: see ``RulesCore.draft``)."""
+    from rules.draft import job_evidence
+
     rule = transition.rule
-    cond = rule.condition
-    evidence = {
-        "trigger": {
-            "signal": cond.signal,
-            "condition": cond.describe(),
-            "hold_s": cond.hold_s,
-            "hold": format_duration(cond.hold_s),
-            "since": transition.since,
-            "fired_at": transition.at,
-            "value": transition.value,
-        },
-        "window": {
-            signal: [[ts, value] for ts, value in points]
-            for signal, points in transition.evidence.items()
-        },
-    }
     return JobDraft(
         vin=transition.vin,
         rule_id=rule.id,
         title=rule.title,
-        severity=rule.severity.value,
+        severity=(transition.severity or rule.severity).value,
         fired_at=transition.at,
         diagnosis=rule.diagnosis.to_json(),
-        evidence=evidence,
+        evidence=job_evidence(transition),
         required_skills=rule.diagnosis.skills,
     )

@@ -17,7 +17,12 @@ from enum import Enum
 
 from sim.errors import SimError
 
-PATTERNS = ("commute", "parked")
+PATTERNS = ("commute", "parked", "daily")
+"""``commute``: time-compressed (minutes of driving, minutes parked); ``parked``: never moves;
+``daily``: real time, parked overnight, a 15-40 minute drive about 07:00 and 17:00 each day."""
+
+DAY_S = 86400.0
+COMMUTE_HOURS = (7.0, 17.0)
 
 
 class Mode(Enum):
@@ -116,7 +121,9 @@ class Schedule:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         heat = Thermal(ambient, ambient, ambient, ambient)
-        first = 1e18 if pattern == "parked" else self._rng.uniform(20.0, 60.0)
+        first = {"parked": 1e18, "daily": _next_commute(0.0, self._rng)}.get(
+            pattern, self._rng.uniform(20.0, 60.0)
+        )
         self.phases: list[Phase] = [Phase(0.0, first, Mode.PARK, soc0=soc, heat0=heat)]
         self._starts: list[float] = [0.0]
 
@@ -156,13 +163,17 @@ class Schedule:
     def _grow(self) -> None:
         """Append one drive (legs between stops), then a charge if needed, then a park."""
         rng = self._rng
-        drive_until = self.phases[-1].end + rng.uniform(180.0, 420.0)
+        daily = self.pattern == "daily"
+        drive_s = rng.uniform(900.0, 2400.0) if daily else rng.uniform(180.0, 420.0)
+        drive_until = self.phases[-1].end + drive_s
         while self.phases[-1].end < drive_until:
             self._leg(rng)
         if self.phases[-1].soc(self.phases[-1].duration) < CHARGE_BELOW:
             soc = self.phases[-1].soc(self.phases[-1].duration)
             self._append((CHARGE_TO - soc) / CHARGE_RATE, Mode.CHARGE)
-        self._append(rng.uniform(60.0, 180.0), Mode.PARK)
+        end = self.phases[-1].end
+        park = _next_commute(end, rng) - end if daily else rng.uniform(60.0, 180.0)
+        self._append(park, Mode.PARK)
 
     def _leg(self, rng: random.Random) -> None:
         """Pull away, cruise at one or two speeds, brake to a stop and wait."""
@@ -177,3 +188,14 @@ class Schedule:
             v = nxt
         self._append(max(5.0, v / 6.0), Mode.DRIVE, v0=v, v1=0.0)
         self._append(rng.uniform(5.0, 20.0), Mode.DRIVE)
+
+
+def _next_commute(t: float, rng: random.Random) -> float:
+    """The start of the next daily commute after ``t`` (t = 0 is midnight), jittered by an hour."""
+    day = math.floor(t / DAY_S)
+    for offset in (0, 1):
+        for hour in COMMUTE_HOURS:
+            start = (day + offset) * DAY_S + hour * 3600.0 + rng.uniform(0.0, 3600.0)
+            if start > t + 600.0:
+                return start
+    return t + DAY_S  # unreachable: tomorrow's first commute is always later

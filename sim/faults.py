@@ -54,6 +54,13 @@ FAULT_KINDS: dict[str, FaultKind] = {
             150.0,
             "front-left tyre loses pressure",
         ),
+        FaultKind(
+            "cell_imbalance",
+            "CellSpread",
+            10.0,
+            110.0,
+            "one HV cell group drifts: the spread between the highest and lowest cell grows (mV)",
+        ),
     )
 }
 

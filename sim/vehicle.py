@@ -25,6 +25,7 @@ MASS_KG = 1900.0
 CDA_M2 = 0.6
 CRR = 0.01
 CHARGE_KW = -11.0
+CELL_LIMIT_MV = 4140.0  # the BMS derates charging and regen so no cell goes above this
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,17 @@ def traction_kw(speed_kmh: float, accel: float) -> float:
     return 0.8 + (kw / 0.9 if kw > 0 else max(-60.0, kw * 0.65))
 
 
+def _charge_limit_a(open_circuit: float, spread0: float) -> float:
+    """The most charging current (regen or plug) before the highest cell reaches the BMS limit.
+
+    The highest cell sits at ``mean + 0.6 * spread``; charging at ``a`` amps lifts the mean by
+    ``a * PACK_OHMS / CELLS`` volts and widens the spread by ``0.02 * a`` millivolts.
+    """
+    headroom = CELL_LIMIT_MV - open_circuit / CELLS * 1000.0 - 0.6 * spread0
+    per_amp = PACK_OHMS / CELLS * 1000.0 + 0.6 * 0.02
+    return max(0.0, headroom / per_amp)
+
+
 class SimVehicle:
     """One simulated vehicle; see the module docstring."""
 
@@ -104,6 +116,7 @@ class SimVehicle:
             "coolant_loss": self._schedule.target(Mode.DRIVE).coolant,
             "brake_pad_wear": tr.pad_front,
             "slow_puncture": tr.tyres[0],
+            "cell_imbalance": tr.cell_spread_mv,
         }[kind]
 
     def crossing_time(self, fault: Fault, level: float) -> float | None:
@@ -173,10 +186,12 @@ class SimVehicle:
     ) -> None:
         soc = phase.soc(tau)
         open_circuit = CELLS * (3.6 + 0.5 * soc / 100.0)
+        spread0 = self._level("cell_imbalance", t) * (1.0 + 0.3 * heat)
         amps = kw * 1000.0 / open_circuit + 0.2 * self._noise(5, t)
+        amps = max(amps, -_charge_limit_a(open_circuit, spread0))
         volts = open_circuit - amps * PACK_OHMS
         mean_mv = volts / CELLS * 1000.0
-        spread = self.traits.cell_spread_mv * (1.0 + 0.3 * heat) + abs(amps) * 0.02
+        spread = spread0 + abs(amps) * 0.02
         out["PackSOC"] = soc
         out["PackVoltage"] = volts
         out["PackCurrent"] = amps

@@ -144,5 +144,8 @@ def test_the_same_fault_again_while_open_stays_one_job(running: Running) -> None
     running.stop.set()
     wait_for("the worker's stats", lambda: bool(running.result))
     stats = running.result[0]
-    assert (stats.jobs_opened, stats.jobs_existing, stats.undecodable) == (2, 1, 1)
+    assert (stats.jobs_opened, stats.refirings, stats.undecodable) == (2, 1, 1)
     assert stats.errors == 0
+    (job,) = running.jobs(FAULTY)
+    (again,) = job.evidence["refirings"]  # the second firing added its evidence to the job
+    assert again["trigger"]["fired_at"] == pytest.approx(start + 70 + 20)

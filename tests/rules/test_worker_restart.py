@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rules.jobstore import SqlJobStore
-from tests.rules.test_worker import FAULTY, Publisher, V, batches, wait_for
+from tests.rules.test_worker import FAULTY, HEALTHY, Publisher, V, batches, wait_for
 from tests.servers import Mosquitto
 
 pytestmark = pytest.mark.integration
@@ -93,12 +93,27 @@ def test_sigkilled_worker_catches_up_and_keeps_one_job(
         assert job.workshop_id is not None
         seen = [ts - t0 for ts, _ in job.evidence["window"][V]]
         assert any(ts >= 45 for ts in seen), "data sent while the worker was dead never arrived"
-        # Killed again, the fault seen again by a fresh engine: still one open job.
+        # The pending alert survived the kill: it fired 20 s of data time after the sag began.
+        assert job.evidence["trigger"]["since"] == pytest.approx(t0 + 30)
+        assert job.fired_at == pytest.approx(t0 + 50)
+        # Killed again while firing (once checkpointed): the restored engine knows it fires, and
+        # does not fire again.
+        wait_for("the firing state checkpointed", lambda: _alert(store) == "firing")
         second.kill()
         third = start()
+        assert any("restored the rules state of 1 vehicles" in x for x in third.lines)
         publisher.send(batches(FAULTY, [11.0] * 40, t0 + 85, seq0=20))
-        wait_for("the fault seen again", lambda: any("already open" in x for x in third.lines))
-        assert len(store.list_jobs()) == 1
+        publisher.send(batches(HEALTHY, [11.0] * 30, t0 + 85, seq0=100))  # barrier: fires
+        wait_for("the barrier's job", lambda: len(store.list_jobs()) == 2)
+        (job,) = store.list_jobs(vin=FAULTY)
+        assert "refirings" not in job.evidence
+        assert not any("already open" in x or "fired again" in x for x in third.lines)
     finally:
         publisher.close()
         store.close()
+
+
+def _alert(store: SqlJobStore) -> str | None:
+    saved = store.load_rule_state("0/1:").get(f"0/1:{FAULTY}", {})
+    alert = saved.get("alerts", {}).get("lv-battery-low")
+    return None if alert is None else str(alert[0])

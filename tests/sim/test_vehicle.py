@@ -4,7 +4,7 @@ import itertools
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import SimError
@@ -21,6 +21,7 @@ def series(vehicle: SimVehicle, end: float, step: float = 1.0) -> list[dict[str,
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=2**32))
+@example(seed=256615)  # regen at 93 % state of charge once lifted a cell to 4152 mV
 def test_healthy_commuter_stays_within_healthy_bounds_for_an_hour(seed: int) -> None:
     rows = series(SimVehicle("PITSTOPTEST000001", seed), HOUR)
     assert min(r["LvBatteryVoltage"] for r in rows) >= 12.2

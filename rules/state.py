@@ -1,0 +1,167 @@
+"""The engine's state: alerts per (vin, rule), sample windows and bucket series per (vin, series),
+DTC tracks, service marks and when each vehicle last sent data. JSON-ready, so a worker can
+persist it (rules/persist.py) and a restart neither re-fires nor forgets what was pending.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from rules.model import Buckets, Rule, Severity
+from rules.series import BucketSeries
+from rules.window import SampleWindow
+
+DEFAULT_WINDOW_CAP = 10_000
+"""Most samples kept per (vin, signal) for evidence, whatever the time horizon."""
+
+
+class AlertState(StrEnum):
+    INACTIVE = "inactive"
+    PENDING = "pending"
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class Alert:
+    __slots__ = ("clear_since", "last_ts", "severity", "since", "state")
+
+    def __init__(self) -> None:
+        self.state = AlertState.INACTIVE
+        self.since = 0.0
+        self.clear_since: float | None = None
+        self.last_ts = -math.inf
+        self.severity: Severity | None = None  # raised by escalation while firing
+
+    def to_json(self) -> list[Any]:
+        last = None if self.last_ts == -math.inf else self.last_ts
+        sev = None if self.severity is None else self.severity.value
+        return [self.state.value, self.since, self.clear_since, last, sev]
+
+    @classmethod
+    def from_json(cls, doc: list[Any]) -> Alert:
+        alert = cls()
+        state, since, clear_since, last, sev = doc
+        alert.state = AlertState(state)
+        alert.since = float(since)
+        alert.clear_since = None if clear_since is None else float(clear_since)
+        alert.last_ts = -math.inf if last is None else float(last)
+        alert.severity = None if sev is None else Severity(sev)
+        return alert
+
+
+@dataclass(slots=True)
+class DtcTrack:
+    matching: bool = False
+    edges: int = 0
+
+
+@dataclass(slots=True)
+class ServiceMark:
+    """Where a maintenance interval counts from: data time, odometer and running hours."""
+
+    at: float
+    km: float | None = None
+    hours: float = 0.0
+
+
+class EngineState:
+    """Everything the engine remembers, owned by one caller and updated in place."""
+
+    def __init__(self, window_cap: int = DEFAULT_WINDOW_CAP) -> None:
+        self.window_cap = window_cap
+        self.alerts: dict[tuple[str, str], Alert] = {}
+        self.windows: dict[tuple[str, str], SampleWindow] = {}
+        self.buckets: dict[tuple[str, str], BucketSeries] = {}
+        self.dtc: dict[tuple[str, str], DtcTrack] = {}
+        self.services: dict[tuple[str, str], ServiceMark] = {}
+        self.running_hours: dict[str, tuple[float, float]] = {}  # vin -> (last ts, hours)
+        self.last_seen: dict[str, float] = {}
+        self.late_samples = 0
+        self.future_samples = 0
+        self.index_cache: Any = None
+
+    def alert(self, vin: str, rule_id: str) -> Alert:
+        key = (vin, rule_id)
+        alert = self.alerts.get(key)
+        if alert is None:
+            alert = self.alerts[key] = Alert()
+        return alert
+
+    def alert_state(self, vin: str, rule_id: str) -> AlertState:
+        alert = self.alerts.get((vin, rule_id))
+        return alert.state if alert else AlertState.INACTIVE
+
+    def window(self, vin: str, signal: str, horizon_s: float) -> SampleWindow:
+        key = (vin, signal)
+        window = self.windows.get(key)
+        if window is None:
+            window = self.windows[key] = SampleWindow(horizon_s, self.window_cap)
+        return window
+
+    def bucket_series(self, vin: str, spec: Buckets) -> BucketSeries:
+        key = (vin, spec.key)
+        series = self.buckets.get(key)
+        if series is None:
+            series = self.buckets[key] = BucketSeries(spec.resolution_s, spec.window_s)
+        return series
+
+    def vins(self) -> set[str]:
+        return set(self.last_seen)
+
+    # --- persistence: one JSON document per vehicle ------------------------------------
+
+    def vehicle_to_json(self, vin: str, window_s: float) -> dict[str, Any]:
+        """This vehicle's state; windows keep only their last ``window_s`` seconds."""
+        latest = self.last_seen.get(vin)
+        return {
+            "last_seen": latest,
+            "alerts": {r: a.to_json() for (v, r), a in self.alerts.items() if v == vin},
+            "windows": {
+                s: [list(p) for p in w.between((latest or 0.0) - window_s, math.inf)]
+                for (v, s), w in self.windows.items()
+                if v == vin
+            },
+            "buckets": {k: b.to_json() for (v, k), b in self.buckets.items() if v == vin},
+            "dtc": {r: [t.matching, t.edges] for (v, r), t in self.dtc.items() if v == vin},
+            "services": {
+                r: [m.at, m.km, m.hours] for (v, r), m in self.services.items() if v == vin
+            },
+            "running_hours": list(self.running_hours[vin]) if vin in self.running_hours else None,
+        }
+
+    def load_vehicle(
+        self, vin: str, doc: dict[str, Any], rules: tuple[Rule, ...], horizon_s: float
+    ) -> None:
+        """Restore what ``vehicle_to_json`` wrote; unknown rules and series are dropped."""
+        known = {r.id for r in rules}
+        specs = {b.key: b for r in rules for b in _bucket_specs(r)}
+        if doc.get("last_seen") is not None:
+            self.last_seen[vin] = float(doc["last_seen"])
+        for rule_id, alert in doc.get("alerts", {}).items():
+            if rule_id in known:
+                self.alerts[(vin, rule_id)] = Alert.from_json(alert)
+        for signal, points in doc.get("windows", {}).items():
+            window = self.window(vin, signal, horizon_s)
+            for ts, value in points:
+                window.add(float(ts), float(value))
+        for key, series in doc.get("buckets", {}).items():
+            if key in specs:
+                spec = specs[key]
+                restored = BucketSeries.from_json(series, spec.resolution_s, spec.window_s)
+                self.buckets[(vin, key)] = restored
+        for rule_id, (matching, edges) in doc.get("dtc", {}).items():
+            self.dtc[(vin, rule_id)] = DtcTrack(bool(matching), int(edges))
+        for rule_id, (at, km, hours) in doc.get("services", {}).items():
+            self.services[(vin, rule_id)] = ServiceMark(float(at), km, float(hours))
+        if doc.get("running_hours"):
+            last, hours = doc["running_hours"]
+            self.running_hours[vin] = (float(last), float(hours))
+
+
+def _bucket_specs(rule: Rule) -> list[Buckets]:
+    from rules.measure import bucket_specs
+
+    return bucket_specs(rule.condition)

@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages of the servers the tests start themselves (binary:package).
-SERVERS := mosquitto:mosquitto
+SERVERS := mosquitto:mosquitto influxd:influxdb victoria-metrics:victoria-metrics \
+           chromium:chromium
 
 .PHONY: demo test check lint format typecheck servers clean
 
@@ -21,7 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/pitstop -v demo
+	$(BIN)/pitstop demo
 
 servers:
 	@missing=""; for pair in $(SERVERS); do \

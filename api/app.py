@@ -7,17 +7,20 @@ responses give every time (``ts``, ``first_seen``, ``fired_at``, ...) as epoch s
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from api.deps import Clock, Stores
 from api.errors import install_error_handlers
-from api.routes import health, jobs, pages, vehicles, workshops
+from api.keys import KeyStore
+from api.routes import consent, health, jobs, pages, rules, vehicles, workshops
 from ingest.store import TelemetryStore, open_store
 from pitstop import __version__
 from rules.jobs import JobStore, open_job_store
+from rules.model import Rule
 
 DESCRIPTION = """Telemetry, jobs and workshops of the pitstop fleet.
 
@@ -25,20 +28,45 @@ DESCRIPTION = """Telemetry, jobs and workshops of the pitstop fleet.
 (`2025-11-27T00:00:00Z`; without an offset, UTC). Every time in a response is epoch seconds
 (UTC) as a number.
 
-**Errors.** 404 and 503 carry `{"detail": "<message>"}`; 422 carries FastAPI's validation
-errors, `{"detail": [{"loc": [...], "msg": "<message>", ...}]}`.
+**Keys.** Every route but `/health` needs an API key: `Authorization: Bearer <key>` (keys
+come from `pitstop admin keys create`). A key has a role (engineer, workshop, owner,
+fleet_manager, admin) and a scope; anything outside your scope answers 404, as if it did not
+exist. 401: no key or a revoked one; 403: your role may not take that action.
+
+**Errors.** 401, 403, 404, 409 and 503 carry `{"detail": "<message>"}`; 422 carries FastAPI's
+validation errors, `{"detail": [{"loc": [...], "msg": "<message>", ...}]}`.
 """
 
 
-def create_app(telemetry: TelemetryStore, jobs: JobStore, clock: Clock = time.time) -> FastAPI:
-    """An app over stores the caller opened and will close (the demo, tests)."""
+def create_app(
+    telemetry: TelemetryStore,
+    jobs: JobStore,
+    clock: Clock = time.time,
+    *,
+    keys: KeyStore | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> FastAPI:
+    """An app over stores the caller opened and will close (the demo, tests).
+
+    Without ``keys`` (``api.keys.KeyStore.open(jobs_url)``) every request but ``/health`` is
+    refused with 401: there is no way to run this API without keys. ``rules`` is the catalogue
+    ``/rules`` shows and backtests; by default pitstop's own (``rules.loader.DEFAULT_CATALOG``).
+    """
     app = _build(lifespan=None)
-    app.state.stores = Stores(telemetry=telemetry, jobs=jobs, clock=clock)
+    catalogue = _catalogue(rules)
+    app.state.stores = Stores(telemetry, jobs, clock, keys=keys, rules=catalogue)
     return app
 
 
-def create_app_from_urls(telemetry_url: str, jobs_url: str, clock: Clock = time.time) -> FastAPI:
+def create_app_from_urls(
+    telemetry_url: str,
+    jobs_url: str,
+    clock: Clock = time.time,
+    *,
+    rules: Sequence[Rule] | None = None,
+) -> FastAPI:
     """An app that opens both stores when it starts and closes them when it stops."""
+    catalogue = _catalogue(rules)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,10 +75,25 @@ def create_app_from_urls(telemetry_url: str, jobs_url: str, clock: Clock = time.
             stack.callback(telemetry.close)
             job_store = open_job_store(jobs_url)
             stack.callback(job_store.close)
-            app.state.stores = Stores(telemetry=telemetry, jobs=job_store, clock=clock)
+            keys = KeyStore.open(jobs_url)
+            stack.callback(keys.close)
+            app.state.stores = Stores(telemetry, job_store, clock, keys=keys, rules=catalogue)
             yield
 
     return _build(lifespan=lifespan)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI schema (what ``/openapi.json`` serves), built without any store."""
+    return _build(lifespan=None).openapi()
+
+
+def _catalogue(rules: Sequence[Rule] | None) -> tuple[Rule, ...]:
+    if rules is not None:
+        return tuple(rules)
+    from rules.loader import DEFAULT_CATALOG, load_catalog
+
+    return load_catalog(DEFAULT_CATALOG)
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -62,8 +105,22 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN; /api is served offline instead
+        redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (health, vehicles, jobs, workshops, pages):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "page"
+    pages.router,
+    health.router,
+    vehicles.router,
+    vehicles.signals_router,
+    consent.router,
+    jobs.router,
+    workshops.router,
+    rules.router,
+)

@@ -9,10 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 
+from api.keys import KeyStore
 from api.timerange import INSTANT_HELP, TimeRange, resolve_range
 from ingest.store import TelemetryStore
 from pitstop.topics import validate_vin
 from rules.jobs import JobStore
+from rules.model import Rule
 
 Clock = Callable[[], float]
 
@@ -22,30 +24,41 @@ DEFAULT_LIMIT = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Stores:
-    """What every request reads, kept on ``app.state.stores`` for the app's lifetime."""
+    """What every request reads, kept on ``app.state.stores`` for the app's lifetime.
+
+    The dependencies that only pick from it (or parse) are ``async``: FastAPI runs a sync
+    dependency in its thread pool, a hop that costs more than they do."""
 
     telemetry: TelemetryStore
     jobs: JobStore
     clock: Clock
+    keys: KeyStore | None = None  # None: every key is refused (401)
+    rules: tuple[Rule, ...] = ()  # the catalogue /rules shows and backtests
 
 
-def get_stores(request: Request) -> Stores:
+async def get_stores(request: Request) -> Stores:
     stores: Stores = request.app.state.stores
     return stores
 
 
-def get_telemetry(stores: Annotated[Stores, Depends(get_stores)]) -> TelemetryStore:
+async def get_telemetry(stores: Annotated[Stores, Depends(get_stores)]) -> TelemetryStore:
     return stores.telemetry
 
 
-def get_jobs(stores: Annotated[Stores, Depends(get_stores)]) -> JobStore:
+async def get_jobs(stores: Annotated[Stores, Depends(get_stores)]) -> JobStore:
     return stores.jobs
 
 
-def get_clock(stores: Annotated[Stores, Depends(get_stores)]) -> Clock:
+async def get_clock(stores: Annotated[Stores, Depends(get_stores)]) -> Clock:
     return stores.clock
 
 
+async def get_rules(stores: Annotated[Stores, Depends(get_stores)]) -> tuple[Rule, ...]:
+    return stores.rules
+
+
+StoresDep = Annotated[Stores, Depends(get_stores)]
+RulesDep = Annotated[tuple[Rule, ...], Depends(get_rules)]
 TelemetryDep = Annotated[TelemetryStore, Depends(get_telemetry)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
@@ -60,6 +73,8 @@ OptionalVin = Annotated[
     Query(description="Only this vehicle's jobs (17 letters and digits)."),
     AfterValidator(lambda vin: None if vin is None else validate_vin(vin)),
 ]
+MAX_ID = 2**63 - 1
+JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="The job's id.")]
 Signal = Annotated[
     str, Path(description="Canonical signal name, dots and all, e.g. Vehicle.Speed.")
 ]
@@ -69,17 +84,22 @@ Limit = Annotated[
 ]
 
 
-def get_time_range(
-    clock: ClockDep,
-    start: Annotated[
-        str | None, Query(alias="from", description=f"Start, inclusive. {INSTANT_HELP}")
-    ] = None,
-    end: Annotated[
-        str | None, Query(alias="to", description=f"End, exclusive; default now. {INSTANT_HELP}")
-    ] = None,
-) -> TimeRange:
+From = Annotated[str | None, Query(alias="from", description=f"Start, inclusive. {INSTANT_HELP}")]
+To = Annotated[
+    str | None, Query(alias="to", description=f"End, exclusive; default now. {INSTANT_HELP}")
+]
+HISTORY_SPAN_S = 30 * 86400.0
+
+
+async def get_time_range(clock: ClockDep, start: From = None, end: To = None) -> TimeRange:
     """The range a request asks for: by default the last hour, at most 31 days."""
     return resolve_range(start, end, now=clock())
 
 
+async def get_history_range(clock: ClockDep, start: From = None, end: To = None) -> TimeRange:
+    """A range of history (trouble codes): by default the last 30 days, at most 31."""
+    return resolve_range(start, end, now=clock(), default_span_s=HISTORY_SPAN_S)
+
+
 TimeRangeDep = Annotated[TimeRange, Depends(get_time_range)]
+HistoryRangeDep = Annotated[TimeRange, Depends(get_history_range)]

@@ -2,10 +2,14 @@
 
     PitstopError
      └── ApiError
+          ├── UnauthenticatedError              -> 401 {"detail": "..."} (no key, or a bad one)
+          ├── ForbiddenError (PermissionError)  -> 403 {"detail": "..."} (the role may not)
           ├── NotFoundError (LookupError)       -> 404 {"detail": "..."}
+          ├── KeyStoreError                     -> 503 {"detail": "..."}
           └── InvalidInputError (ValueError)    -> 422 in FastAPI's validation-error shape
 
-Store errors are converted here too, at the seam: ``StoreError`` and ``JobStoreError`` become
+Store errors are converted here too, at the seam: ``StoreError``, ``JobStoreError`` (but
+``JobTransitionError``: 409) and ``KeyStoreError`` become
 503 with a message a person understands; the cause goes to the log, not to the caller.
 """
 
@@ -14,17 +18,33 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from ingest.store import StoreError
 from pitstop.errors import PitstopError
-from rules.jobs import JobStoreError
+from rules.jobs import JobStoreError, JobTransitionError
 
 log = logging.getLogger(__name__)
 
 
 class ApiError(PitstopError):
     """Base of the errors the API raises on purpose."""
+
+
+class UnauthenticatedError(ApiError):
+    """The request presents no key, or one that is unknown or revoked."""
+
+
+class SignInRequiredError(UnauthenticatedError):
+    """A web page asked for without a valid key: the browser is sent to the sign-in page."""
+
+
+class ForbiddenError(ApiError, PermissionError):
+    """The caller's role may not do this at all (scope misses answer 404 instead)."""
+
+
+class KeyStoreError(ApiError):
+    """The key store could not do what was asked (unreachable, or a key with a bad scope)."""
 
 
 class NotFoundError(ApiError, LookupError):
@@ -41,10 +61,32 @@ class InvalidInputError(ApiError, ValueError):
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInRequiredError, _sign_in)
+    app.add_exception_handler(UnauthenticatedError, _unauthenticated)
+    app.add_exception_handler(ForbiddenError, _forbidden)
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(JobTransitionError, _conflict)
+    app.add_exception_handler(KeyStoreError, _store_unavailable)
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(StoreError, _store_unavailable)
     app.add_exception_handler(JobStoreError, _store_unavailable)
+
+
+async def _sign_in(request: Request, exc: Exception) -> Response:
+    return RedirectResponse("/signin", status_code=303)
+
+
+async def _unauthenticated(request: Request, exc: Exception) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"}
+    return JSONResponse({"detail": str(exc)}, status_code=401, headers=headers)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"detail": str(exc)}, status_code=403)
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"detail": str(exc)}, status_code=409)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -60,7 +102,13 @@ async def _invalid_input(request: Request, exc: Exception) -> Response:
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> Response:
-    which = "job store" if isinstance(exc, JobStoreError) else "telemetry store"
+    which = (
+        "job store"
+        if isinstance(exc, JobStoreError)
+        else "key store"
+        if isinstance(exc, KeyStoreError)
+        else "telemetry store"
+    )
     log.error("%s failed on %s %s", which, request.method, request.url.path, exc_info=exc)
     message = f"The {which} is unavailable right now; please try again shortly."
     return JSONResponse({"detail": message}, status_code=503)

@@ -19,7 +19,15 @@ th{font-size:.85rem;color:#555}td.num{text-align:right;font-variant-numeric:tabu
 .sev{padding:0 .4rem;border-radius:.3rem;font-size:.85rem;background:#e8eef6}
 .sev-warning{background:#fff0c2}.sev-critical{background:#ffd6d2}
 .muted{color:#666}svg.spark{display:block;max-width:100%;height:auto}
-code{font-size:.9em;word-break:break-all}
+code{font-size:.9em;word-break:break-all}.chart{width:100%;min-height:240px}
+form.inline{display:inline}form.action-form{margin:.4rem 0}
+button{font:inherit;padding:.35rem .8rem;margin:.2rem .3rem .2rem 0}
+input,select{font:inherit;max-width:100%}label{display:inline-block;margin-right:.8rem}
+h3{font-size:1rem;margin:1rem 0 .3rem}figure{margin:0 0 1rem}.chart{margin-bottom:.8rem}
+table.facts{width:auto;min-width:min(100%,28rem)}table.facts td{overflow-wrap:anywhere}
+table.facts td.num{text-align:left}table.facts th{width:9rem}
+.nowrap{white-space:nowrap;word-break:normal}
+.picker label{display:inline-flex;gap:.3rem;align-items:center;overflow-wrap:anywhere}
 """
 
 
@@ -52,14 +60,31 @@ def escape(value: Child) -> str:
     return html.escape(str(value), quote=True)
 
 
-def document(title: str, *body: Child) -> Html:
+def document(title: str, *body: Child, charts: bool = False) -> Html:
+    """A whole page; ``charts`` adds plotly.js and pitstop's chart glue, both served here."""
+    scripts = (
+        join(
+            el("script", src="/static/plotly.min.js"),
+            el("script", src="/static/charts.js", defer="defer"),
+        )
+        if charts
+        else None
+    )
     head = join(
         Html('<meta charset="utf-8">'),
         Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         el("title", f"{title} · pitstop"),
         el("style", Html(STYLE)),
+        scripts,
     )
-    nav = el("nav", el("a", "pitstop", href="/"), " · ", el("a", "API docs", href="/docs"))
+    nav = el(
+        "nav",
+        el("a", "pitstop", href="/"),
+        " · ",
+        el("a", "API", href="/api"),
+        " · ",
+        el("a", "Sign out", href="/signout"),
+    )
     return Html(
         "<!doctype html>\n" + el("html", el("head", head), el("body", nav, *body), lang="en")
     )
@@ -78,7 +103,7 @@ def facts(rows: list[tuple[str, Child]], empty: str) -> Html:
     if not rows:
         return el("p", empty, class_="muted")
     body = join(*(el("tr", el("th", name, scope="row"), _cell(value)) for name, value in rows))
-    return el("div", el("table", el("tbody", body)), class_="scroll")
+    return el("div", el("table", el("tbody", body), class_="facts"), class_="scroll")
 
 
 def when(ts: float) -> str:

@@ -8,46 +8,43 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from api.errors import NotFoundError
 from api.schemas import (
+    Calendar,
     Diagnosis,
     Evidence,
     JobDetail,
     JobSummary,
+    OpeningSpan,
     PointPair,
+    RulePrecision,
+    SlotCapacity,
     Trigger,
     Workshop,
     WorkshopRef,
 )
 from rules import jobs as store
+from rules.booking import candidate_slots
+from rules.reserve import UNIT_S
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def list_jobs(
-    jobs: store.JobStore,
-    *,
-    status: store.JobStatus | None = None,
-    vin: str | None = None,
-    workshop_id: int | None = None,
-) -> list[JobSummary]:
-    """Jobs matching every given filter, newest first."""
+def summaries(jobs: store.JobStore, found: Iterable[store.Job]) -> list[JobSummary]:
+    """The given jobs as the API shows them in lists."""
     refs = _workshop_refs(jobs)
-    found = jobs.list_jobs(vin=vin, status=status, workshop_id=workshop_id)
     return [_summary(job, refs) for job in found]
 
 
-def get_job(jobs: store.JobStore, job_id: int) -> JobDetail:
-    job = jobs.get_job(job_id)
-    if job is None:
-        raise NotFoundError(f"no job {job_id}")
+def detail(jobs: store.JobStore, job: store.Job) -> JobDetail:
+    """One job with its diagnosis and evidence package."""
     summary = _summary(job, _workshop_refs(jobs))
     return JobDetail(
         **summary.model_dump(),
@@ -58,10 +55,19 @@ def get_job(jobs: store.JobStore, job_id: int) -> JobDetail:
 
 
 def list_workshops(jobs: store.JobStore) -> list[Workshop]:
-    return [
-        Workshop(id=w.id, name=w.name, location=w.location, skills=list(w.skills))
-        for w in jobs.workshops()
-    ]
+    return [_workshop(w) for w in jobs.workshops()]
+
+
+def _workshop(w: store.Workshop) -> Workshop:
+    return Workshop(
+        id=w.id,
+        name=w.name,
+        location=w.location,
+        skills=list(w.skills),
+        bays=w.bays,
+        hours=[OpeningSpan(weekday=d, opens=o, closes=c) for d, o, c in w.hours],
+        timezone=w.timezone,
+    )
 
 
 def _workshop_refs(jobs: store.JobStore) -> dict[int, WorkshopRef]:
@@ -84,6 +90,9 @@ def _summary(job: store.Job, refs: Mapping[int, WorkshopRef]) -> JobSummary:
         workshop=workshop,
         fired_at=job.fired_at,
         created_at=job.created_at,
+        slot_start=job.slot_start,
+        slot_end=job.slot_end,
+        outcome=job.outcome,
     )
 
 
@@ -119,3 +128,59 @@ def _checked(model: type[M], raw: Mapping[str, Any], job_id: int) -> M:
     except ValidationError as err:
         log.warning("job %d: its %s does not fit the schema: %s", job_id, model.__name__, err)
         return model()
+
+
+def calendar(jobs: store.JobStore, workshop: store.Workshop, start: float, end: float) -> Calendar:
+    booked = [
+        job for job in jobs.list_jobs(workshop_id=workshop.id) if job.status in store.OPEN_STATUSES
+    ]
+    slotted = sorted(
+        (j for j in booked if j.slot_start is not None and start <= j.slot_start < end),
+        key=lambda j: j.slot_start or 0.0,
+    )
+    unscheduled = [j for j in booked if j.slot_start is None]
+    return Calendar(
+        workshop=_workshop(workshop),
+        bookings=summaries(jobs, slotted),
+        unscheduled=summaries(jobs, unscheduled),
+        capacity=capacity(workshop, jobs.reservations(workshop.id, start, end), start, end),
+    )
+
+
+def capacity(
+    workshop: store.Workshop, taken: Iterable[store.Reservation], start: float, end: float
+) -> list[SlotCapacity]:
+    """Each opening hour starting in [start, end) with its bays, those reserved and those free."""
+    booked = Counter(r.slot_start for r in taken)
+    return [
+        SlotCapacity(
+            start=slot,
+            end=slot_end,
+            bays=workshop.bays,
+            booked=booked[slot],
+            free=max(workshop.bays - booked[slot], 0),
+        )
+        for slot, slot_end in candidate_slots(workshop, start, end, UNIT_S)
+    ]
+
+
+def precision(found: Iterable[store.Job]) -> list[RulePrecision]:
+    counts: dict[str, Counter[str]] = {}
+    for job in found:
+        tally = counts.setdefault(job.rule_id, Counter())
+        tally["jobs"] += 1
+        if job.outcome is not None:
+            tally[job.outcome.value] += 1
+    result = []
+    for rule_id, tally in sorted(counts.items()):
+        fixed, nff = tally[store.Outcome.FIXED.value], tally[store.Outcome.NO_FAULT_FOUND.value]
+        result.append(
+            RulePrecision(
+                rule_id=rule_id,
+                jobs=tally["jobs"],
+                fixed=fixed,
+                no_fault_found=nff,
+                precision=fixed / (fixed + nff) if fixed + nff else None,
+            )
+        )
+    return result

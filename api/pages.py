@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from api.html import Child, Html, document, el, facts, join, table, when
 from api.schemas import Diagnosis, Evidence, JobDetail, JobSummary, PointPair, Vehicle
-from api.sparkline import sparkline
+from rules.jobs import Outcome
 
 SEVERITIES = frozenset({"info", "warning", "critical"})
 
@@ -12,7 +14,13 @@ SEVERITIES = frozenset({"info", "warning", "critical"})
 def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
     """The fleet (last seen, open jobs) and the jobs, newest first."""
     fleet_rows: list[list[Child]] = [
-        [el("code", v.vin), when(v.last_seen), v.open_jobs] for v in vehicles
+        [
+            el("a", el("code", v.vin), href=f"/vehicles/{v.vin}/page"),
+            when(v.last_seen),
+            v.open_jobs,
+            when(v.next_booking) if v.next_booking is not None else "none",
+        ]
+        for v in vehicles
     ]
     job_rows: list[list[Child]] = [
         [
@@ -28,7 +36,11 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
     return document(
         "Fleet",
         el("h1", "Fleet"),
-        table(["Vehicle", "Last seen", "Open jobs"], fleet_rows, "No vehicle has reported yet."),
+        table(
+            ["Vehicle", "Last seen", "Open jobs", "Next booking"],
+            fleet_rows,
+            "No vehicle has reported yet.",
+        ),
         el("h2", "Jobs"),
         table(
             ["Vehicle", "Job", "Severity", "Workshop", "Status", "Fired"],
@@ -38,7 +50,7 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
     )
 
 
-def job_page(job: JobDetail) -> Html:
+def job_page(job: JobDetail, actions: list[str]) -> Html:
     """One job: what, where, the diagnosis, the trigger and the evidence window."""
     about: list[tuple[str, Child]] = [
         ("Vehicle", el("code", job.vin)),
@@ -47,16 +59,40 @@ def job_page(job: JobDetail) -> Html:
         ("Workshop", job.workshop.name if job.workshop else "not booked"),
         ("Rule", el("code", job.rule_id)),
         ("Fired", when(job.fired_at)),
+        ("Booked slot", when(job.slot_start) if job.slot_start is not None else "none yet"),
     ]
+    buttons = [_action_form(job, action) for action in actions]
     return document(
         job.title,
         el("h1", job.title),
         facts(about, ""),
+        el("div", *buttons, class_="actions") if buttons else None,
         el("h2", "Diagnosis"),
         _diagnosis(job.diagnosis),
         el("h2", "Evidence"),
         _evidence(job.evidence),
+        charts=True,
     )
+
+
+def _action_form(job: JobDetail, action: str) -> Html:
+    """One action as a form posting to the job page: a button, with the slot or the outcome."""
+    fields: list[Child] = []
+    if action == "move":
+        value = _local_input(job.slot_start) if job.slot_start is not None else None
+        slot = el("input", type="datetime-local", name="slot", required="required", value=value)
+        fields.append(el("label", "New slot (UTC) ", slot))
+    elif action == "complete":
+        options = (el("option", o.value.replace("_", " "), value=o.value) for o in Outcome)
+        fields.append(el("label", "Outcome ", el("select", *options, name="outcome")))
+    button = el("button", action.capitalize(), type="submit", name="action", value=action)
+    css = "inline" if not fields else "action-form"
+    return el("form", *fields, button, method="post", action=f"/jobs/{job.id}/page", class_=css)
+
+
+def _local_input(ts: float) -> str:
+    """A time as an ``<input type=datetime-local>`` value, in UTC."""
+    return when(ts)[:16].replace(" ", "T")
 
 
 def severity(level: str) -> Html:
@@ -89,7 +125,7 @@ def _evidence(evidence: Evidence) -> Html:
             rows.append((name, shown if isinstance(shown, str | int | float) else str(shown)))
     marks = [t for t in (trigger.since, trigger.fired_at) if t is not None] if trigger else []
     charts = [
-        el("figure", sparkline(points, signal, marks), _caption(signal, points))
+        el("figure", chart(signal, series=points, marks=marks), _caption(signal, points))
         for signal, points in sorted(evidence.window.items())
     ]
     return join(
@@ -112,3 +148,54 @@ def _caption(signal: str, points: list[PointPair]) -> Html:
 
 def _is_time(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def chart(
+    title: str,
+    *,
+    series: list[PointPair] | None = None,
+    marks: list[float] | None = None,
+    buckets_url: str | None = None,
+    span: tuple[float, float] | None = None,
+) -> Html:
+    """A chart drawn by api/static/charts.js: fixed points, or buckets fetched (and zoomed)."""
+    data: dict[str, str | None] = {"data_title": title}
+    if series is not None:
+        data["data_series"] = json.dumps(series)
+        data["data_marks"] = json.dumps(marks or [])
+    if buckets_url is not None and span is not None:
+        data["data_buckets"] = buckets_url
+        data["data_from"] = f"{span[0]:.3f}"
+        data["data_to"] = f"{span[1]:.3f}"
+    return el("div", class_="chart", role="img", aria_label=title, **data)
+
+
+def signin_page(problem: str | None) -> Html:
+    return document(
+        "Sign in",
+        el("h1", "Sign in"),
+        el("p", problem, class_="sev sev-critical") if problem else None,
+        el(
+            "form",
+            el(
+                "label",
+                "API key ",
+                el(
+                    "input",
+                    type="password",
+                    name="key",
+                    required="required",
+                    autocomplete="off",
+                    size=50,
+                ),
+            ),
+            el("button", "Sign in", type="submit"),
+            method="post",
+            action="/signin",
+        ),
+        el(
+            "p",
+            "Keys come from 'pitstop admin keys create'; 'pitstop demo' prints one per role.",
+            class_="muted",
+        ),
+    )

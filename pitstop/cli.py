@@ -19,7 +19,7 @@ from pitstop import __version__
 from pitstop.errors import PitstopError
 from pitstop.settings import Settings
 
-COMMANDS = ("demo", "simulate", "gateway", "ingest", "rules", "api")
+COMMANDS = ("demo", "simulate", "gateway", "ingest", "rules", "api", "admin", "dtc")
 
 
 class Command(Protocol):
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose + 1, 2)],
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )

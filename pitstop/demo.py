@@ -13,7 +13,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,7 @@ class DemoEndpoints:
     broker_url: str
     api_url: str
     vins: tuple[str, ...]
+    keys: Mapping[str, str]  # role -> API key, one per role, made afresh every run
 
 
 class _Threads:
@@ -107,6 +108,8 @@ def run_demo(
     import uvicorn
 
     from api.app import create_app
+    from api.demo_keys import ensure_demo_keys
+    from api.keys import KeyStore
     from dbc import DEMO_PROFILE
     from gateway.runner import GatewayConfig, run_gateway
     from gateway.sources import SourceSpec
@@ -123,9 +126,13 @@ def run_demo(
         broker_url = resources.enter_context(_broker(config.broker_url))
         telemetry = open_store(f"sqlite:///{config.data_dir / 'telemetry.db'}")
         resources.callback(telemetry.close)
-        jobs = open_job_store(f"sqlite:///{config.data_dir / 'jobs.db'}")
+        jobs_url = f"sqlite:///{config.data_dir / 'jobs.db'}"
+        jobs = open_job_store(jobs_url)
         resources.callback(jobs.close)
         ensure_demo_workshops(jobs)
+        keys = KeyStore.open(jobs_url)
+        resources.callback(keys.close)
+        demo_keys = ensure_demo_keys(keys, jobs, [v.vin for v in fleet], time.time())
 
         ready = [threading.Event(), threading.Event()]
         threads.start(
@@ -141,7 +148,7 @@ def run_demo(
 
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(telemetry, jobs),
+                create_app(telemetry, jobs, keys=keys),
                 host=config.api_host,
                 port=config.api_port,
                 log_level="warning",
@@ -160,7 +167,12 @@ def run_demo(
         threads.start("simulator", lambda: run_on_bus(fleet, stop))
 
         api_url = f"http://{config.api_host}:{config.api_port}"
-        endpoints = DemoEndpoints(broker_url, api_url, tuple(v.vin for v in fleet))
+        endpoints = DemoEndpoints(
+            broker_url,
+            api_url,
+            tuple(v.vin for v in fleet),
+            {role.value: key for role, key in demo_keys.items()},
+        )
         if not _wait_started(server, stop):
             raise ConfigError(f"the API could not listen on {config.api_host}:{config.api_port}")
         if out is not None:
@@ -192,9 +204,10 @@ def _print_banner(
         "pitstop demo is running",
         f"  broker    {endpoints.broker_url}{embedded}",
         f"  data      {config.data_dir}/",
-        f"  API       {endpoints.api_url}/  (jobs: {endpoints.api_url}/jobs, "
-        f"docs: {endpoints.api_url}/docs)",
+        f"  web       {endpoints.api_url}/signin  (sign in with one of the keys below)",
+        f"  API       {endpoints.api_url}/api  (send 'Authorization: Bearer <key>')",
     ]
+    lines += [f"  key       {role:<14} {key}" for role, key in endpoints.keys.items()]
     for vehicle in fleet:
         state = f"healthy, {vehicle.pattern}"
         for fault in vehicle.faults:

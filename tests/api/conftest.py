@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.keys import KeyStore, Role
 from ingest.store import TelemetryStore, open_store
 from pitstop.codec import Sample, TelemetryBatch
 from rules.jobs import Job, JobDraft, JobStore, Workshop, open_job_store
@@ -112,6 +114,45 @@ def fleet(telemetry: TelemetryStore, job_store: JobStore) -> Fleet:
 
 
 @pytest.fixture
-def client(telemetry: TelemetryStore, job_store: JobStore, fleet: Fleet) -> Iterator[TestClient]:
-    with TestClient(create_app(telemetry, job_store, clock=lambda: NOW)) as test_client:
+def key_store(tmp_path: Path, job_store: JobStore) -> Iterator[KeyStore]:
+    store = KeyStore.open("sqlite:///" + str(tmp_path / "jobs.db"))
+    yield store
+    store.close()
+
+
+def make_keys(keys: KeyStore, jobs: JobStore, workshop_id: int) -> dict[Role, str]:
+    """One key per role: the workshop's is the battery job's; the owner sees VIN_A only; the
+    fleet manager is the owner (in the job store) of both vehicles."""
+    fleet_owner = jobs.add_owner("Fleet GmbH", "fleet")
+    for vin in (VIN_A, VIN_B):
+        jobs.register_vehicle(vin, fleet_owner.id)
+    scopes: dict[Role, dict[str, object]] = {
+        Role.WORKSHOP: {"workshop_id": workshop_id},
+        Role.OWNER: {"vins": [VIN_A]},
+        Role.FLEET_MANAGER: {"owner_id": fleet_owner.id},
+    }
+    return {
+        role: keys.create(role.value, role, NOW, **scopes.get(role, {}))[1]  # type: ignore[arg-type]
+        for role in Role
+    }
+
+
+@pytest.fixture
+def secrets(key_store: KeyStore, job_store: JobStore, fleet: Fleet) -> dict[Role, str]:
+    return make_keys(key_store, job_store, fleet.workshop.id)
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def app(telemetry: TelemetryStore, job_store: JobStore, key_store: KeyStore) -> FastAPI:
+    return create_app(telemetry, job_store, clock=lambda: NOW, keys=key_store)
+
+
+@pytest.fixture
+def client(app: FastAPI, secrets: dict[Role, str]) -> Iterator[TestClient]:
+    """A client with the engineer's key (the whole fleet, read only)."""
+    with TestClient(app, headers=bearer(secrets[Role.ENGINEER])) as test_client:
         yield test_client

@@ -23,6 +23,9 @@ def test_jobs_newest_first_with_their_workshop(client: TestClient, fleet: Fleet)
         "workshop": {"id": fleet.workshop.id, "name": "Garage Nord"},
         "fired_at": NOW - 10,
         "created_at": NOW - 9,
+        "slot_start": battery["slot_start"],
+        "slot_end": battery["slot_end"],
+        "outcome": None,
     }
     assert hostile["workshop"] is None
     assert hostile["title"] == HOSTILE  # JSON carries it as it is; pages escape it
@@ -92,6 +95,9 @@ def test_workshops(client: TestClient, fleet: Fleet) -> None:
             "name": "Garage Nord",
             "location": "Hamburg",
             "skills": ["electrical", "cooling"],
+            "bays": 1,
+            "hours": [{"weekday": d, "opens": 8.0, "closes": 17.0} for d in range(5)],
+            "timezone": "UTC",
         }
     ]
 

@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from api.routes import health, jobs, pages, vehicles, workshops
+from api.app import ROUTERS
 
 JSON_ROUTES = {
     "/health",
@@ -18,27 +18,42 @@ JSON_ROUTES = {
     "/jobs",
     "/jobs/{job_id}",
     "/workshops",
+    "/workshops/{workshop_id}/calendar",
+    "/rules",
+    "/rules/precision",
+    "/rules/{rule_id}/backtest",
+    "/vehicles/{vin}/dtcs",
+    "/signals/{signal}",
+    "/vehicles/{vin}/consent",
+    "/vehicles/{vin}/consent/{workshop_id}",
+    "/jobs/{job_id}/{action}",
+    "/vehicles/{vin}/signals/{signal}/buckets",
 }
+STREAMED = {"/vehicles/{vin}/signals/{signal}/csv", "/vehicles/{vin}/stream"}
 
 
 def test_every_route_declares_a_response_model_or_is_a_page() -> None:
     seen = set()
-    for module in (health, vehicles, jobs, workshops, pages):
-        for route in module.router.routes:
+    for router in ROUTERS:
+        for route in router.routes:
             assert isinstance(route, APIRoute)
-            if route.include_in_schema:
+            if route.path in STREAMED:
+                seen.add(route.path)
+            elif route.include_in_schema:
                 assert route.response_model is not None, route.path
                 seen.add(route.path)
             else:
                 assert route.response_class is HTMLResponse, route.path
-    assert seen == JSON_ROUTES
+    assert seen == JSON_ROUTES | STREAMED
 
 
 def test_openapi_schema_names_a_typed_body_for_every_answer(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
-    assert set(schema["paths"]) == JSON_ROUTES
+    assert set(schema["paths"]) == JSON_ROUTES | STREAMED
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
+            if path in STREAMED:
+                continue
             ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
             assert _typed(ok), (method, path, ok)
             if "{" in path:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.html import Html, el
-from api.sparkline import sparkline
+from api.keys import Role
 from tests.api.conftest import HOSTILE, LV, VIN_A, VIN_B, Fleet
 
 
@@ -51,7 +54,7 @@ def test_pages_escape_what_the_data_says(client: TestClient, fleet: Fleet) -> No
     for path in ("/", f"/jobs/{fleet.hostile_job.id}/page"):
         page = client.get(path).text
         tags = parse(page)
-        assert "script" not in tags.tags, path
+        assert tags.tags.count("script") <= 2, path  # plotly.js, charts.js; nothing inline
         assert "<script>" not in page
         assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; &amp; more" in page
         assert HOSTILE in "".join(tags.text)  # shown to the reader as the text it is
@@ -61,10 +64,13 @@ def test_pages_load_nothing_from_elsewhere(client: TestClient, fleet: Fleet) -> 
     for path in ("/", f"/jobs/{fleet.battery_job.id}/page"):
         page = client.get(path).text
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), path
-        assert "<script" not in page
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page)
+        for attrs, body in scripts:
+            assert 'src="/static/' in attrs, path
+            assert not body, path
 
 
-def test_job_page_shows_diagnosis_trigger_and_sparkline(client: TestClient, fleet: Fleet) -> None:
+def test_job_page_shows_diagnosis_trigger_and_chart(client: TestClient, fleet: Fleet) -> None:
     response = client.get(f"/jobs/{fleet.battery_job.id}/page")
     assert response.status_code == 200
     page = response.text
@@ -74,10 +80,11 @@ def test_job_page_shows_diagnosis_trigger_and_sparkline(client: TestClient, flee
     assert "Labour: 0.5 h" in page
     assert "&lt; 11.8" in page  # the trigger's condition, escaped
     assert "2025-11-26 23:59:50 UTC" in page  # fired_at, for people
-    tags = parse(page)
-    assert tags.tags.count("svg") == 1
-    assert tags.tags.count("polyline") == 1
-    assert tags.tags.count("line") == 2  # since and fired_at
+    (series,) = re.findall(r'class="chart"[^>]*data-series="([^"]+)"', page)
+    assert series.startswith("[[")
+    assert series.count("], [") == 39
+    (marks,) = re.findall(r'data-marks="([^"]+)"', page)
+    assert json.loads(marks) == [fleet.battery_job.fired_at - 20, fleet.battery_job.fired_at]
     assert LV in page
 
 
@@ -85,17 +92,30 @@ def test_job_page_of_a_missing_job_is_404(client: TestClient) -> None:
     assert client.get("/jobs/4242/page").status_code == 404
 
 
-def test_sparkline_scales_points_into_the_box() -> None:
-    svg = sparkline([(0.0, 10.0), (5.0, 20.0), (10.0, 15.0)], "v", marks=[5.0, 99.0])
-    (points,) = re.findall(r'points="([^"]+)"', svg)
-    coords = [tuple(map(float, p.split(","))) for p in points.split()]
-    assert coords == [(3.0, 57.0), (160.0, 3.0), (317.0, 30.0)]
-    assert svg.count("<line") == 1  # 99 falls outside the window
+def test_static_scripts_are_served_from_installed_packages(client: TestClient) -> None:
+    plotly = client.get("/static/plotly.min.js")
+    assert plotly.status_code == 200
+    assert "plotly" in plotly.text[:2000].lower()
+    assert len(plotly.content) > 1_000_000
+    assert "Plotly.newPlot" in client.get("/static/charts.js").text
 
 
-def test_sparkline_of_one_point_or_none() -> None:
-    assert 'points="160.0,30.0"' in sparkline([(1.0, 5.0)], "v")
-    assert "no data" in sparkline([], "v")
+def test_pages_without_a_key_send_the_browser_to_sign_in(app: FastAPI, secrets: Any) -> None:
+    with TestClient(app) as anonymous:
+        response = anonymous.get("/", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/signin"
+        refused = anonymous.post("/signin", data={"key": "pst_wrong"})
+        assert refused.status_code == 401
+        assert "unknown" in refused.text
+        signed = anonymous.post(
+            "/signin", data={"key": secrets[Role.OWNER]}, follow_redirects=False
+        )
+        cookie = signed.headers["set-cookie"].lower()
+        assert "httponly" in cookie
+        assert "samesite=strict" in cookie
+        assert anonymous.get("/").status_code == 200  # the cookie now signs every request
+        assert VIN_B not in anonymous.get("/").text  # the owner sees VIN_A only
 
 
 def test_el_escapes_text_and_attributes_but_not_html() -> None:

@@ -22,6 +22,7 @@ def test_fleet_lists_every_vehicle_with_its_open_jobs(client: TestClient) -> Non
         "first_seen": NOW - 2 * 86400,
         "last_seen": NOW - 60,  # the last speed sample
         "open_jobs": 1,
+        "next_booking": None,
     }
     assert second["open_jobs"] == 1
     assert second["last_seen"] == NOW - 30

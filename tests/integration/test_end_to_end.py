@@ -24,15 +24,21 @@ LV_SIGNAL = "Vehicle.LowVoltageBattery.CurrentVoltage"
 JOB_TIMEOUT_S = 150
 
 
-def _first_job(api_url: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{api_url}/jobs", timeout=5)
+def _get(api: httpx.Client, path: str) -> Any:
+    response = api.get(path)
     response.raise_for_status()
-    jobs: list[dict[str, Any]] = response.json()
-    return jobs
+    return response.json()
 
 
-def _assert_the_faulty_car_got_its_job(api_url: str, vins: tuple[str, ...]) -> None:
-    jobs = wait_until(lambda: _first_job(api_url), JOB_TIMEOUT_S, "a job at /jobs", interval=1)
+def _assert_the_faulty_car_got_its_job(api_url: str, key: str, vins: tuple[str, ...]) -> None:
+    with httpx.Client(
+        base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=5
+    ) as api:
+        _assert_job(api, vins)
+
+
+def _assert_job(api: httpx.Client, vins: tuple[str, ...]) -> None:
+    jobs = wait_until(lambda: _get(api, "/jobs"), JOB_TIMEOUT_S, "a job at /jobs", interval=1)
     faulty, healthy = vins[-1], vins[:-1]
 
     assert len(jobs) == 1, jobs
@@ -41,7 +47,7 @@ def _assert_the_faulty_car_got_its_job(api_url: str, vins: tuple[str, ...]) -> N
     assert summary["rule_id"] == "lv-battery-low"
     assert summary["workshop"] is not None
 
-    job = httpx.get(f"{api_url}/jobs/{summary['id']}", timeout=5).json()
+    job = _get(api, f"/jobs/{summary['id']}")
     trigger = job["evidence"]["trigger"]
     assert trigger["signal"] == LV_SIGNAL
     assert trigger["value"] < 11.8
@@ -51,10 +57,10 @@ def _assert_the_faulty_car_got_its_job(api_url: str, vins: tuple[str, ...]) -> N
     assert all(value < 11.8 for value in held)
     assert job["diagnosis"]["parts"], "the job carries no parts"
 
-    vehicles = {v["vin"] for v in httpx.get(f"{api_url}/vehicles", timeout=5).json()}
+    vehicles = {v["vin"] for v in _get(api, "/vehicles")}
     assert vehicles == set(vins)
     for vin in healthy:
-        latest = httpx.get(f"{api_url}/vehicles/{vin}/latest", timeout=5).json()["values"]
+        latest = _get(api, f"/vehicles/{vin}/latest")["values"]
         assert latest[LV_SIGNAL]["value"] > 12.2
         assert "Vehicle.Speed" in latest
 
@@ -71,37 +77,47 @@ def test_the_loop_through_a_real_mosquitto(mosquitto: Mosquitto, tmp_path: Path)
     try:
         endpoints = wait_until(lambda: ready, 60, "the demo to start")[0]
         assert endpoints.vins == tuple(demo_vins(3))
-        _assert_the_faulty_car_got_its_job(endpoints.api_url, endpoints.vins)
+        _assert_the_faulty_car_got_its_job(
+            endpoints.api_url, endpoints.keys["engineer"], endpoints.vins
+        )
     finally:
         stop.set()
         runner.join(30)
     assert result == [0]
 
 
+def _engineer_key(lines: list[str]) -> str | None:
+    for line in lines:
+        if line.split()[:2] == ["key", "engineer"]:
+            return line.split()[2]
+    return None
+
+
 def test_the_demo_command_with_its_embedded_broker(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "pitstop",
-            "demo",
-            "--api-port",
-            str(port),
-            "--data-dir",
-            str(tmp_path / "demo"),
+            sys.executable, "-m", "pitstop", "demo",
+            "--api-port", str(port), "--data-dir", str(tmp_path / "demo"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    )  # fmt: skip
+    assert process.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+    reader.start()
     try:
-        wait_for_port(port, timeout=60)
-        _assert_the_faulty_car_got_its_job(f"http://127.0.0.1:{port}", tuple(demo_vins(3)))
+        key = wait_until(lambda: _engineer_key(list(lines)), 60, "the demo's banner with keys")
+        wait_for_port(port, timeout=30)
+        _assert_the_faulty_car_got_its_job(f"http://127.0.0.1:{port}", key, tuple(demo_vins(3)))
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
+        process.wait(60)
+        reader.join(10)
+    output = "".join(lines)
     assert process.returncode == 0, output
     assert "JOB #1 for PITSTOPDEMO000003" in output
     assert "pitstop demo stopped" in output

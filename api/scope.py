@@ -1,0 +1,140 @@
+"""Who is calling and what they may see: the one place where scope is decided.
+
+Every route but ``/health`` depends on ``get_access`` (directly or through the scoped
+parameters below), which authenticates the key (``Authorization: Bearer <key>``, or the
+sign-in cookie of the web pages) and resolves its scope once per request into an ``Access``.
+Routes then ask for a ``ScopedVin``, ``ScopedSignal`` or ``ScopedJob`` instead of a bare id:
+an object outside the caller's scope answers 404 exactly like one that does not exist.
+
+    engineer, admin          every vehicle, signal and job
+    workshop                 jobs booked into its workshop, their evidence; the signals an
+                             owner consented to, of the vehicles it has open jobs for
+    owner, fleet_manager     their vehicles (the owner's, and/or the key's VINs) and their jobs
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.deps import JobId, JobsDep, Signal, Stores, Vin, get_stores
+from api.errors import ForbiddenError, NotFoundError, UnauthenticatedError
+from api.keys import ApiKey, KeyStore, Role
+from rules.jobs import OPEN_STATUSES, Job, JobStore
+
+COOKIE = "pitstop_key"
+WHOLE_FLEET = frozenset({Role.ENGINEER, Role.ADMIN})
+OWNERS = frozenset({Role.OWNER, Role.FLEET_MANAGER})
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    key: ApiKey
+    vins: frozenset[str] | None  # the vehicles whose telemetry it sees; None: all
+    granted: Mapping[str, frozenset[str]] = field(default_factory=dict)  # consented signals
+
+    @property
+    def role(self) -> Role:
+        return self.key.role
+
+    def sees_vin(self, vin: str) -> bool:
+        return self.vins is None or vin in self.vins
+
+    def sees_signal(self, vin: str, signal: str) -> bool:
+        return self.sees_vin(vin) or signal in self.granted.get(vin, frozenset())
+
+    def sees_job(self, job: Job) -> bool:
+        if self.role is Role.WORKSHOP:
+            return job.workshop_id is not None and job.workshop_id == self.key.workshop_id
+        return self.sees_vin(job.vin)
+
+    def sees_workshop(self, workshop_id: int) -> bool:
+        return self.role is not Role.WORKSHOP or workshop_id == self.key.workshop_id
+
+    def require(self, roles: frozenset[Role], doing: str) -> None:
+        """403 for a caller whose role may not do this at all (scope is checked separately)."""
+        if self.role not in roles and self.role is not Role.ADMIN:
+            allowed = ", ".join(sorted(r.value for r in roles))
+            raise ForbiddenError(f"only a key with the role {allowed} may {doing}")
+
+
+def secret_of(request: Request) -> str | None:
+    """The key a request presents: the Authorization header first, else the sign-in cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(COOKIE) or None
+
+
+def resolve(key: ApiKey, jobs: JobStore, keys: KeyStore) -> Access:
+    """A key's scope, as sets the checks above read."""
+    if key.role in WHOLE_FLEET:
+        return Access(key, None)
+    if key.role in OWNERS:
+        vins = set(key.vins)
+        if key.owner_id is not None:
+            vins.update(v.vin for v in jobs.vehicles(owner_id=key.owner_id))
+        return Access(key, frozenset(vins))
+    open_vins = {
+        job.vin
+        for job in jobs.list_jobs(workshop_id=key.workshop_id)
+        if job.status in OPEN_STATUSES
+    }
+    granted: dict[str, frozenset[str]] = {
+        vin: frozenset(keys.consents(vin).get(key.workshop_id or 0, ())) for vin in open_vins
+    }
+    return Access(key, frozenset(), granted)
+
+
+def get_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
+    secret = secret_of(request)
+    if stores.keys is None:
+        raise UnauthenticatedError("this server has no key store, so no key can be checked")
+    if secret is None:
+        raise UnauthenticatedError(
+            "an API key is required: send 'Authorization: Bearer <key>' "
+            "(keys come from 'pitstop admin keys create')"
+        )
+    key = stores.keys.authenticate(secret)
+    if key is None:
+        raise UnauthenticatedError("this API key is unknown or has been revoked")
+    return resolve(key, stores.jobs, stores.keys)
+
+
+AccessDep = Annotated[Access, Depends(get_access)]
+
+
+async def scoped_vin(vin: Vin, access: AccessDep) -> str:
+    return visible_vin(access, vin)
+
+
+def visible_vin(access: Access, vin: str) -> str:
+    """``vin`` if the caller may see it; else 404, as for a vehicle that does not exist."""
+    if not access.sees_vin(vin):
+        raise unknown_vehicle(vin)
+    return vin
+
+
+async def scoped_signal(vin: Vin, signal: Signal, access: AccessDep) -> tuple[str, str]:
+    if not access.sees_signal(vin, signal):
+        raise unknown_vehicle(vin)
+    return vin, signal
+
+
+def scoped_job(job_id: JobId, access: AccessDep, jobs: JobsDep) -> Job:
+    job = jobs.get_job(job_id)
+    if job is None or not access.sees_job(job):
+        raise NotFoundError(f"no job {job_id}")
+    return job
+
+
+def unknown_vehicle(vin: str) -> NotFoundError:
+    return NotFoundError(f"no vehicle {vin}: nothing has been stored for it")
+
+
+ScopedVin = Annotated[str, Depends(scoped_vin)]
+ScopedSignal = Annotated[tuple[str, str], Depends(scoped_signal)]

@@ -6,6 +6,7 @@ seam, so that one malformed job shows what it can instead of failing the request
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections import Counter
@@ -97,12 +98,27 @@ def _summary(job: store.Job, refs: Mapping[int, WorkshopRef]) -> JobSummary:
 
 
 def _evidence(raw: Mapping[str, Any], job_id: int) -> Evidence:
+    """The stored evidence, each part checked on its own: a part that does not fit is left
+    out (and logged), the rest is still shown."""
     trigger = raw.get("trigger")
     window = raw.get("window")
-    return Evidence(
-        trigger=_checked(Trigger, trigger, job_id) if isinstance(trigger, Mapping) else None,
-        window=_window(window) if isinstance(window, Mapping) else {},
+    rest = {k: v for k, v in raw.items() if k not in ("trigger", "window") and _strict_json(v)}
+    base = _checked(Evidence, rest, job_id)
+    return base.model_copy(
+        update={
+            "trigger": _checked(Trigger, trigger, job_id) if isinstance(trigger, Mapping) else None,
+            "window": _window(window) if isinstance(window, Mapping) else {},
+        }
     )
+
+
+def _strict_json(value: object) -> bool:
+    """Whether ``value`` is JSON a client can read (no NaN or infinity), as a response must be."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _window(raw: Mapping[str, Any]) -> dict[str, list[PointPair]]:

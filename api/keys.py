@@ -21,23 +21,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
 
 from api.errors import KeyStoreError
-from rules.jobstore import engine_for
+from rules.jobstore import engine_for, engine_lock, migrate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PREFIX = "pst_"
@@ -114,9 +110,7 @@ class KeyStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._lock: AbstractContextManager[Any] = (
-            threading.Lock() if isinstance(engine.pool, StaticPool) else nullcontext()
-        )
+        self._lock = engine_lock(engine)
 
     @classmethod
     def open(cls, url: str) -> KeyStore:
@@ -124,10 +118,7 @@ class KeyStore:
         engine = engine_for(url)
         try:
             with engine.begin() as connection:
-                config = Config()
-                config.set_main_option("script_location", str(MIGRATIONS))
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                migrate(connection, MIGRATIONS)
         except SQLAlchemyError as err:
             engine.dispose()
             raise KeyStoreError(f"cannot open the key store: {err}") from err

@@ -128,9 +128,17 @@ def _evidence(evidence: Evidence) -> Html:
         el("figure", chart(signal, series=points, marks=marks), _caption(signal, points))
         for signal, points in sorted(evidence.window.items())
     ]
+    if evidence.odometer_km is not None:
+        rows.append(("odometer", f"{evidence.odometer_km:,.1f} km"))
+    codes: list[list[Child]] = [
+        [el("code", c.code), c.description, ", ".join(c.status), c.protocol or ""]
+        for c in evidence.dtcs
+    ]
     return join(
         el("h3", "Trigger"),
         facts(rows, "No trigger recorded."),
+        el("h3", "Trouble codes"),
+        table(["Code", "Meaning", "Status", "Protocol"], codes, "No trouble code reported."),
         el("h3", "Signal window"),
         el("p", "Red lines: when the condition began to hold and when it fired.", class_="muted"),
         join(*charts) if charts else el("p", "No signal window recorded.", class_="muted"),

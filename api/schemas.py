@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from rules.jobs import JobStatus, Outcome
 
@@ -126,10 +126,36 @@ class Trigger(BaseModel):
     value: float | None = None
 
 
+class EvidenceCode(BaseModel):
+    """A trouble code the vehicle reported when the job's rule fired."""
+
+    code: str
+    protocol: str | None = None
+    ecu: int | None = None
+    status: list[str] = []
+    description: str = ""
+    occurrences: int | None = None
+    freeze_frame: dict[str, JsonValue] = Field(
+        default={}, description="Snapshot data the ECU stored with the code, where it has any."
+    )
+
+
 class Evidence(BaseModel):
+    """What a job is based on. Further entries the rule kind adds (forecast, service figures,
+    later firings and escalations, the window after the trigger) are passed through."""
+
+    model_config = ConfigDict(extra="allow")
+
     trigger: Trigger | None = None
     window: dict[str, list[PointPair]] = Field(
         default={}, description=f"Signal -> [ts, value] pairs around the trigger; ts: {EPOCH}"
+    )
+    dtcs: list[EvidenceCode] = Field(
+        default=[], description="Trouble codes the vehicle reported when the rule fired."
+    )
+    odometer_km: float | None = None
+    profile_hash: str | None = Field(
+        default=None, description="Hash of the vehicle profile (DBC files) that decoded the data."
     )
 
 

@@ -19,18 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from pitstop.demo_report import LV_DTC, LV_RULE_LEVEL
 from pitstop.errors import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ingest.store import TelemetryStore
-    from rules.jobs import Job, JobStore
     from sim.vehicle import SimVehicle
 
 log = logging.getLogger(__name__)
-
-LV_RULE_LEVEL = 11.8  # the demo catalogue's 12 V threshold, for the "expect a job" line
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +107,12 @@ def run_demo(
     from api.app import create_app
     from api.demo_keys import ensure_demo_keys
     from api.keys import KeyStore
-    from dbc import DEMO_PROFILE
-    from gateway.runner import GatewayConfig, run_gateway
-    from gateway.sources import SourceSpec
     from ingest.consumer import IngestConfig, run_ingest
     from ingest.store import open_store
+    from pitstop.demo_report import print_banner, watch_jobs
     from rules.jobs import open_job_store
     from rules.worker import RulesConfig, ensure_demo_workshops, run_rules
-    from sim.run import channel_for, demo_fleet, run_on_bus
+    from sim.run import demo_fleet, run_on_bus
 
     _fresh(config.data_dir, config.keep_data)
     fleet = demo_fleet(config.vehicles, config.faulty)
@@ -155,15 +150,7 @@ def run_demo(
             )
         )
         threads.start("api", server.run)
-        for vehicle in fleet:
-            gateway = GatewayConfig(
-                vin=vehicle.vin,
-                profile=DEMO_PROFILE,
-                source=SourceSpec.bus("virtual", channel_for(vehicle.vin)),
-                spool=config.data_dir / f"spool-{vehicle.vin}.db",
-                broker_url=broker_url,
-            )
-            threads.start(f"gateway-{vehicle.vin}", functools.partial(run_gateway, gateway, stop))
+        _start_cars(resources, threads, fleet, config.data_dir, broker_url)
         threads.start("simulator", lambda: run_on_bus(fleet, stop))
 
         api_url = f"http://{config.api_host}:{config.api_port}"
@@ -176,13 +163,64 @@ def run_demo(
         if not _wait_started(server, stop):
             raise ConfigError(f"the API could not listen on {config.api_host}:{config.api_port}")
         if out is not None:
-            _print_banner(out, config, endpoints, fleet)
+            print_banner(out, config, endpoints, fleet)
         if on_ready is not None:
             on_ready(endpoints)
-        _watch_jobs(jobs, telemetry, stop, out, api_url)
+        watch_jobs(jobs, telemetry, stop, out, api_url)
         server.should_exit = True
         threads.join()
     return 1 if threads.failed else 0
+
+
+def _start_cars(
+    resources: ExitStack,
+    threads: _Threads,
+    fleet: Sequence[SimVehicle],
+    data_dir: Path,
+    broker_url: str,
+) -> None:
+    """Per car: its ECU and its gateway (reading telemetry and trouble codes) on its own
+    virtual CAN bus, which the simulator then drives."""
+    from dbc import DEMO_PROFILE
+    from gateway.diag.plugin import diagnostics
+    from gateway.diag.service import DiagSchedule
+    from gateway.runner import GatewayConfig, run_gateway
+    from gateway.sources import SourceSpec
+    from sim.run import channel_for
+
+    schedule = DiagSchedule(interval=5.0, heartbeat=60.0)  # trouble-code reads
+    for vehicle in fleet:
+        channel = channel_for(vehicle.vin)
+        _start_ecu(resources, vehicle, channel)
+        gateway = GatewayConfig(
+            vin=vehicle.vin,
+            profile=DEMO_PROFILE,
+            source=SourceSpec.bus("virtual", channel),
+            spool=data_dir / f"spool-{vehicle.vin}.db",
+            broker_url=broker_url,
+        )
+        services = [diagnostics("virtual", channel, schedule)]
+        threads.start(
+            f"gateway-{vehicle.vin}",
+            functools.partial(run_gateway, gateway, threads.stop, services=services),
+        )
+
+
+def _start_ecu(resources: ExitStack, vehicle: SimVehicle, channel: str) -> None:
+    """Each car's ECU answers OBD-II and UDS on its bus; a car whose 12 V battery fails stores
+    a trouble code when the voltage crosses the rule's level."""
+    from sim.ecu import EcuSimulator
+    from sim.ecu_services import SimFault
+
+    ecu = resources.enter_context(EcuSimulator(channel))
+    ecu.broadcast_dm1 = False  # an electric car speaks OBD-II and UDS, not J1939
+    for fault in vehicle.faults:
+        at = vehicle.crossing_time(fault, LV_RULE_LEVEL)
+        if at is not None:
+            timer = threading.Timer(at, ecu.set_fault, [SimFault(LV_DTC)])
+            timer.daemon = True
+            timer.start()
+            resources.callback(timer.cancel)
 
 
 def _wait_started(server: object, stop: threading.Event, timeout: float = 20.0) -> bool:
@@ -192,80 +230,3 @@ def _wait_started(server: object, stop: threading.Event, timeout: float = 20.0) 
             return True
         time.sleep(0.05)
     return False
-
-
-def _print_banner(
-    out: TextIO, config: DemoConfig, endpoints: DemoEndpoints, fleet: Sequence[SimVehicle]
-) -> None:
-    from sim.faults import crossing_time
-
-    embedded = " (embedded)" if config.broker_url is None else ""
-    lines = [
-        "pitstop demo is running",
-        f"  broker    {endpoints.broker_url}{embedded}",
-        f"  data      {config.data_dir}/",
-        f"  web       {endpoints.api_url}/signin  (sign in with one of the keys below)",
-        f"  API       {endpoints.api_url}/api  (send 'Authorization: Bearer <key>')",
-    ]
-    lines += [f"  key       {role:<14} {key}" for role, key in endpoints.keys.items()]
-    for vehicle in fleet:
-        state = f"healthy, {vehicle.pattern}"
-        for fault in vehicle.faults:
-            at = crossing_time(fault, LV_RULE_LEVEL)
-            state = f"{fault.kind.replace('_', ' ')}; 12 V crosses {LV_RULE_LEVEL} V at ~{at:.0f} s"
-        lines.append(f"  vehicle   {vehicle.vin}  {state}")
-    lines.append("A job for the faulty car appears within about two minutes. Ctrl-C stops.")
-    print("\n".join(lines), file=out, flush=True)
-
-
-def _watch_jobs(
-    jobs: JobStore,
-    telemetry: TelemetryStore,
-    stop: threading.Event,
-    out: TextIO | None,
-    api_url: str,
-    *,
-    progress_every: float = 15.0,
-) -> None:
-    """Print each new job as it is booked, and the sample count now and then."""
-    started = time.monotonic()
-    seen: set[int] = set()
-    next_progress = started + progress_every
-    while True:
-        stopping = stop.wait(1.0)  # one more pass after stop, so no booked job goes unsaid
-        for job in reversed(jobs.list_jobs()):
-            if job.id in seen:
-                continue
-            seen.add(job.id)
-            if out is not None:
-                print(
-                    _describe_job(job, jobs, api_url, time.monotonic() - started),
-                    file=out,
-                    flush=True,
-                )
-        if out is not None and time.monotonic() >= next_progress:
-            next_progress += progress_every
-            print(
-                f"[{time.monotonic() - started:5.0f} s] {telemetry.count()} samples stored, "
-                f"{len(seen)} job(s)",
-                file=out,
-                flush=True,
-            )
-        if stopping:
-            return
-
-
-def _describe_job(job: Job, jobs: JobStore, api_url: str, elapsed: float) -> str:
-    workshops = {w.id: w.name for w in jobs.workshops()}
-    workshop = workshops.get(job.workshop_id, "no workshop") if job.workshop_id else "no workshop"
-    trigger = job.evidence.get("trigger", {})
-    window = job.evidence.get("window", {})
-    samples = sum(len(points) for points in window.values())
-    return (
-        f"[{elapsed:5.0f} s] JOB #{job.id} for {job.vin}: {job.title} "
-        f"(rule {job.rule_id}, {job.severity}) booked at {workshop}\n"
-        f"          evidence: {trigger.get('signal', '?')} {trigger.get('condition', '')} "
-        f"held {trigger.get('hold_s', '?')} s, last value {trigger.get('value', '?')}; "
-        f"{samples} samples in the window\n"
-        f"          {api_url}/jobs/{job.id}"
-    )

@@ -23,6 +23,7 @@ from rules.engine import (
     AlertState,
     EngineState,
     Transition,
+    dtc_json,
     evaluate,
     evaluate_dtc,
     evidence_after,
@@ -113,6 +114,7 @@ class RulesCore:
         self._dirty: set[str] = set()
         self._after: list[_After] = []
         self._profile: dict[str, str] = {}
+        self._active_dtcs: dict[str, DtcReport] = {}  # latest full report per vehicle
         self._maintenance = {r.id for r in rules if isinstance(r.condition, Maintenance)}
 
     def restore(self) -> int:
@@ -152,6 +154,8 @@ class RulesCore:
 
     def dtc(self, report: DtcReport) -> list[Transition]:
         self.stats.dtc_reports += 1
+        if report.source is None:  # the full set of every ECU: what the car has now
+            self._active_dtcs[report.vin] = report
         transitions = evaluate_dtc(self.rules, self.engine, report, self.clock())
         self._dirty.add(report.vin)
         self._act(transitions)
@@ -264,6 +268,9 @@ class RulesCore:
         evidence = job_evidence(
             transition, odometer=odometer, profile_hash=self._profile.get(transition.vin)
         )
+        active = self._active_dtcs.get(transition.vin)
+        if active is not None and active.codes and "dtcs" not in evidence:
+            evidence["dtcs"] = [dtc_json(d) for d in active.codes]  # what else the car reports
         return JobDraft(
             vin=transition.vin,
             rule_id=rule.id,

@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from pitstop.codec import Sample
-from pitstop.dtc import DtcReport
+from pitstop.dtc import Dtc, DtcReport, describe
 from rules.measure import (
     Measurement,
     bucket_specs,
@@ -257,20 +258,22 @@ def _dtc_measure(
         track.edges += 1
     track.matching = bool(matching)
     seen = max([track.edges, *(d.occurrences or 0 for d in matching)]) if matching else 0
-    codes = [
-        {
-            "code": d.code,
-            "protocol": d.protocol.value,
-            "ecu": d.ecu,
-            "status": sorted(s.value for s in d.status),
-            "description": d.description,
-            "occurrences": d.occurrences,
-            "freeze_frame": dict(d.snapshot),
-        }
-        for d in matching
-    ]
+    codes = [dtc_json(d) for d in matching]
     details = {"dtcs": codes, "occurrences": seen} if codes else {}
     return Measurement(float(seen), seen >= cond.repeat, not matching, details)
+
+
+def dtc_json(dtc: Dtc) -> dict[str, Any]:
+    """A trouble code as a job's evidence carries it."""
+    return {
+        "code": dtc.code,
+        "protocol": dtc.protocol.value,
+        "ecu": dtc.ecu,
+        "status": sorted(s.value for s in dtc.status),
+        "description": dtc.description or describe(dtc.code),
+        "occurrences": dtc.occurrences,
+        "freeze_frame": dict(dtc.snapshot),
+    }
 
 
 def tick(rules: tuple[Rule, ...], state: EngineState, now: float) -> list[Transition]:

@@ -73,12 +73,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def migrate(connection: Connection) -> None:
-    """Bring the schema on ``connection`` to the newest revision (no logging setup)."""
+def migrate(connection: Connection, script_location: Path = MIGRATIONS) -> None:
+    """Bring the schema on ``connection`` to the newest revision of the Alembic environment
+    at ``script_location`` (the job store's by default; the API keeps its own tables in an
+    environment of its own), without touching the logging setup."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(script_location))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def engine_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """A lock where the engine's one shared connection (in-memory SQLite) cannot serve two
+    threads at once; nothing elsewhere."""
+    return threading.Lock() if isinstance(engine.pool, StaticPool) else nullcontext()
 
 
 class SqlJobStore:
@@ -86,10 +94,7 @@ class SqlJobStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        # One shared in-memory connection cannot be used by two threads at once.
-        self._lock: AbstractContextManager[Any] = (
-            threading.Lock() if isinstance(engine.pool, StaticPool) else nullcontext()
-        )
+        self._lock = engine_lock(engine)
 
     @classmethod
     def open(cls, url: str) -> SqlJobStore:

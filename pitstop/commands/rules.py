@@ -182,6 +182,9 @@ def _check(paths: list[Path]) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.engine import make_url
+
+    from pitstop.mqtt import BrokerAddress
     from rules.core import Shard
     from rules.jobs import open_job_store
     from rules.loader import DEFAULT_CATALOG
@@ -213,11 +216,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.seed_demo_workshops:
             ensure_demo_workshops(jobs)
+        print(
+            f"pitstop rules: evaluating {config.catalog_path} (shard {shard.index}/{shard.count}) "
+            f"on {BrokerAddress.parse(config.broker_url).url()}, "
+            f"jobs in {make_url(url).render_as_string(hide_password=True)}",
+            flush=True,
+        )
         stats = run_rules(config, jobs, stop)
     finally:
         jobs.close()
     print(
-        f"rules: {stats.messages} messages, {stats.samples} samples, "
+        f"pitstop rules: stopped; {stats.messages} messages, {stats.samples} samples, "
         f"{stats.jobs_opened} jobs opened, {stats.undecodable} undecodable, "
         f"{stats.errors} errors",
         file=sys.stderr,

@@ -27,7 +27,11 @@ Send live on python-can's virtual bus, one channel per vehicle (printed), until 
 
     pitstop simulate --bus --vehicles 3 --faulty 1
 
-A gateway then reads one vehicle with can.Bus(interface="virtual", channel="pitstop-<VIN>")."""
+python-can's virtual bus lives inside one process: a gateway reads a vehicle with
+can.Bus(interface="virtual", channel="pitstop-<VIN>") in the same process (as `pitstop demo`
+does, and the tests). To feed a gateway in another process, write logs and replay them:
+
+    pitstop gateway --vin PITSTOPDEMO000003 replay sim-logs/PITSTOPDEMO000003.log"""
 
 DEFAULT_LOG_DURATION_S = 600.0
 

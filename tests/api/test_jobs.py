@@ -130,3 +130,45 @@ def test_a_malformed_job_shows_what_it_can(client: TestClient, job_store: JobSto
     }
     assert body["evidence"]["window"] == {"a": [[2.0, 3.0]]}
     assert client.get(f"/jobs/{job.id}/page").status_code == 200
+
+
+def test_a_job_shows_its_trouble_codes_odometer_profile_and_forecast(
+    client: TestClient, job_store: JobStore
+) -> None:
+    code = {
+        "code": "P0562",
+        "protocol": "obd",
+        "ecu": 0x7E8,
+        "status": ["confirmed"],
+        "description": "12 V system voltage too low",
+        "occurrences": 1,
+        "freeze_frame": {"voltage": 11.6},
+    }
+    draft = JobDraft(
+        vin=VIN_A,
+        rule_id="lv-forecast",
+        title="12 V forecast",
+        severity="warning",
+        fired_at=NOW,
+        evidence={
+            "trigger": {"signal": LV, "value": 12.1},
+            "window": {},
+            "dtcs": [code],
+            "odometer_km": 5015.5,
+            "profile_hash": "3f9a1c2b7d4e",
+            "forecast": {"limit": 11.8, "eta_s": 777600.0},
+            "broken": math.nan,
+        },
+    )
+    job, _ = job_store.open_job(draft, None, now=NOW)
+
+    evidence = client.get(f"/jobs/{job.id}").json()["evidence"]
+
+    assert evidence["dtcs"] == [code]
+    assert evidence["odometer_km"] == 5015.5
+    assert evidence["profile_hash"] == "3f9a1c2b7d4e"
+    assert evidence["forecast"] == {"limit": 11.8, "eta_s": 777600.0}
+    assert "broken" not in evidence  # not JSON a client could read
+    page = client.get(f"/jobs/{job.id}/page").text
+    assert "P0562" in page and "12 V system voltage too low" in page
+    assert "5,015.5 km" in page

@@ -57,6 +57,14 @@ def _assert_job(api: httpx.Client, vins: tuple[str, ...]) -> None:
     assert all(value < 11.8 for value in held)
     assert job["diagnosis"]["parts"], "the job carries no parts"
 
+    # The faulty car's ECU stored a trouble code at the crossing: read by the gateway's
+    # diagnostics, spooled, stored by ingest, carried by the job, served by the API.
+    codes = wait_until(
+        lambda: _get(api, f"/vehicles/{faulty}/dtcs")["codes"], 30, "the 12 V trouble code"
+    )
+    assert [c["code"] for c in codes] == ["P0562"]
+    assert [c["code"] for c in job["evidence"].get("dtcs", [])] == ["P0562"]
+
     vehicles = {v["vin"] for v in _get(api, "/vehicles")}
     assert vehicles == set(vins)
     for vin in healthy:

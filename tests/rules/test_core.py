@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from pitstop.codec import Sample
+from pitstop.dtc import Dtc, DtcReport, DtcStatus, describe
+from pitstop.dtc import Protocol as DtcProtocol
 from rules.core import RulesCore
 from rules.jobs import JobAction, Outcome
 from rules.jobstore import SqlJobStore
@@ -100,3 +102,26 @@ def test_maintenance_counts_from_the_last_completed_service(store: SqlJobStore) 
     fresh.telemetry("PITSTOPDEMO000009", [Sample(ODO, now[0], 100.0)])
     fresh.telemetry(VIN, [Sample(ODO, now[0], 7100.0)])
     assert fresh.engine.services[(VIN, "service")].at == pytest.approx(T0 + 31 * DAY + 3600)
+
+
+def test_a_job_carries_the_trouble_codes_the_car_reports_when_it_fires(
+    store: SqlJobStore,
+) -> None:
+    now = [T0]
+    core = RulesCore(parse_catalog(CATALOG), store, clock=lambda: now[0], persist=False)
+    code = Dtc(
+        "P0562",
+        DtcProtocol.UDS,
+        0x7E8,
+        frozenset({DtcStatus.CONFIRMED}),
+        snapshot={"voltage": 11.6},
+    )
+    core.dtc(DtcReport(VIN, T0, (code,)))
+    feed(core, now, [12.6] * 5 + [11.7] * 20, T0 + 1)
+
+    (job,) = store.list_jobs(vin=VIN)
+    (carried,) = job.evidence["dtcs"]
+    assert carried["code"] == "P0562"
+    assert carried["description"] == describe("P0562")
+    assert carried["status"] == ["confirmed"]
+    assert carried["freeze_frame"] == {"voltage": 11.6}

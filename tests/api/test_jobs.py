@@ -170,5 +170,6 @@ def test_a_job_shows_its_trouble_codes_odometer_profile_and_forecast(
     assert evidence["forecast"] == {"limit": 11.8, "eta_s": 777600.0}
     assert "broken" not in evidence  # not JSON a client could read
     page = client.get(f"/jobs/{job.id}/page").text
-    assert "P0562" in page and "12 V system voltage too low" in page
+    assert "P0562" in page
+    assert "12 V system voltage too low" in page
     assert "5,015.5 km" in page

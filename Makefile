@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages of the servers the tests start themselves (binary:package).
 SERVERS := mosquitto:mosquitto influxd:influxdb victoria-metrics:victoria-metrics \
-           chromium:chromium
+           chromium:chromium pg_ctlcluster:postgresql
 
 .PHONY: demo test check lint format typecheck servers clean
 

@@ -7,28 +7,35 @@ from pathlib import Path
 import pytest
 
 from rules.jobstore import SqlJobStore
-from tests.servers import IN_CI
+from tests.servers import IN_CI, Postgres
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """The local PostgreSQL, or a private cluster where none runs."""
+    server = Postgres(tmp_path_factory.mktemp("postgres"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway database on the local PostgreSQL, dropped afterwards."""
+def postgres_url(postgres: Postgres) -> Iterator[str]:
+    """A throwaway database, dropped afterwards."""
     import psycopg
 
     name = f"pitstop_test_{secrets.token_hex(6)}"
     try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(postgres.admin_url, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as err:
-        message = f"PostgreSQL is not reachable on 127.0.0.1:5432: {err}"
+        message = f"PostgreSQL is not reachable on 127.0.0.1:{postgres.port}: {err}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+            yield f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -8,10 +8,11 @@ vehicles, and the latency from a fault on the wire to the job in the job store.
    ../shared/data/logs: false jobs per 1,000 vehicle-days (goal 0). The real logs are not the
    demo EV: of their signals only the truck's wheel speed maps onto a canonical signal our
    catalogue reads (Vehicle.Speed: maintenance running hours), so they test little; said below.
-3. Latency (``detect_to_job``): a real Mosquitto and the real rules worker (``run_rules``, a
-   SQLite job store); a telemetry batch that completes a rule's hold is published and the clock
-   runs until the job is visible through the job store. The rule's own hold is in data time
-   inside the batch, so all that is measured is beyond it. The CAN -> gateway leg is not in it.
+3. Latency (``detect_to_job``), beyond the rule's own hold time: the whole loop (see
+   bench/loop_latency.py: CAN frames on the virtual bus -> gateway -> Mosquitto -> ingest and
+   rules -> job store -> GET /jobs), with the gateway's default 1 s batches and with 0.25 s
+   ones; and the cloud part alone (``cloud_detect_to_job``): a telemetry batch that completes a
+   rule's hold is published and the clock runs until the job is in the job store.
    Baseline in the same run: an MQTT publish -> subscriber round trip on the same broker.
 
 Run: .venv/bin/python -m bench.detection [--vehicles 10 --days 3 --step 60 --latency-runs 40]
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.loop_latency import full_loop_latency
 from bench.report import emit
 from sim.replay import EPOCH, Outcome, replay
 from sim.scenarios import DAY, fault_scenarios, healthy
@@ -208,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=3.0, help="simulated days per vehicle")
     parser.add_argument("--step", type=float, default=60.0, help="sample step (simulated s)")
     parser.add_argument("--latency-runs", type=int, default=40)
+    parser.add_argument(
+        "--loop-vehicles", type=int, default=15, help="vehicles in the whole-loop latency run"
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     print("scenarios (simulated time, real rules core and job store) ...", file=sys.stderr)
@@ -217,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     false_real, real_days, real_note = real_truck_log()
     print("latency through Mosquitto and the rules worker ...", file=sys.stderr)
     detect, baseline = latency(args.latency_runs)
+    print("latency of the whole loop: CAN bus -> gateway -> ... -> API ...", file=sys.stderr)
+    loop = full_loop_latency(args.loop_vehicles, batch_interval=1.0)
+    loop_fast = full_loop_latency(args.loop_vehicles, batch_interval=0.25)
     for row in rows:
         lead = row["lead_time_days"]
         print(f"  {row['name']:22} booked by {row['rule']}: {lead} days before noticed")
@@ -230,8 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         "false_jobs_real_logs": false_real,
         "real_log_vehicle_days": round(real_days, 5),
         "real_logs": real_note,
-        "detect_to_job_p99_s": p99(detect),
-        "detect_to_job_median_s": statistics.median(detect),
+        "detect_to_job_p99_s": p99(loop),
+        "detect_to_job_median_s": statistics.median(loop),
+        "detect_to_job_p99_s_batches_0_25s": p99(loop_fast),
+        "cloud_detect_to_job_p99_s": p99(detect),
+        "cloud_detect_to_job_median_s": statistics.median(detect),
         "baseline_mqtt_round_trip_p99_s": p99(baseline),
         "min_slow_wear_lead_days": min(
             (r["lead_time_days"] for r in rows if r["slow_wear"] and r["lead_time_days"]),
@@ -242,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     notes = {
         "missed": "faults not booked before noticed (slow wear: < 3 days ahead); goal []",
         "false_jobs_per_1000_vehicle_days": "goal 0",
-        "detect_to_job_p99_s": "publish of the batch completing the hold -> job visible; goal < 1",
+        "detect_to_job_p99_s": "CAN frame completing the hold -> job in GET /jobs, whole loop, "
+        "1 s gateway batches (the default); goal < 1",
+        "detect_to_job_p99_s_batches_0_25s": "the same with 0.25 s gateway batches",
+        "cloud_detect_to_job_p99_s": "publish of the batch completing the hold -> job in the store",
         "real_logs": "not the demo EV: the logs barely exercise the catalogue",
     }
     emit("bench.detection", figures, notes)

@@ -33,7 +33,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from api.errors import KeyStoreError
-from rules.jobstore import engine_for, engine_lock, migrate
+from rules.jobs import JobStoreError
+from rules.jobstore import engine_lock, open_migrated
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PREFIX = "pst_"
@@ -115,14 +116,10 @@ class KeyStore:
     @classmethod
     def open(cls, url: str) -> KeyStore:
         """Connect to the job store's database and bring the API's tables to the newest schema."""
-        engine = engine_for(url)
         try:
-            with engine.begin() as connection:
-                migrate(connection, MIGRATIONS)
-        except SQLAlchemyError as err:
-            engine.dispose()
-            raise KeyStoreError(f"cannot open the key store: {err}") from err
-        return cls(engine)
+            return cls(open_migrated(url, MIGRATIONS))
+        except JobStoreError as err:
+            raise KeyStoreError(f"the key store: {err}") from err
 
     def create(
         self,

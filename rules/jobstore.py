@@ -83,6 +83,19 @@ def migrate(connection: Connection, script_location: Path = MIGRATIONS) -> None:
     command.upgrade(config, "head")
 
 
+def open_migrated(url: str, script_location: Path) -> Engine:
+    """An engine for ``url`` whose schema (of the Alembic environment at ``script_location``)
+    is at its newest revision; ``JobStoreError`` naming the URL (without password) if not."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            migrate(connection, script_location)
+    except SQLAlchemyError as err:
+        engine.dispose()
+        raise JobStoreError(f"cannot open {_safe(url)}: {err}") from err
+    return engine
+
+
 def engine_lock(engine: Engine) -> AbstractContextManager[Any]:
     """A lock where the engine's one shared connection (in-memory SQLite) cannot serve two
     threads at once; nothing elsewhere."""
@@ -98,14 +111,7 @@ class SqlJobStore:
 
     @classmethod
     def open(cls, url: str) -> SqlJobStore:
-        engine = engine_for(url)
-        try:
-            with engine.begin() as connection:
-                migrate(connection)
-        except SQLAlchemyError as err:
-            engine.dispose()
-            raise JobStoreError(f"cannot open job store {_safe(url)}: {err}") from err
-        return cls(engine)
+        return cls(open_migrated(url, MIGRATIONS))
 
     def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:
         row: dict[str, Any] = {

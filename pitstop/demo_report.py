@@ -95,7 +95,7 @@ def _describe_job(job: Job, jobs: JobStore, api_url: str, elapsed: float) -> str
         f"          evidence: {trigger.get('signal', '?')} {trigger.get('condition', '')} "
         f"held {trigger.get('hold_s', '?')} s, last value {trigger.get('value', '?')}; "
         f"{samples} samples in the window{_codes(job)}\n"
-        f"          {api_url}/jobs/{job.id}"
+        f"          page {api_url}/jobs/{job.id}/page, JSON {api_url}/jobs/{job.id}"
     )
 
 

@@ -116,18 +116,10 @@ def _start_cloud(
 def _gateway(
     tmp: Path, vin: str, broker_url: str, batch_interval: float, stop: threading.Event
 ) -> Callable[[], object]:
-    from dbc import DEMO_PROFILE
-    from gateway.runner import GatewayConfig, run_gateway
-    from gateway.sources import SourceSpec
+    from gateway.runner import run_gateway
+    from pitstop.demo import virtual_bus_gateway
 
-    config = GatewayConfig(
-        vin=vin,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.bus("virtual", f"loop-{vin}"),
-        spool=tmp / f"spool-{vin}.db",
-        broker_url=broker_url,
-        batch_interval=batch_interval,
-    )
+    config = virtual_bus_gateway(vin, f"loop-{vin}", tmp, broker_url, batch_interval)
     return lambda: run_gateway(config, stop)
 
 

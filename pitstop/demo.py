@@ -25,6 +25,7 @@ from pitstop.errors import ConfigError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from gateway.runner import GatewayConfig
     from sim.vehicle import SimVehicle
 
 log = logging.getLogger(__name__)
@@ -181,29 +182,39 @@ def _start_cars(
 ) -> None:
     """Per car: its ECU and its gateway (reading telemetry and trouble codes) on its own
     virtual CAN bus, which the simulator then drives."""
-    from dbc import DEMO_PROFILE
     from gateway.diag.plugin import diagnostics
     from gateway.diag.service import DiagSchedule
-    from gateway.runner import GatewayConfig, run_gateway
-    from gateway.sources import SourceSpec
+    from gateway.runner import run_gateway
     from sim.run import channel_for
 
     schedule = DiagSchedule(interval=5.0, heartbeat=60.0)  # trouble-code reads
     for vehicle in fleet:
         channel = channel_for(vehicle.vin)
         _start_ecu(resources, vehicle, channel)
-        gateway = GatewayConfig(
-            vin=vehicle.vin,
-            profile=DEMO_PROFILE,
-            source=SourceSpec.bus("virtual", channel),
-            spool=data_dir / f"spool-{vehicle.vin}.db",
-            broker_url=broker_url,
-        )
+        gateway = virtual_bus_gateway(vehicle.vin, channel, data_dir, broker_url)
         services = [diagnostics("virtual", channel, schedule)]
         threads.start(
             f"gateway-{vehicle.vin}",
             functools.partial(run_gateway, gateway, threads.stop, services=services),
         )
+
+
+def virtual_bus_gateway(
+    vin: str, channel: str, data_dir: Path, broker_url: str, batch_interval: float = 1.0
+) -> GatewayConfig:
+    """The demo EV's gateway on a channel of python-can's (in-process) virtual bus."""
+    from dbc import DEMO_PROFILE
+    from gateway.runner import GatewayConfig
+    from gateway.sources import SourceSpec
+
+    return GatewayConfig(
+        vin=vin,
+        profile=DEMO_PROFILE,
+        source=SourceSpec.bus("virtual", channel),
+        spool=data_dir / f"spool-{vin}.db",
+        broker_url=broker_url,
+        batch_interval=batch_interval,
+    )
 
 
 def _start_ecu(resources: ExitStack, vehicle: SimVehicle, channel: str) -> None:

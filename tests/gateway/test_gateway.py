@@ -19,6 +19,7 @@ from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
 from tests.conftest import DEMO_PROFILE
 from tests.gateway.cloud import FakeCloud
+from tests.gateway.configs import demo_gateway
 from tests.gateway.demo_log import DEMO_DBC, load_can_database, write_demo_log
 from tests.gateway.procs import start_gateway
 from tests.servers import Mosquitto
@@ -58,12 +59,11 @@ def test_a_replayed_log_arrives_whole_and_the_gateway_exits(
     tmp_path: Path, mosquitto: Mosquitto
 ) -> None:
     demo = write_demo_log(tmp_path / "drive.log", seconds=20)
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.replay(demo.path),
-        spool=tmp_path / "spool.db",
-        broker_url=mosquitto.url,
+    config = demo_gateway(
+        VIN,
+        SourceSpec.replay(demo.path),
+        tmp_path / "spool.db",
+        mosquitto.url,
         max_in_flight=5,
     )
     with FakeCloud(mosquitto.url, VIN) as cloud:
@@ -96,12 +96,11 @@ def stats_hash() -> str:
 
 def test_unacked_batches_are_published_again(tmp_path: Path, mosquitto: Mosquitto) -> None:
     demo = write_demo_log(tmp_path / "drive.log", seconds=3)
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.replay(demo.path),
-        spool=tmp_path / "spool.db",
-        broker_url=mosquitto.url,
+    config = demo_gateway(
+        VIN,
+        SourceSpec.replay(demo.path),
+        tmp_path / "spool.db",
+        mosquitto.url,
         ack_timeout=0.5,
     )
     with FakeCloud(mosquitto.url, VIN, ack=False) as cloud:
@@ -125,12 +124,11 @@ def test_a_live_virtual_bus_flushes_and_stops_cleanly(tmp_path: Path, mosquitto:
     channel = f"gw-test-{os.getpid()}"
     db = load_can_database(DEMO_DBC)
     message = db.get_message_by_name("DCDC_12V")
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.bus("virtual", channel),
-        spool=tmp_path / "spool.db",
-        broker_url=mosquitto.url,
+    config = demo_gateway(
+        VIN,
+        SourceSpec.bus("virtual", channel),
+        tmp_path / "spool.db",
+        mosquitto.url,
         batch_interval=0.3,
     )
     with (

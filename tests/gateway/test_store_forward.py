@@ -16,7 +16,7 @@ from pathlib import Path
 import can
 import pytest
 
-from gateway.runner import GatewayConfig, GatewayStats, run_gateway
+from gateway.runner import GatewayStats, run_gateway
 from gateway.sources import SourceSpec
 from gateway.spool import Spool
 from ingest.consumer import IngestConfig, run_ingest
@@ -33,6 +33,7 @@ from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
 from tests.conftest import DEMO_PROFILE
 from tests.gateway.cloud import FakeCloud
+from tests.gateway.configs import demo_gateway
 from tests.gateway.demo_log import DEMO_DBC, T0, DemoLog, load_can_database, write_demo_log
 from tests.gateway.procs import start_gateway
 from tests.servers import Mosquitto
@@ -127,12 +128,11 @@ def test_gateway_killed_while_the_broker_is_down_stores_every_sample_once(
 
 def test_broker_killed_mid_stream_loses_nothing(tmp_path: Path, mosquitto: Mosquitto) -> None:
     demo = write_demo_log(tmp_path / "drive.log", seconds=20)
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.replay(demo.path, speed=5.0),
-        spool=tmp_path / "spool.db",
-        broker_url=mosquitto.url,
+    config = demo_gateway(
+        VIN,
+        SourceSpec.replay(demo.path, speed=5.0),
+        tmp_path / "spool.db",
+        mosquitto.url,
         ack_timeout=2.0,
     )
     with Cloud(mosquitto.url, tmp_path / "telemetry.db") as cloud:
@@ -186,12 +186,11 @@ def _cmd(url: str, doc: dict[str, object]) -> None:
 def test_a_plan_replaced_over_cmd_is_validated_first(
     tmp_path: Path, mosquitto: Mosquitto, listener: list[tuple[str, bytes]]
 ) -> None:
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.bus("virtual", f"cmd-test-{os.getpid()}"),
-        spool=tmp_path / "spool.db",
-        broker_url=mosquitto.url,
+    config = demo_gateway(
+        VIN,
+        SourceSpec.bus("virtual", f"cmd-test-{os.getpid()}"),
+        tmp_path / "spool.db",
+        mosquitto.url,
     )
     stop = threading.Event()
     thread = threading.Thread(target=run_gateway, args=(config, stop))
@@ -255,12 +254,11 @@ def test_spool_overflow_is_reported_as_an_event_and_in_the_status(tmp_path: Path
 
     demo = write_demo_log(tmp_path / "drive.log", seconds=20)
     profile = load_profile(DEMO_PROFILE)
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.replay(demo.path),
-        spool=tmp_path / "spool.db",
-        broker_url="mqtt://127.0.0.1:9",
+    config = demo_gateway(
+        VIN,
+        SourceSpec.replay(demo.path),
+        tmp_path / "spool.db",
+        "mqtt://127.0.0.1:9",
     )
     with Spool(config.spool, max_bytes=4_000) as spool, open_source(config.source) as source:
         reader = Reader(source, Decoder(profile), spool, BatchPolicy(VIN, profile.hash))
@@ -294,12 +292,11 @@ def test_a_backlog_drains_at_a_capped_rate_without_starving_live_data(
         for i in range(150):
             spool.append(_one_sample_batch(Sample("Vehicle.Speed", T0 + i, float(i))))
     channel = f"backlog-{os.getpid()}"
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.bus("virtual", channel),
-        spool=spool_path,
-        broker_url=mosquitto.url,
+    config = demo_gateway(
+        VIN,
+        SourceSpec.bus("virtual", channel),
+        spool_path,
+        mosquitto.url,
         batch_interval=0.2,
         max_publishes_per_s=25,
     )
@@ -340,12 +337,11 @@ def test_a_service_publishes_events_and_handles_its_commands(
         context.publish_event("service_started", {"profile": context.profile.name})
         stop.wait()
 
-    config = GatewayConfig(
-        vin=VIN,
-        profile=DEMO_PROFILE,
-        source=SourceSpec.bus("virtual", f"svc-test-{os.getpid()}"),
-        spool=tmp_path / "spool.db",
-        broker_url=mosquitto.url,
+    config = demo_gateway(
+        VIN,
+        SourceSpec.bus("virtual", f"svc-test-{os.getpid()}"),
+        tmp_path / "spool.db",
+        mosquitto.url,
     )
     stop = threading.Event()
     thread = threading.Thread(

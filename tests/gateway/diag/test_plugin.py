@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from dbc import DEMO_PROFILE
 from gateway.diag.client import EcuTarget
 from gateway.diag.plugin import diagnostics
 from gateway.diag.service import DiagSchedule
-from gateway.runner import GatewayConfig, run_gateway
+from gateway.runner import run_gateway
 from gateway.sources import SourceSpec
 from gateway.spool import Spool
 from ingest.consumer import IngestConfig, run_ingest
@@ -25,6 +24,7 @@ from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
 from sim.ecu import EcuSimulator
 from sim.ecu_services import SimFault
+from tests.gateway.configs import demo_gateway
 from tests.servers import Mosquitto
 from tests.waiting import wait_until
 
@@ -60,12 +60,11 @@ def test_a_code_read_while_the_broker_is_down_reaches_the_store_after_a_restart(
     mosquitto.stop()
     with EcuSimulator(channel) as ecu:
         ecu.set_fault(SimFault("P0562"))
-        config = GatewayConfig(
-            vin=VIN,
-            profile=DEMO_PROFILE,
-            source=SourceSpec.bus("virtual", channel),
-            spool=spool_path,
-            broker_url=mosquitto.url,
+        config = demo_gateway(
+            VIN,
+            SourceSpec.bus("virtual", channel),
+            spool_path,
+            mosquitto.url,
         )
         service = diagnostics("virtual", channel, SCHEDULE)
         with (
@@ -86,12 +85,11 @@ def test_a_code_read_while_the_broker_is_down_reaches_the_store_after_a_restart(
         ingest_config = IngestConfig(broker_url=mosquitto.url, client_id="diag-ingest")
         with running(lambda stop: run_ingest(ingest_config, store, stop, ready)):
             assert ready.wait(20)
-            quiet = GatewayConfig(
-                vin=VIN,
-                profile=DEMO_PROFILE,
-                source=SourceSpec.bus("virtual", f"quiet-{uuid.uuid4().hex}"),
-                spool=spool_path,
-                broker_url=mosquitto.url,
+            quiet = demo_gateway(
+                VIN,
+                SourceSpec.bus("virtual", f"quiet-{uuid.uuid4().hex}"),
+                spool_path,
+                mosquitto.url,
             )
             with running(lambda stop: run_gateway(quiet, stop)):
                 wait_until(lambda: "P0562" in _codes(store), 30, "P0562 in the DTC history")
@@ -118,12 +116,11 @@ def test_the_cloud_can_ask_for_a_read_and_a_new_code_arrives(
             running(lambda stop: run_ingest(ingest_config, store, stop, ready)),
         ):
             assert ready.wait(20)
-            config = GatewayConfig(
-                vin=VIN,
-                profile=DEMO_PROFILE,
-                source=SourceSpec.bus("virtual", channel),
-                spool=tmp_path / "spool.db",
-                broker_url=mosquitto.url,
+            config = demo_gateway(
+                VIN,
+                SourceSpec.bus("virtual", channel),
+                tmp_path / "spool.db",
+                mosquitto.url,
             )
             slow = DiagSchedule(targets=SCHEDULE.targets, interval=3600, heartbeat=3600)
             service = diagnostics("virtual", channel, slow)

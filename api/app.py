@@ -16,10 +16,19 @@ from fastapi import FastAPI
 from api.deps import Clock, Stores
 from api.errors import install_error_handlers
 from api.keys import KeyStore
-from api.routes import consent, health, jobs, pages, rules, vehicles, workshops
+from api.routes import (
+    consent_routes,
+    health_routes,
+    job_routes,
+    page_routes,
+    rule_routes,
+    vehicle_routes,
+    workshop_routes,
+)
 from ingest.store import TelemetryStore, open_store
+from jobs.open import open_job_store
+from jobs.store import JobStore
 from pitstop import __version__
-from rules.jobs import JobStore, open_job_store
 from rules.model import Rule
 
 DESCRIPTION = """Telemetry, jobs and workshops of the pitstop fleet.
@@ -115,12 +124,12 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
 
 
 ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "page"
-    pages.router,
-    health.router,
-    vehicles.router,
-    vehicles.signals_router,
-    consent.router,
-    jobs.router,
-    workshops.router,
-    rules.router,
+    page_routes.router,
+    health_routes.router,
+    vehicle_routes.router,
+    vehicle_routes.signals_router,
+    consent_routes.router,
+    job_routes.router,
+    workshop_routes.router,
+    rule_routes.router,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from api.keys import KeyStore, Role
-from rules.jobs import JobStore
+from jobs.store import JobStore
 
 DEMO_PREFIX = "demo "
 

@@ -12,8 +12,8 @@ from pydantic import AfterValidator
 from api.keys import KeyStore
 from api.timerange import INSTANT_HELP, TimeRange, resolve_range
 from ingest.store import TelemetryStore
+from jobs.store import JobStore
 from pitstop.topics import validate_vin
-from rules.jobs import JobStore
 from rules.model import Rule
 
 Clock = Callable[[], float]

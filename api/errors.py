@@ -21,8 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from ingest.store import StoreError
+from jobs.errors import JobStoreError, JobTransitionError
 from pitstop.errors import PitstopError
-from rules.jobs import JobStoreError, JobTransitionError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from api.errors import NotFoundError
 from api.schemas import FleetReading, Latest, Reading, Series, Vehicle, VehicleDetail
 from api.timerange import TimeRange
 from ingest.store import TelemetryStore, VehicleSummary
-from rules.jobs import OPEN_STATUSES, Job, JobStore
+from jobs.model import OPEN_STATUSES, Job
+from jobs.store import JobStore
 
 NEXT_MS = 0.001  # samples are stored to the millisecond: the next page starts 1 ms later
 

@@ -33,8 +33,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from api.errors import KeyStoreError
-from rules.jobs import JobStoreError
-from rules.jobstore import engine_lock, open_migrated
+from jobs.errors import JobStoreError
+from jobs.sql.engine import engine_lock, open_migrated
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PREFIX = "pst_"

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from rules.jobs import JobStatus, Outcome
+from jobs.model import JobStatus, Outcome
 
 EPOCH = "Epoch seconds, UTC."
 

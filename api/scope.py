@@ -23,7 +23,8 @@ from fastapi import Depends, Request
 from api.deps import JobId, JobsDep, Signal, Stores, Vin, get_stores
 from api.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from api.keys import ApiKey, KeyStore, Role
-from rules.jobs import OPEN_STATUSES, Job, JobStore
+from jobs.model import OPEN_STATUSES, Job
+from jobs.store import JobStore
 
 COOKIE = "pitstop_key"
 WHOLE_FLEET = frozenset({Role.ENGINEER, Role.ADMIN})

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from fastapi.responses import StreamingResponse
 
 from api.deps import Stores
-from api.jobs import summaries
+from api.job_views import summaries
 from api.schemas import Bucket, Buckets
 from api.timerange import TimeRange
 from ingest.store import TelemetryStore

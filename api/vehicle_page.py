@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from api.html import Child, Html, document, el, facts, join, table, when
-from api.pages import chart, severity
 from api.schemas import DtcHistory, JobSummary, VehicleDetail
+from api.web_pages import chart, severity
 
 
 def vehicle_page(

@@ -30,8 +30,8 @@ import httpx
 from api.keys import KeyStore, Role
 from bench.report import emit
 from ingest.store import TelemetryStore, open_store
+from jobs.open import open_job_store
 from pitstop.codec import Series, TelemetryColumns
-from rules.jobs import open_job_store
 from tests.servers import free_port, wait_for_port
 
 VIN = "WPITSTOPBENCH0001"

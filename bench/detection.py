@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.loop_latency import full_loop_latency
+from bench.replay import EPOCH, Outcome, replay
 from bench.report import emit
-from sim.replay import EPOCH, Outcome, replay
 from sim.scenarios import DAY, fault_scenarios, healthy
 
 LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs" / "css"
@@ -89,11 +89,11 @@ def real_truck_log() -> tuple[int, float, str]:
     import can
     import cantools
 
+    from jobs.seed import ensure_demo_workshops
+    from jobs.sql.store import SqlJobStore
     from pitstop.codec import Sample
     from rules.core import RulesCore
-    from rules.jobstore import SqlJobStore
     from rules.loader import DEFAULT_CATALOG, load_catalog
-    from rules.worker import ensure_demo_workshops
 
     db = cantools.database.load_file(TRUCK_DBC)
     assert isinstance(db, cantools.database.can.Database)
@@ -102,7 +102,7 @@ def real_truck_log() -> tuple[int, float, str]:
     store = SqlJobStore.open("sqlite://")
     ensure_demo_workshops(store)
     now = [0.0]
-    core = RulesCore(load_catalog(DEFAULT_CATALOG), store, clock=lambda: now[0], persist=False)
+    core = RulesCore(load_catalog(DEFAULT_CATALOG), store, clock=lambda: now[0])
     first = last = None
     try:
         for msg in can.LogReader(str(log)):
@@ -131,9 +131,10 @@ def real_truck_log() -> tuple[int, float, str]:
 
 def latency(runs: int) -> tuple[list[float], list[float]]:
     """(detect_to_job seconds per run, MQTT round trip seconds per run) on a real broker."""
+    from jobs.seed import ensure_demo_workshops
+    from jobs.sql.store import SqlJobStore
     from pitstop.mqtt import BrokerAddress, make_client
-    from rules.jobstore import SqlJobStore
-    from rules.worker import RulesConfig, ensure_demo_workshops, run_rules
+    from rules.worker import RulesConfig, run_rules
     from tests.servers import Mosquitto
 
     with tempfile.TemporaryDirectory(prefix="pitstop-bench-detection-") as tmp:

@@ -71,8 +71,9 @@ def _start_cloud(
     from api.keys import KeyStore, Role
     from ingest.consumer import IngestConfig, run_ingest
     from ingest.sqlite import SqliteStore
-    from rules.jobstore import SqlJobStore
-    from rules.worker import RulesConfig, ensure_demo_workshops, run_rules
+    from jobs.seed import ensure_demo_workshops
+    from jobs.sql.store import SqlJobStore
+    from rules.worker import RulesConfig, run_rules
     from tests.servers import Mosquitto, free_port
 
     broker = Mosquitto(tmp / "mosquitto")
@@ -116,8 +117,8 @@ def _start_cloud(
 def _gateway(
     tmp: Path, vin: str, broker_url: str, batch_interval: float, stop: threading.Event
 ) -> Callable[[], object]:
+    from cli.demo import virtual_bus_gateway
     from gateway.runner import run_gateway
-    from pitstop.demo import virtual_bus_gateway
 
     config = virtual_bus_gateway(vin, f"loop-{vin}", tmp, broker_url, batch_interval)
     return lambda: run_gateway(config, stop)

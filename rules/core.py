@@ -15,9 +15,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from jobs.booking import open_and_book
+from jobs.model import OPEN_STATUSES, Job, JobDraft, JobStatus
+from jobs.store import JobStore
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
-from rules.booking import open_and_book
+from rules.checkpoint import StateStore
 from rules.draft import ODOMETER, job_evidence, trigger, window_json
 from rules.engine import (
     AlertState,
@@ -31,7 +34,6 @@ from rules.engine import (
     mark_serviced,
     tick,
 )
-from rules.jobs import OPEN_STATUSES, Job, JobDraft, JobStatus, JobStore
 from rules.model import Maintenance, Rule
 
 log = logging.getLogger(__name__)
@@ -100,14 +102,14 @@ class RulesCore:
         *,
         shard: Shard = Shard(),
         clock: Callable[[], float],
-        persist: bool = True,
+        state: StateStore | None = None,
         stats: CoreStats | None = None,
     ) -> None:
         self.rules = rules
         self.jobs = jobs
         self.shard = shard
         self.clock = clock
-        self.persist = persist
+        self.state = state  # None: nothing is persisted (backtests, benchmarks)
         self.engine = EngineState()
         self.stats = CoreStats() if stats is None else stats
         self.opened: list[Job] = []  # every job this core opened, oldest first
@@ -119,10 +121,10 @@ class RulesCore:
 
     def restore(self) -> int:
         """Load the persisted state of this shard's vehicles; return how many."""
-        if not self.persist:
+        if self.state is None:
             return 0
         horizon = index_of(self.engine, self.rules).horizon_s
-        saved = self.jobs.load_rule_state(self.shard.scope)
+        saved = self.state.load(self.shard.scope)
         for scope, doc in saved.items():
             vin = scope.removeprefix(self.shard.scope)
             self.engine.load_vehicle(vin, doc, self.rules, horizon)
@@ -130,14 +132,15 @@ class RulesCore:
 
     def checkpoint(self) -> None:
         """Persist the state of every vehicle touched since the last checkpoint."""
-        if not self.persist:
+        if self.state is None:
             self._dirty.clear()
             return
         keep = min(PERSIST_WINDOW_S, index_of(self.engine, self.rules).horizon_s)
-        now = self.clock()
-        for vin in sorted(self._dirty):
-            doc = self.engine.vehicle_to_json(vin, keep)
-            self.jobs.save_rule_state(self.shard.scope + vin, doc, now)
+        docs = [
+            (self.shard.scope + vin, self.engine.vehicle_to_json(vin, keep))
+            for vin in sorted(self._dirty)
+        ]
+        self.state.save_many(docs, self.clock())
         self._dirty.clear()
 
     def telemetry(self, vin: str, samples: Sequence[Sample], profile: str = "") -> list[Transition]:
@@ -224,7 +227,7 @@ class RulesCore:
         else:
             self.stats.refirings += 1
             entry = {"trigger": trigger(transition), "window": window_json(transition.evidence)}
-            sev = (transition.severity or rule.severity).value
+            sev = transition.severity or rule.severity
             self.jobs.append_evidence(job.id, "refirings", entry, severity=sev, now=now)
             log.info(
                 "job #%d for %s fired again (rule %s): evidence added", job.id, job.vin, rule.id
@@ -241,7 +244,7 @@ class RulesCore:
             return
         self.stats.escalations += 1
         entry = {"trigger": trigger(transition), "window": window_json(transition.evidence)}
-        sev = (transition.severity or rule.severity).value
+        sev = transition.severity or rule.severity
         self.jobs.append_evidence(live[-1].id, "escalations", entry, severity=sev, now=self.clock())
         log.info("job #%d for %s escalated to %s", live[-1].id, transition.vin, sev)
 
@@ -275,7 +278,7 @@ class RulesCore:
             vin=transition.vin,
             rule_id=rule.id,
             title=rule.title,
-            severity=(transition.severity or rule.severity).value,
+            severity=transition.severity or rule.severity,
             fired_at=transition.at,
             diagnosis=rule.diagnosis.to_json(),
             evidence=evidence,

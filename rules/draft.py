@@ -1,5 +1,5 @@
 """The job package a firing asks for: trigger, evidence window, trouble codes, forecast,
-odometer, profile hash and diagnosis, JSON-ready (see ``rules.jobs.JobDraft``)."""
+odometer, profile hash and diagnosis, JSON-ready (see ``jobs.model.JobDraft``)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import Field, ValidationError
 
+from jobs.model import Severity
 from rules.errors import RuleError
 from rules.kinds import (
     CONDITION_MODELS,
@@ -37,7 +38,6 @@ from rules.model import (
     EvidenceSpec,
     Part,
     Rule,
-    Severity,
     format_duration,
 )
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from rules.model import Buckets, Rule, Severity
+from jobs.model import Severity
+from rules.model import Buckets, Rule
 from rules.series import BucketSeries
 from rules.window import SampleWindow
 

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobs.model import Severity
 from rules.measure import Measurement, bucket_specs
-from rules.model import Rule, Severity, past
+from rules.model import Rule, past
 from rules.state import Alert, AlertState, EngineState
 from rules.window import Point
 

@@ -3,12 +3,13 @@
 The paho callbacks only enqueue (a bounded queue; a full queue holds paho back, and with it the
 broker). The worker thread decodes, evaluates and opens jobs, and only then acknowledges the
 message (manual PUBACK on a persistent session): a message the worker never finished is
-delivered again after a crash. A new job is booked at once (rules.booking.open_and_book): the
+delivered again after a crash. A new job is booked at once (jobs.booking.open_and_book): the
 owner's preferred workshop if it qualifies, the first free bay-hour within the rule's urgency.
 
 It subscribes to telemetry and DTC reports, and ticks the engine on the clock (no-data rules).
-The engine state is checkpointed into the job store (``rule_state``) before the messages it
-covers are acknowledged, so a restart neither re-fires nor forgets what was pending (rules.core).
+The engine state is checkpointed into the ``StateStore`` (``rules.checkpoint``) before the
+messages it covers are acknowledged, so a restart neither re-fires nor forgets what was
+pending (rules.core).
 
 Several workers split the fleet with ``shard=Shard(i, n)``: each subscribes to everything
 (non-shared, so a vehicle's messages reach it in order) and keeps the vehicles whose VIN hashes
@@ -23,29 +24,22 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobs.errors import JobStoreError
+from jobs.store import JobStore
 from pitstop.codec import decode_telemetry
 from pitstop.dtc import decode_dtc_report
 from pitstop.errors import CodecError, TopicError
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
 from pitstop.topics import Kind, parse_topic, subscription
+from rules.checkpoint import StateStore
 from rules.core import CoreStats, RulesCore, Shard
-from rules.engine import Transition
-from rules.jobs import JobDraft, JobStore, JobStoreError, Workshop
 from rules.loader import DEFAULT_CATALOG, load_catalog
 
 log = logging.getLogger(__name__)
-
-DEMO_WORKSHOPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "Pitstop Demo Garage",
-        "Demo City",
-        ("electrical", "high-voltage", "brakes", "tyres", "cooling"),
-    ),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +53,6 @@ class RulesConfig:
     tick_s: float = 5.0  # how often the clock is checked for no-data rules
     checkpoint_s: float = 0.5  # most wall time between state checkpoints (and acks)
     checkpoint_every: int = 10  # most messages between checkpoints
-    persist: bool = True
 
 
 @dataclass(slots=True)
@@ -76,39 +69,23 @@ class RulesStats(CoreStats):
     future_samples: int = 0
 
 
-def ensure_workshops(
-    jobs: JobStore, seed: Sequence[tuple[str, str, tuple[str, ...]]] = DEMO_WORKSHOPS
-) -> list[Workshop]:
-    """Add the ``seed`` workshops (name, location, skills) if the store has none at all."""
-    existing = jobs.workshops()
-    if existing:
-        return existing
-    for name, location, skills in seed:
-        log.info("adding workshop %s (%s), skills %s", name, location, ", ".join(skills))
-        jobs.add_workshop(name, location, skills)
-    return jobs.workshops()
-
-
-def ensure_demo_workshops(jobs: JobStore) -> list[Workshop]:
-    """The demo workshop ("Pitstop Demo Garage") if the store has no workshop at all."""
-    return ensure_workshops(jobs, DEMO_WORKSHOPS)
-
-
 def run_rules(
     config: RulesConfig,
     jobs: JobStore,
     stop: threading.Event,
     ready: threading.Event | None = None,
     *,
+    state: StateStore | None = None,
     clock: Callable[[], float] = time.time,
 ) -> RulesStats:
-    """Evaluate the catalogue on live telemetry until ``stop`` is set; return what happened."""
+    """Evaluate the catalogue on live telemetry until ``stop`` is set; return what happened.
+
+    ``state`` keeps the engine's state across restarts; without it a restart starts afresh.
+    """
     rules = load_catalog(config.catalog_path)
     log.info("loaded %d rules from %s", len(rules), config.catalog_path)
     stats = RulesStats()
-    core = RulesCore(
-        rules, jobs, shard=config.shard, clock=clock, persist=config.persist, stats=stats
-    )
+    core = RulesCore(rules, jobs, shard=config.shard, clock=clock, state=state, stats=stats)
     stats.restored_vehicles = core.restore()
     log.info(
         "restored the rules state of %d vehicles (shard %s)",
@@ -190,20 +167,3 @@ def _handle(message: Received, core: RulesCore, stats: RulesStats) -> None:
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules failed on %s seq %d (%s)", batch.vin, batch.seq, message.topic)
-
-
-def job_draft(transition: Transition) -> JobDraft:
-    """The job a FIRING transition asks for (no odometer or profile: see ``RulesCore.draft``)."""
-    from rules.draft import job_evidence
-
-    rule = transition.rule
-    return JobDraft(
-        vin=transition.vin,
-        rule_id=rule.id,
-        title=rule.title,
-        severity=(transition.severity or rule.severity).value,
-        fired_at=transition.at,
-        diagnosis=rule.diagnosis.to_json(),
-        evidence=job_evidence(transition),
-        required_skills=rule.diagnosis.skills,
-    )

@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.keys import KeyStore, Role
 from ingest.store import TelemetryStore, open_store
+from jobs.model import Job, JobDraft, Severity, Workshop
+from jobs.open import open_job_store
+from jobs.store import JobStore
 from pitstop.codec import Sample, TelemetryBatch
-from rules.jobs import Job, JobDraft, JobStore, Workshop, open_job_store
 
 NOW = 1_764_201_600.0  # 2025-11-27T00:00:00Z, the clock every test app runs on
 VIN_A = "WPITSTOPDEMO00001"
@@ -50,7 +52,7 @@ def fill_jobs(store: JobStore) -> Fleet:
             vin=VIN_A,
             rule_id="lv-battery-low",
             title="12 V battery voltage low",
-            severity="warning",
+            severity=Severity.WARNING,
             fired_at=NOW - 10,
             diagnosis={
                 "summary": "The 12 V battery no longer holds charge.",
@@ -82,7 +84,7 @@ def fill_jobs(store: JobStore) -> Fleet:
             vin=VIN_B,
             rule_id="coolant-temperature-high",
             title=HOSTILE,
-            severity="critical",
+            severity=Severity.CRITICAL,
             fired_at=NOW - 5,
             diagnosis={"summary": HOSTILE, "likely_causes": [HOSTILE]},
             evidence={"trigger": {"signal": HOSTILE, "value": 1}, "window": {HOSTILE: [[1, 2]]}},

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.keys import KeyStore, Role
-from rules.jobs import JobStore
+from jobs.store import JobStore
 from tests.api.conftest import LV, NOW, SPEED, VIN_A, VIN_B, Fleet, bearer
 
 E, W, OW, F, A = Role.ENGINEER, Role.WORKSHOP, Role.OWNER, Role.FLEET_MANAGER, Role.ADMIN

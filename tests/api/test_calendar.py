@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.jobs import capacity
-from rules.jobs import JobStore, Reservation, Workshop
+from api.job_views import capacity
+from jobs.model import Reservation, Workshop
+from jobs.store import JobStore
 from tests.api.conftest import NOW, Fleet
 
 FRIDAY_8 = NOW + 32 * 3600  # NOW is Thursday 00:00 UTC

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app_from_urls
 from api.keys import KeyStore, Role
 from ingest.store import StoreError, open_store
-from rules.jobs import open_job_store
+from jobs.open import open_job_store
 from tests.api.conftest import VIN_A, VIN_B, fill_jobs, fill_telemetry
 from tests.servers import free_port, wait_for_port
 
@@ -61,7 +61,7 @@ def test_pitstop_api_serves_until_terminated(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PITSTOP_DATA_DIR": str(tmp_path), "PITSTOP_API_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "pitstop", "api"],
+        [sys.executable, "-m", "cli", "api"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -88,7 +88,7 @@ def test_pitstop_api_refuses_a_broken_catalogue_in_a_sentence(tmp_path: Path) ->
     broken = tmp_path / "broken.yaml"
     broken.write_text("- id: x\n  title: X\n  kind: threshold\n")
     done = subprocess.run(
-        [sys.executable, "-m", "pitstop", "api", "--catalog", str(broken), "--port", "1"],
+        [sys.executable, "-m", "cli", "api", "--catalog", str(broken), "--port", "1"],
         cwd=REPO,
         env={**os.environ, "PITSTOP_DATA_DIR": str(tmp_path)},
         capture_output=True,

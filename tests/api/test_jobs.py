@@ -5,7 +5,8 @@ import math
 import pytest
 from fastapi.testclient import TestClient
 
-from rules.jobs import JobDraft, JobStore
+from jobs.model import JobDraft, Severity
+from jobs.store import JobStore
 from tests.api.conftest import HOSTILE, LV, NOW, VIN_A, VIN_B, Fleet
 
 
@@ -107,7 +108,7 @@ def test_a_malformed_job_shows_what_it_can(client: TestClient, job_store: JobSto
         vin=VIN_A,
         rule_id="hand-written",
         title="Written by hand",
-        severity="odd",
+        severity=Severity.WARNING,
         fired_at=NOW,
         diagnosis={"summary": 5, "parts": "a wheel"},
         evidence={
@@ -148,7 +149,7 @@ def test_a_job_shows_its_trouble_codes_odometer_profile_and_forecast(
         vin=VIN_A,
         rule_id="lv-forecast",
         title="12 V forecast",
-        severity="warning",
+        severity=Severity.WARNING,
         fired_at=NOW,
         evidence={
             "trigger": {"signal": LV, "value": 12.1},

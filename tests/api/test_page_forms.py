@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.keys import Role
-from rules.jobs import JobAction, JobStatus, JobStore
+from jobs.model import JobAction, JobStatus
+from jobs.store import JobStore
 from tests.api.conftest import NOW, Fleet, bearer
 
 

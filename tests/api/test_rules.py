@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.keys import Role
-from rules.jobs import JobAction, JobStore, Outcome
+from jobs.model import JobAction, Outcome
+from jobs.store import JobStore
 from tests.api.conftest import NOW, VIN_A, Fleet, bearer
 
 SPAN = {"from": str(NOW - 3600), "to": str(NOW)}

@@ -1,4 +1,4 @@
-"""The gateway as a real process (``python -m pitstop gateway``), for the SIGKILL tests."""
+"""The gateway as a real process (``python -m cli gateway``), for the SIGKILL tests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.conftest import REPO
 def start_gateway(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PITSTOP_DATA_DIR": str(tmp_path / "data")}
     return subprocess.Popen(
-        [sys.executable, "-m", "pitstop", "-v", "gateway", *args],
+        [sys.executable, "-m", "cli", "-v", "gateway", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

@@ -19,7 +19,7 @@ GATEWAY_MODULES = [
     "gateway.commands",
     "gateway.sources",
     "gateway.spool",
-    "pitstop.commands.gateway",
+    "cli.commands.gateway",
 ]
 FORBIDDEN = ("fastapi", "sqlalchemy", "influxdb_client", "ingest", "rules", "api", "uvicorn", "sim")
 
@@ -29,7 +29,7 @@ def test_the_gateway_imports_nothing_of_the_cloud() -> None:
         "import importlib, json, sys\n"
         f"for name in {GATEWAY_MODULES!r}:\n"
         "    importlib.import_module(name)\n"
-        "import pitstop.commands.gateway as g, argparse\n"
+        "import cli.commands.gateway as g, argparse\n"
         "g.add_arguments(argparse.ArgumentParser())\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )

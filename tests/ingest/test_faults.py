@@ -53,7 +53,7 @@ pytestmark = pytest.mark.integration
 def start_worker(broker: Mosquitto, db: Path, name: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "pitstop", "-v", "ingest", "--broker", broker.url,
+            [sys.executable, "-m", "cli", "-v", "ingest", "--broker", broker.url,
              "--store", f"sqlite:///{db}", "--share-group", "ingest", "--client-id", name],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -39,7 +39,7 @@ def broker(mosquitto: Mosquitto) -> Mosquitto:
 
 def start_ingest(broker: Mosquitto, db: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "pitstop", "ingest", "--broker", broker.url,
+        [sys.executable, "-m", "cli", "ingest", "--broker", broker.url,
          "--store", f"sqlite:///{db}", "--client-id", CLIENT_ID],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -94,7 +94,7 @@ def _publish_slowly(car: mqtt.Client, batches: list[TelemetryBatch]) -> None:
 
 def test_help_documents_the_store_urls_scaling_out_and_retention() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pitstop", "ingest", "--help"],
+        [sys.executable, "-m", "cli", "ingest", "--help"],
         capture_output=True,
         text=True,
         check=True,
@@ -111,7 +111,7 @@ def test_retention_days_deletes_old_raw_samples_and_exits(tmp_path: Path) -> Non
     store.write_batch(make_batch(VIN, 1, n=6, t0=now - 10 * 86_400))  # ten days old
     store.write_batch(make_batch(VIN, 2, n=6, t0=now - 3600))  # an hour old
     result = subprocess.run(
-        [sys.executable, "-m", "pitstop", "ingest", "--store", f"sqlite:///{db}",
+        [sys.executable, "-m", "cli", "ingest", "--store", f"sqlite:///{db}",
          "--retention-days", "7"],
         capture_output=True,
         text=True,
@@ -127,7 +127,7 @@ def test_retention_days_deletes_old_raw_samples_and_exits(tmp_path: Path) -> Non
 
 def test_a_bad_store_url_is_a_clear_error() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pitstop", "ingest", "--store", "mysql://x/y"],
+        [sys.executable, "-m", "cli", "ingest", "--store", "mysql://x/y"],
         capture_output=True,
         text=True,
         timeout=30,

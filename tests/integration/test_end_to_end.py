@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pitstop.demo import DemoConfig, DemoEndpoints, run_demo
+from cli.demo import DemoConfig, DemoEndpoints, run_demo
 from sim.run import demo_vins
 from tests.servers import Mosquitto, free_port, wait_for_port
 from tests.waiting import wait_until
@@ -105,7 +105,7 @@ def test_the_demo_command_with_its_embedded_broker(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "pitstop", "demo",
+            sys.executable, "-m", "cli", "demo",
             "--api-port", str(port), "--data-dir", str(tmp_path / "demo"),
         ],
         stdout=subprocess.PIPE,

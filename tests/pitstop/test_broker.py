@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from pitstop.broker import EmbeddedBroker
+from cli.broker import EmbeddedBroker
 from pitstop.errors import ConfigError
 from pitstop.mqtt import BrokerAddress, make_client
 from tests.waiting import wait_until

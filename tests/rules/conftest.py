@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rules.jobstore import SqlJobStore
+from jobs.sql.store import SqlJobStore
 from tests.servers import IN_CI, Postgres
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from ingest.store import open_store
-from pitstop.cli import main
 from pitstop.codec import Sample, TelemetryBatch
 from rules.backtest import backtest, find_rule
 from rules.loader import DEFAULT_CATALOG, load_catalog

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from rules.booking import choose_workshop
-from rules.jobs import Workshop
+from jobs.booking import choose_workshop
+from jobs.model import Workshop
 
 A = Workshop(1, "Tyres Only", "North", ("tyres",))
 B = Workshop(2, "Full Service", "South", ("electrical", "tyres", "brakes"))

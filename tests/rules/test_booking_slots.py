@@ -10,15 +10,16 @@ from typing import Any
 
 import pytest
 
-from rules.booking import (
+from jobs.booking import (
     book_first_free,
     candidate_slots,
     choose_workshop,
     distance_km,
     open_and_book,
 )
-from rules.jobs import JobAction, JobDraft, JobTransitionError, Outcome, Workshop
-from rules.jobstore import SqlJobStore
+from jobs.errors import JobTransitionError
+from jobs.model import JobAction, JobDraft, Outcome, Severity, Workshop
+from jobs.sql.store import SqlJobStore
 
 MONDAY_9 = datetime(2024, 6, 3, 9, tzinfo=UTC).timestamp()
 
@@ -54,7 +55,9 @@ def test_slots_follow_opening_hours_and_time_zone() -> None:
 
 
 def draft(vin: str) -> JobDraft:
-    return JobDraft(vin=vin, rule_id="brake-pads", title="t", severity="warning", fired_at=1.0)
+    return JobDraft(
+        vin=vin, rule_id="brake-pads", title="t", severity=Severity.WARNING, fired_at=1.0
+    )
 
 
 def test_first_free_slot_then_the_next_bay_then_the_next_hour(job_store: SqlJobStore) -> None:
@@ -121,7 +124,7 @@ def test_outcomes_per_rule(job_store: SqlJobStore) -> None:
         for action in (JobAction.CONFIRM, JobAction.ACCEPT, JobAction.START):
             job_store.act(job.id, action, 2.0)
         job_store.act(job.id, JobAction.COMPLETE, 3.0, outcome=outcome)
-    job_store.open_job(JobDraft("V9", "other", "t", "info", 1.0), None, 1.0)
+    job_store.open_job(JobDraft("V9", "other", "t", Severity.INFO, 1.0), None, 1.0)
     [stats] = job_store.rule_outcomes()
     assert (stats.rule_id, stats.completed, stats.fixed, stats.no_fault_found) == (
         "brake-pads",

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.cli import main
+from cli.main import main
 
 
 def test_check_lists_the_default_rules(capsys: pytest.CaptureFixture[str]) -> None:

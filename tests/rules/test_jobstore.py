@@ -6,9 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from jobs.errors import JobStoreError
+from jobs.model import Job, JobDraft, JobStatus, Severity
+from jobs.open import open_job_store
+from jobs.sql.engine import engine_for
+from jobs.sql.store import SqlJobStore
 from pitstop.errors import ConfigError
-from rules.jobs import Job, JobDraft, JobStatus, JobStoreError, open_job_store
-from rules.jobstore import SqlJobStore, engine_for
 
 VIN = "PITSTOPDEMO000003"
 
@@ -18,7 +21,7 @@ def draft(vin: str = VIN, rule_id: str = "lv-battery-low", fired_at: float = 100
         vin=vin,
         rule_id=rule_id,
         title="12 V battery voltage low",
-        severity="warning",
+        severity=Severity.WARNING,
         fired_at=fired_at,
         diagnosis={"summary": "weak", "parts": [{"name": "12 V AGM battery", "quantity": 1}]},
         evidence={"trigger": {"value": 11.5}, "window": {"V": [[1.5, 11.5], [2.5, 11.4]]}},

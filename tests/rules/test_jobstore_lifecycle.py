@@ -10,21 +10,16 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from rules.jobs import (
-    JobAction,
-    JobDraft,
-    JobStatus,
-    JobStoreError,
-    JobTransitionError,
-    Outcome,
-)
-from rules.jobstore import MIGRATIONS, SqlJobStore, engine_for
+from jobs.errors import JobStoreError, JobTransitionError
+from jobs.model import JobAction, JobDraft, JobStatus, Outcome, Severity
+from jobs.sql.engine import MIGRATIONS, engine_for
+from jobs.sql.store import SqlJobStore
 
 VIN = "PITSTOPDEMO000003"
 
 
 def draft(vin: str = VIN, rule_id: str = "lv-battery-low") -> JobDraft:
-    return JobDraft(vin=vin, rule_id=rule_id, title="t", severity="warning", fired_at=1.0)
+    return JobDraft(vin=vin, rule_id=rule_id, title="t", severity=Severity.WARNING, fired_at=1.0)
 
 
 def test_owners_and_vehicles_round_trip(job_store: SqlJobStore) -> None:

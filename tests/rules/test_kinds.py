@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from jobs.model import Severity
 from pitstop.codec import Sample
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol
 from rules.engine import (
@@ -17,7 +18,7 @@ from rules.engine import (
 )
 from rules.errors import RuleError
 from rules.loader import parse_catalog
-from rules.model import Rule, Severity
+from rules.model import Rule
 
 VIN = "PITSTOPDEMO000003"
 T0 = 1_700_000_000.0

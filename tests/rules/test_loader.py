@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from jobs.model import Severity
 from rules.errors import RuleError
 from rules.loader import DEFAULT_CATALOG, load_catalog, load_catalogs, parse_catalog, parse_duration
-from rules.model import Direction, Severity, Threshold
+from rules.model import Direction, Threshold
 
 GOOD = """
 - id: lv-battery-low

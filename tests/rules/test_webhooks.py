@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rules.delivery import deliver_due, headers, verify
-from rules.jobs import JobAction, JobDraft
-from rules.jobstore import SqlJobStore
-from rules.outbox import OutboxItem
+from jobs.delivery import deliver_due, headers, verify
+from jobs.model import JobAction, JobDraft, OutboxItem, Severity
+from jobs.sql.store import SqlJobStore
 from tests.rules.test_worker import wait_for
 
 SECRET = b"s3cret-for-tests"
@@ -83,7 +82,7 @@ def setup_fleet(store: SqlJobStore, url: str) -> None:
 def open_jobs(store: SqlJobStore, count: int) -> list[int]:
     ids = []
     for i in range(count):
-        draft = JobDraft(f"PITSTOPHOOK{i:06d}", "lv", "12 V low", "warning", T0)
+        draft = JobDraft(f"PITSTOPHOOK{i:06d}", "lv", "12 V low", Severity.WARNING, T0)
         job, _ = store.open_job(draft, None, T0)
         ids.append(job.id)
     return ids
@@ -132,7 +131,7 @@ def test_sigkilled_delivery_still_delivers_every_webhook(tmp_path: Path) -> None
     store = SqlJobStore.open(url)
     secret_file = tmp_path / "webhook.key"
     secret_file.write_bytes(SECRET + b"\n")
-    command = [sys.executable, "-m", "pitstop", "rules", "webhooks", "--jobs", url]
+    command = [sys.executable, "-m", "cli", "rules", "webhooks", "--jobs", url]
     command += ["--secret-file", str(secret_file)]
     processes: list[subprocess.Popen[bytes]] = []
     try:

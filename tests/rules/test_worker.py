@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from jobs.model import Job, JobStatus
+from jobs.seed import DEMO_WORKSHOPS, ensure_demo_workshops
+from jobs.sql.store import SqlJobStore
 from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
-from rules.jobs import Job, JobStatus
-from rules.jobstore import SqlJobStore
-from rules.worker import DEMO_WORKSHOPS, RulesConfig, RulesStats, ensure_demo_workshops, run_rules
+from rules.worker import RulesConfig, RulesStats, run_rules
 from tests.servers import Mosquitto
 
 pytestmark = pytest.mark.integration

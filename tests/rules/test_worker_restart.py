@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rules.jobstore import SqlJobStore
+from jobs.sql.state import SqlStateStore
+from jobs.sql.store import SqlJobStore
 from tests.rules.test_worker import FAULTY, HEALTHY, Publisher, V, batches, wait_for
 from tests.servers import Mosquitto
 
@@ -114,6 +115,6 @@ def test_sigkilled_worker_catches_up_and_keeps_one_job(
 
 
 def _alert(store: SqlJobStore) -> str | None:
-    saved = store.load_rule_state("0/1:").get(f"0/1:{FAULTY}", {})
+    saved = SqlStateStore(store.engine).load("0/1:").get(f"0/1:{FAULTY}", {})
     alert = saved.get("alerts", {}).get("lv-battery-low")
     return None if alert is None else str(alert[0])

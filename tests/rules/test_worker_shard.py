@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from jobs.seed import ensure_demo_workshops
+from jobs.sql.store import SqlJobStore
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol, encode_dtc_report
 from pitstop.topics import Kind, topic
 from rules.core import Shard, shard_of
-from rules.jobstore import SqlJobStore
-from rules.worker import RulesConfig, RulesStats, ensure_demo_workshops, run_rules
+from rules.worker import RulesConfig, RulesStats, run_rules
 from tests.rules.test_worker import Publisher, batches, wait_for
 from tests.servers import Mosquitto
 

@@ -170,8 +170,8 @@ def test_simulate_command_writes_one_log_per_vehicle(
 ) -> None:
     import argparse
 
-    from pitstop.commands import simulate
-    from pitstop.settings import Settings
+    from cli.commands import simulate
+    from cli.settings import Settings
 
     parser = argparse.ArgumentParser()
     simulate.add_arguments(parser)

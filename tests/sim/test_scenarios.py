@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from bench.replay import EPOCH, replay
 from sim import scenarios
-from sim.replay import EPOCH, replay
 from sim.run import demo_fleet
 from sim.scenarios import DAY, Scenario
 

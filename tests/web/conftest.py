@@ -15,9 +15,11 @@ from playwright.sync_api import Browser, Page, Playwright, Request, sync_playwri
 from api.app import create_app
 from api.keys import KeyStore, Role
 from ingest.store import TelemetryStore, open_store
+from jobs.model import Job, JobAction, JobDraft, Severity
+from jobs.open import open_job_store
+from jobs.store import JobStore
 from pitstop.codec import Sample, TelemetryBatch
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol
-from rules.jobs import Job, JobAction, JobDraft, JobStore, open_job_store
 from tests.servers import free_port, require_binary, wait_for_port
 
 NOW = 1_764_201_600.0  # Thursday 2025-11-27T00:00:00Z: the server's clock
@@ -67,7 +69,7 @@ def _draft(rule_id: str, title: str) -> JobDraft:
         vin=VIN,
         rule_id=rule_id,
         title=title,
-        severity="warning",
+        severity=Severity.WARNING,
         fired_at=NOW - 10,
         diagnosis={"summary": "The 12 V battery no longer holds charge.", "skills": ["electrical"]},
         evidence={

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from api.keys import Role
-from rules.jobs import JobStatus
+from jobs.model import JobStatus
 from tests.web.conftest import NOW, SLOT, SPEED, VIN, Site, Visit, sign_in
 
 pytestmark = pytest.mark.integration

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli.main import main
 from gateway.diag.client import DiagClient, EcuTarget
 from gateway.diag.reads import read_obd, read_uds
 from gateway.diag.scan import Scanner
-from pitstop.cli import main
 from pitstop.dtc import DtcReport, decode_dtc_report
 from sim.ecu import EcuSimulator
 from sim.ecu_services import PENDING, SimFault

@@ -1,0 +1,191 @@
+"""Server-rendered pages, readable on a phone; charts by plotly.js from the installed package.
+
+A person signs in with an API key (``POST /signin``); it is kept in an HttpOnly,
+SameSite=Strict cookie, which the JSON routes accept too (the charts fetch their buckets with
+it). SameSite=Strict also keeps other sites from posting the page forms with it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api import dtcs, fleet
+from api import job_views as views
+from api import web_pages as pages
+from api.apidoc import api_page
+from api.deps import HISTORY_SPAN_S, ClockDep, JobsDep, Stores, StoresDep, TelemetryDep, get_stores
+from api.errors import InvalidInputError, SignInRequiredError, UnauthenticatedError
+from api.keys import Role
+from api.scope import COOKIE, OWNERS, Access, get_access, scoped_job, visible_vin
+from api.timerange import TimeRange, parse_instant
+from api.vehicle_page import vehicle_page
+from jobs.lifecycle import TRANSITIONS
+from jobs.model import Job, JobAction, Outcome
+
+COOKIE_MAX_AGE = 30 * 86400
+MAX_FORM_BYTES = 4096
+STATIC = {"charts.js": "application/javascript"}
+
+
+def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
+    try:
+        return get_access(request, stores)
+    except UnauthenticatedError as err:
+        raise SignInRequiredError(str(err)) from err
+
+
+PageAccess = Annotated[Access, Depends(page_access)]
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+@router.get("/")
+def home(access: PageAccess, telemetry: TelemetryDep, jobs: JobsDep) -> HTMLResponse:
+    vehicles = fleet.list_vehicles(telemetry, jobs, access.sees_vin)
+    visible = views.summaries(jobs, [j for j in jobs.list_jobs() if access.sees_job(j)])
+    return HTMLResponse(pages.fleet_page(vehicles, visible))
+
+
+@router.get("/vehicles/{vin}/page")
+def vehicle(
+    *,
+    vin: str,
+    access: PageAccess,
+    telemetry: TelemetryDep,
+    jobs: JobsDep,
+    clock: ClockDep,
+    signal: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006 (FastAPI copies it)
+    hours: Annotated[float, Query(gt=0, le=744)] = 1.0,
+) -> HTMLResponse:
+    visible_vin(access, vin)
+    detail = fleet.get_vehicle(telemetry, jobs, vin)
+    shown = [s for s in signal if s in detail.signals] or detail.signals[:2]
+    now = clock()
+    visible = views.summaries(jobs, [j for j in jobs.list_jobs(vin=vin) if access.sees_job(j)])
+    codes = dtcs.history(telemetry, vin, TimeRange(now - HISTORY_SPAN_S, now))
+    span = (now - hours * 3600, now)
+    page = vehicle_page(detail, shown=shown, span=span, jobs=visible, codes=codes)
+    return HTMLResponse(page)
+
+
+@router.get("/jobs/{job_id}/page")
+def job(
+    job: Annotated[Job, Depends(scoped_job)], access: PageAccess, jobs: JobsDep
+) -> HTMLResponse:
+    return HTMLResponse(pages.job_page(views.detail(jobs, job), allowed_actions(access, job)))
+
+
+@router.post("/jobs/{job_id}/page")
+async def act(
+    request: Request,
+    job: Annotated[Job, Depends(scoped_job)],
+    access: PageAccess,
+    jobs: JobsDep,
+    clock: ClockDep,
+) -> Response:
+    form = await _form(request)
+    action = form.get("action", "")
+    if action not in allowed_actions(access, job):
+        raise InvalidInputError(("body", "action"), f"you cannot {action!r} this job now", action)
+    outcome = _outcome(form) if action == JobAction.COMPLETE else None
+    slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
+    jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot)
+    return RedirectResponse(f"/jobs/{job.id}/page", status_code=303)
+
+
+@router.get("/signin")
+def signin_form() -> HTMLResponse:
+    return HTMLResponse(pages.signin_page(None))
+
+
+@router.post("/signin")
+async def signin(request: Request, stores: StoresDep) -> Response:
+    key = (await _form(request)).get("key", "").strip()
+    if stores.keys is None or not key or stores.keys.authenticate(key) is None:
+        page = pages.signin_page("That key is unknown or has been revoked.")
+        return HTMLResponse(page, status_code=401)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        COOKIE,
+        key,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/signout")
+def signout() -> Response:
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/api")
+def api_docs(request: Request) -> HTMLResponse:
+    return HTMLResponse(api_page(request.app.openapi()))
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> Response:
+    return Response(_plotly(), media_type="application/javascript", headers=_CACHE)
+
+
+@router.get("/static/charts.js")
+def charts_js() -> Response:
+    return Response(_static("charts.js"), media_type="application/javascript", headers=_CACHE)
+
+
+_CACHE = {"Cache-Control": "public, max-age=86400"}
+
+# The actions each role takes on the job page, in the order of its buttons; which of them a job
+# allows now is the lifecycle's to say. "move" is a form with the new slot, "complete" one with
+# the outcome.
+_ACTIONS: dict[Role, tuple[JobAction, ...]] = {
+    Role.WORKSHOP: (JobAction.ACCEPT, JobAction.START, JobAction.COMPLETE, JobAction.REJECT),
+    Role.OWNER: (JobAction.CONFIRM, JobAction.MOVE, JobAction.CANCEL),
+}
+
+
+def allowed_actions(access: Access, job: Job) -> list[str]:
+    role = Role.OWNER if access.role in OWNERS else access.role
+    return [a.value for a in _ACTIONS.get(role, ()) if job.status in TRANSITIONS[a][0]]
+
+
+def _outcome(form: dict[str, str]) -> Outcome:
+    try:
+        return Outcome(form.get("outcome", ""))
+    except ValueError as err:
+        choices = ", ".join(o.value for o in Outcome)
+        message = f"choose an outcome: {choices}"
+        raise InvalidInputError(("body", "outcome"), message, form.get("outcome")) from err
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise InvalidInputError(("body", "form"), "the form is too large", len(body))
+    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+    return {name: values[0] for name, values in fields.items()}
+
+
+@functools.cache
+def _plotly() -> str:
+    from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+
+    script: str = get_plotlyjs()
+    return script
+
+
+@functools.cache
+def _static(name: str) -> bytes:
+    from importlib.resources import files
+
+    return files("api").joinpath("static", name).read_bytes()

@@ -1,0 +1,78 @@
+"""``pitstop api``: the HTTP API and the web pages, served by uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cli.settings import Settings
+
+HELP = "serve the HTTP API and the web pages"
+
+DESCRIPTION = """\
+Serve the HTTP API (JSON, documented offline at /api, schema at /openapi.json) and the web
+pages (sign in at /signin with a key from 'pitstop admin keys create'; the fleet at /, each
+vehicle at /vehicles/VIN/page, each job at /jobs/ID/page) over the telemetry store and the job
+store. Defaults come from the settings (PITSTOP_TELEMETRY_URL, PITSTOP_JOBS_URL,
+PITSTOP_API_HOST, PITSTOP_API_PORT). /rules shows and backtests the rule catalogue: pitstop's
+own unless --catalog names others (the same files the rules worker runs).
+
+examples:
+  pitstop api
+  pitstop api --port 8080 --host 0.0.0.0
+  pitstop api --telemetry sqlite:///data/telemetry.db --jobs postgresql://pitstop@db/pitstop
+  pitstop api --catalog rules/catalog/default.yaml --catalog fleet-rules.yaml
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--telemetry", metavar="URL", help="telemetry store URL (default: <data_dir>/telemetry.db)"
+    )
+    parser.add_argument("--jobs", metavar="URL", help="job store URL (default: <data_dir>/jobs.db)")
+    parser.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: 8000)")
+    parser.add_argument(
+        "--catalog",
+        metavar="YAML",
+        action="append",
+        type=Path,
+        help="a rule catalogue for /rules (repeat for several; default: pitstop's own)",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app_from_urls
+    from rules.errors import RuleError
+    from rules.loader import load_catalogs
+
+    telemetry_url: str = args.telemetry or settings.telemetry_store_url()
+    jobs_url: str = args.jobs or settings.job_store_url()
+    host: str = args.host or settings.api_host
+    port: int = settings.api_port if args.port is None else args.port
+    for url in (telemetry_url, jobs_url):
+        _make_parent(url)
+    try:
+        rules = load_catalogs(args.catalog) if args.catalog else None
+    except RuleError as err:
+        print(f"pitstop api: {err}", file=sys.stderr)
+        return 2
+    app = create_app_from_urls(telemetry_url, jobs_url, rules=rules)
+    print(f"pitstop api: open {_browser_url(host, port)} (API docs at /api)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")  # exits with 3 if startup fails
+    return 0
+
+
+def _make_parent(url: str) -> None:
+    """A SQLite file's folder (the data directory on a first run) must exist before it opens."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and len(url) > len(prefix):
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _browser_url(host: str, port: int) -> str:
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"

@@ -1,0 +1,187 @@
+"""``pitstop gateway``: the in-car gateway, on live CAN buses or replaying a recorded log."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from cli.settings import Settings
+from pitstop.errors import ConfigError
+
+HELP = "run the in-car gateway: CAN bus or log -> decode -> reduce -> spool -> MQTT"
+DESCRIPTION = """\
+Read CAN frames from live buses (any python-can interface) or replay a recorded log (candump
+.log or .log.gz, .asc, .blf, .trc: whatever python-can reads), decode them with the vehicle
+profile's DBC files, keep what the collection plan asks for, spool them on disk and publish them
+over MQTT (QoS 1). A batch leaves the spool only when the cloud acknowledges it. A replay exits
+with status 0 once every batch is acknowledged; a live bus runs until SIGTERM or Ctrl-C.
+
+Live buses: --bus names the interface; a profile with several buses opens one per bus, on the
+channel its profile entry names (default: the bus name); a one-bus profile uses --channel.
+
+Replay: `pitstop gateway [options] replay LOG` (or --replay LOG), at the recorded pace, N times
+faster (--speed N) or as fast as possible (--fast).
+
+Trouble codes: --diag reads them on the live bus (OBD-II modes 03/07/0A and UDS 0x19 from the
+engine ECU at 0x7E0/0x7E8 every --diag-interval seconds, J1939 DM1/DM2 all the time) and sends
+every change through the spool on pitstop/v1/{vin}/dtc; the cloud may ask for a read at once
+with {"type": "read_dtcs"} on the cmd topic.
+
+Collection plan: --plan PLAN.yaml (e.g. dbc/demo_ev.plan.yaml) limits each signal's rate and
+sets the monthly data budget; without one every mapped signal is sent at full rate. The cloud
+may replace the plan through the cmd topic.
+
+examples:
+  pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 \\
+      --plan dbc/demo_ev.plan.yaml
+  pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 --diag
+  pitstop gateway --vin WPITSTOPDEMO00001 replay drive.log.gz --speed 10
+  pitstop gateway --vin WPITSTOPDEMO00001 --broker mqtt://cloud:1883 replay drive.blf --fast
+"""
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--bus", metavar="INTERFACE", help="python-can interface: socketcan, virtual, ..."
+    )
+    source.add_argument("--replay", metavar="LOG", type=Path, help="replay a recorded CAN log")
+    _options(parser, suppress=False)
+    modes = parser.add_subparsers(dest="mode", metavar="replay LOG")
+    replay = modes.add_parser(
+        "replay",
+        help="replay a recorded CAN log (same as --replay LOG)",
+        description="Replay a recorded CAN log; every option of `pitstop gateway` works here too.",
+    )
+    replay.add_argument("log", type=Path, help="candump .log/.log.gz, .asc, .blf or .trc file")
+    _options(replay, suppress=True)
+
+
+def _options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The options, on ``pitstop gateway`` (with defaults) and again after ``replay LOG``."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument("--vin", default=default(None), help="the vehicle's VIN (required)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=default(None),
+        help="vehicle profile YAML (default: the demo EV)",
+    )
+    parser.add_argument(
+        "--plan", type=Path, default=default(None), help="collection plan YAML (default: none)"
+    )
+    parser.add_argument("--channel", default=default("can0"), help="bus channel (default: can0)")
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed", type=float, default=default(1.0), help="replay N times the recorded pace"
+    )
+    pace.add_argument(
+        "--fast", action="store_true", default=default(False), help="replay as fast as possible"
+    )
+    parser.add_argument(
+        "--spool",
+        type=Path,
+        default=default(None),
+        help="spool file (default: <data_dir>/spool-<vin>.db)",
+    )
+    parser.add_argument(
+        "--broker", default=default(None), help="broker URL (default: PITSTOP_BROKER_URL)"
+    )
+    parser.add_argument(
+        "--batch-interval",
+        type=float,
+        default=default(1.0),
+        help="seconds of frames per batch (default: 1)",
+    )
+    parser.add_argument(
+        "--diag",
+        action="store_true",
+        default=default(False),
+        help="also read trouble codes on the live bus",
+    )
+    parser.add_argument(
+        "--diag-interval",
+        type=float,
+        default=default(60.0),
+        help="seconds between scheduled trouble-code reads (default: 60)",
+    )
+    parser.add_argument(
+        "--ack-timeout",
+        type=float,
+        default=default(10.0),
+        help="publish again after N s without an ack (default: 10)",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    import dbc
+    from gateway.runner import GatewayConfig, run_gateway
+    from gateway.sources import SourceSpec
+
+    if not args.vin:
+        raise ConfigError("--vin is required (the vehicle's VIN, 17 letters and digits)")
+    replay_log = args.log if args.mode == "replay" else args.replay
+    if replay_log is not None and args.bus is not None:
+        raise ConfigError("give either --bus or a log to replay, not both")
+    if replay_log is not None:
+        source = SourceSpec.replay(replay_log, None if args.fast else args.speed)
+    elif args.bus is not None:
+        source = SourceSpec.bus(args.bus, args.channel)
+    else:
+        raise ConfigError("nothing to read: give --bus INTERFACE or `replay LOG` (see --help)")
+    if args.diag and not source.live:
+        raise ConfigError("--diag needs a live bus: trouble codes are read by asking the ECUs")
+    config = GatewayConfig(
+        vin=args.vin,
+        profile=args.profile or dbc.DEMO_PROFILE,
+        source=source,
+        spool=args.spool or settings.data_dir / f"spool-{args.vin}.db",
+        broker_url=args.broker or settings.broker_url,
+        batch_interval=args.batch_interval,
+        ack_timeout=args.ack_timeout,
+        plan=args.plan,
+    )
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    print(
+        f"pitstop gateway: {args.vin}: {source.describe()} -> spool {config.spool} -> "
+        f"{config.broker_url}",
+        flush=True,
+    )
+    services = []
+    if args.diag:
+        from gateway.diag.plugin import diagnostics
+        from gateway.diag.service import DiagSchedule
+
+        schedule = DiagSchedule(interval=args.diag_interval)
+        services.append(diagnostics(args.bus, args.channel, schedule))
+    stats = run_gateway(config, stop, services=services)
+    print(
+        f"pitstop gateway: {stats.frames} frames, {stats.decoded} decoded, "
+        f"{stats.not_due} not needed by the plan, {stats.unknown_id} unknown ids, "
+        f"{stats.bad_frame} bad frames; {stats.batches} batches ({stats.samples} samples) "
+        f"spooled, {stats.published} published, {stats.resent} resent, {stats.acked} acked, "
+        f"{stats.dropped} dropped, {stats.spool_count} still spooled",
+        flush=True,
+    )
+    if source.live:
+        return 0
+    return 0 if stats.completed else 1
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)

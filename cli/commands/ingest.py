@@ -1,0 +1,162 @@
+"""``pitstop ingest``: store vehicle telemetry and trouble codes from MQTT."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import time
+from types import FrameType
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from cli.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.store import TelemetryStore
+
+HELP = "store vehicle telemetry and trouble codes from MQTT in the telemetry store"
+DESCRIPTION = """\
+Subscribe to every vehicle's telemetry and trouble-code reports (pitstop/v1/+/telemetry and
+pitstop/v1/+/dtc, QoS 1, one persistent session), validate each message, store it, then
+acknowledge it to the broker and to the vehicle (pitstop/v1/{vin}/ack). A message that fails
+validation is kept whole in the dead-letter table and acknowledged. Runs until SIGINT or
+SIGTERM. With --retention-days it instead deletes old data once and exits.
+
+telemetry store URLs (--store, or PITSTOP_TELEMETRY_URL; default sqlite:///<data_dir>/telemetry.db):
+  sqlite:///relative/path.db      a SQLite file (created if absent); four slashes for an
+  sqlite:////absolute/path.db     absolute path; ?synchronous=full fsyncs every commit
+  influxdb://[USER:PASS@]HOST[:PORT]/DATABASE?OPTIONS   (influxdbs:// for HTTPS)
+    api=v2 (default)   write to /api/v2/write (InfluxDB 1.8+, 2.x, 3.x, Cloud); token=TOKEN,
+                       org=ORG, bucket=BUCKET (default DATABASE, or DATABASE/RP with rp=)
+    api=v1             write to InfluxDB 1.x's /write?db=DATABASE; USER:PASS authenticate;
+                       create=false skips CREATE DATABASE on start
+    rp=RP              retention policy to read (and, with v1, write)
+    measurement=NAME   where the samples go (default telemetry); timeout=SECONDS (default 10)
+  Reads always use InfluxQL at /query?db=DATABASE; on InfluxDB 2.x map the bucket to
+  DATABASE with a DBRP mapping (influx v1 dbrp create).
+
+scaling out: run several processes with the same --share-group and each its own --client-id;
+the broker hands each message to one of them ($share/GROUP/pitstop/v1/+/telemetry). The client
+id names the persistent session, so keep it stable across restarts of the same process.
+
+examples:
+  pitstop -v ingest
+  pitstop ingest --broker mqtt://ingest:secret@broker:1883 --store sqlite:////var/lib/pitstop/t.db
+  pitstop ingest --store 'influxdb://influx:8086/pitstop?api=v1'                   # InfluxDB 1.x
+  pitstop ingest --store 'influxdb://influx:8086/pitstop?token=SECRET&org=garage'  # InfluxDB 2.x
+  pitstop ingest --share-group ingest --client-id ingest-1   # one of several workers
+  pitstop ingest --share-group ingest --client-id ingest-2   # ... and another
+  pitstop ingest --retention-days 30 --rollup-days 365       # daily, from cron or a timer
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", metavar="URL", help="MQTT broker (default: settings)")
+    parser.add_argument(
+        "--store", metavar="URL", help="telemetry store, see above (default: settings)"
+    )
+    parser.add_argument(
+        "--client-id",
+        metavar="ID",
+        default="pitstop-ingest",
+        help="MQTT client id; it names the persistent session (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--share-group", metavar="NAME", help="subscribe as $share/NAME/... to scale out"
+    )
+    parser.add_argument(
+        "--retention-days",
+        metavar="N",
+        type=_days,
+        help="do not ingest: delete raw samples older than N days, then exit",
+    )
+    parser.add_argument(
+        "--rollup-days",
+        metavar="N",
+        type=_days,
+        default=365.0,
+        help="with --retention-days: keep minute rollups N days (default: %(default)s; "
+        "hour rollups are kept for ever)",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.store import open_store
+
+    store_url: str = args.store or settings.telemetry_store_url()
+    store = open_store(store_url)
+    try:
+        if args.retention_days is not None:
+            return _retention(store, args.retention_days, args.rollup_days)
+        return _ingest(args, settings, store, store_url)
+    finally:
+        store.close()
+
+
+def _ingest(
+    args: argparse.Namespace, settings: Settings, store: TelemetryStore, store_url: str
+) -> int:
+    from ingest.consumer import IngestConfig, run_ingest
+    from pitstop.mqtt import BrokerAddress
+
+    broker_url: str = args.broker or settings.broker_url
+    config = IngestConfig(
+        broker_url=broker_url, client_id=args.client_id, share_group=args.share_group
+    )
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    print(
+        f"pitstop ingest: listening on {BrokerAddress.parse(broker_url).url()} "
+        f"as {args.client_id}, storing in {_redact(store_url)}",
+        flush=True,
+    )
+    stats = run_ingest(config, store, stop)
+    print(
+        f"pitstop ingest: stopped; stored {stats.stored} batches ({stats.samples} samples), "
+        f"{stats.duplicates} duplicates, {stats.dtc_reports} DTC reports, "
+        f"{stats.dead_letters} dead letters",
+        flush=True,
+    )
+    return 0
+
+
+def _retention(store: TelemetryStore, raw_days: float, rollup_days: float) -> int:
+    from ingest.store import Retention
+
+    deleted = store.apply_retention(Retention(raw_days, rollup_days, None), time.time())
+    print(
+        f"pitstop ingest: retention applied (raw {raw_days:g} days, minute rollups "
+        f"{rollup_days:g} days); deleted {deleted.get('raw', 0)} raw samples, "
+        f"{deleted.get('1m', 0)} minute and {deleted.get('1h', 0)} hour rollup rows",
+        flush=True,
+    )
+    return 0
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not days > 0 or days == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of days, got {text!r}")
+    return days
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be installed by the main thread
+
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+
+
+def _redact(url: str) -> str:
+    """The URL without credentials or query (tokens), fit to print."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

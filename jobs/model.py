@@ -1,0 +1,199 @@
+"""The service domain's values: jobs, their lifecycle states and actions, workshops, owners,
+vehicles, bay reservations, rule outcomes and webhook outbox items. Plain frozen data, no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How urgent a fault is, in rising order: ``max(a, b, key=Severity.rank)`` is the worse."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    @classmethod
+    def worse(cls, current: Severity, proposed: Severity | None) -> Severity:
+        """The more severe of the two; ``current`` when nothing is proposed."""
+        if proposed is None:
+            return current
+        return proposed if proposed.rank > current.rank else current
+
+
+_SEVERITY_ORDER = (Severity.INFO, Severity.WARNING, Severity.CRITICAL)
+
+
+class JobStatus(StrEnum):
+    """A job's lifecycle::
+
+        proposed --owner confirm--> confirmed --workshop accept--> accepted
+            --workshop start--> in_service --workshop complete(outcome)--> completed
+        proposed | confirmed | accepted --workshop reject--> rejected
+        proposed | confirmed | accepted --owner cancel--> cancelled
+        proposed | confirmed | accepted --owner move(slot)--> confirmed
+
+    A fleet whose policy confirms automatically gets its jobs created as ``confirmed``.
+    """
+
+    PROPOSED = "proposed"  # booked by pitstop into a slot, waiting for the owner
+    CONFIRMED = "confirmed"  # the owner (or a fleet's policy) agreed to the slot
+    ACCEPTED = "accepted"  # the workshop agreed too
+    IN_SERVICE = "in_service"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+OPEN_STATUSES = frozenset(
+    {JobStatus.PROPOSED, JobStatus.CONFIRMED, JobStatus.ACCEPTED, JobStatus.IN_SERVICE}
+)
+
+
+class JobAction(StrEnum):
+    CONFIRM = "confirm"  # owner
+    MOVE = "move"  # owner, with a new slot
+    CANCEL = "cancel"  # owner
+    ACCEPT = "accept"  # workshop
+    REJECT = "reject"  # workshop
+    START = "start"  # workshop
+    COMPLETE = "complete"  # workshop, with an outcome
+
+
+class Outcome(StrEnum):
+    FIXED = "fixed"
+    NO_FAULT_FOUND = "no_fault_found"
+
+
+#: Opening hours: (weekday 0=Monday..6, opens at hour, closes at hour), local to the workshop.
+OpeningHours = tuple[tuple[int, float, float], ...]
+WEEKDAYS_8_TO_17: OpeningHours = tuple((day, 8.0, 17.0) for day in range(5))
+
+#: The calendar's unit: slots start on the hour and a bay is reserved by the hour.
+SLOT_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Workshop:
+    id: int
+    name: str
+    location: str
+    skills: tuple[str, ...]
+    latitude: float | None = None
+    longitude: float | None = None
+    brands: tuple[str, ...] = ()  # empty: serves every brand
+    bays: int = 1
+    hours: OpeningHours = WEEKDAYS_8_TO_17
+    timezone: str = "UTC"  # an IANA zone name; ``hours`` are local to it
+    webhook_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A private owner or a fleet operator."""
+
+    id: int
+    name: str
+    kind: str  # "private" | "fleet"
+    preferred_workshop_id: int | None = None
+    auto_confirm: bool = False  # a fleet's policy: bookings need no confirmation
+    webhook_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    vin: str
+    owner_id: int | None
+    label: str = ""  # e.g. "Van 12" or "Anna's car"
+
+
+@dataclass(frozen=True, slots=True)
+class JobDraft:
+    """What a firing rule asks for: one job for (vin, rule_id).
+
+    ``evidence`` is JSON-ready::
+
+        {"trigger": {"signal": ..., "condition": "< 11.8", "hold_s": 20,
+                     "since": <ts>, "fired_at": <ts>, "value": 11.71},
+         "window": {"<canonical signal>": [[ts, value], ...]}}
+
+    ``diagnosis`` is JSON-ready: ``{"summary": ..., "likely_causes": [...], "checks": [...],
+    "parts": [...], "labour_hours": 0.5, "skills": [...]}``.
+    """
+
+    vin: str
+    rule_id: str
+    title: str
+    severity: Severity
+    fired_at: float
+    diagnosis: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    required_skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    vin: str
+    rule_id: str
+    title: str
+    severity: Severity
+    status: JobStatus
+    workshop_id: int | None
+    fired_at: float
+    created_at: float
+    updated_at: float
+    diagnosis: Mapping[str, Any]
+    evidence: Mapping[str, Any]
+    slot_start: float | None = None  # the booked slot at the workshop (epoch seconds)
+    slot_end: float | None = None
+    outcome: Outcome | None = None  # set when completed
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """One bay-hour a job holds at a workshop (the calendar's unit)."""
+
+    workshop_id: int
+    bay: int
+    slot_start: float
+    job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcomes:
+    """How a rule's completed jobs ended: its precision is fixed / completed."""
+
+    rule_id: str
+    completed: int
+    fixed: int
+    no_fault_found: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.fixed / self.completed if self.completed else None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One webhook waiting in the outbox (see ``jobs.sql.outbox`` for the body)."""
+
+    id: int
+    url: str
+    event: str
+    body: str
+    attempts: int
+
+    @property
+    def delivery_id(self) -> str:
+        doc = json.loads(self.body)
+        return str(doc.get("id", self.id))

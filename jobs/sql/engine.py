@@ -1,0 +1,89 @@
+"""Connections and migrations for the job store's database (SQLite or PostgreSQL).
+
+``open_migrated(url, script_location)`` connects and brings the schema of one Alembic
+environment to its newest revision; the job store uses ``jobs/migrations``, and a store that
+keeps tables of its own in the same database (the API's keys) passes its own environment,
+with a version table of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from jobs.errors import JobStoreError
+from pitstop.errors import ConfigError
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for a job store URL: ``sqlite:///path``, ``sqlite://``, ``postgresql://``."""
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        return sa.create_engine(
+            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    if url.startswith("sqlite:///"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return sa.create_engine(
+                "postgresql+psycopg://" + url[len(prefix) :], pool_pre_ping=True
+            )
+    raise ConfigError(f"job store URL {url!r}: expected sqlite:///path or postgresql://...")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def migrate(connection: Connection, script_location: Path = MIGRATIONS) -> None:
+    """Bring the schema on ``connection`` to the newest revision of the Alembic environment
+    at ``script_location`` (the job store's by default; the API keeps its own tables in an
+    environment of its own), without touching the logging setup."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def open_migrated(url: str, script_location: Path) -> Engine:
+    """An engine for ``url`` whose schema (of the Alembic environment at ``script_location``)
+    is at its newest revision; ``JobStoreError`` naming the URL (without password) if not."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            migrate(connection, script_location)
+    except SQLAlchemyError as err:
+        engine.dispose()
+        raise JobStoreError(f"cannot open {safe_url(url)}: {err}") from err
+    return engine
+
+
+def engine_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """A lock where the engine's one shared connection (in-memory SQLite) cannot serve two
+    threads at once; nothing elsewhere."""
+    return threading.Lock() if isinstance(engine.pool, StaticPool) else nullcontext()
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return url.rsplit("@", maxsplit=1)[-1]

@@ -1,0 +1,33 @@
+"""A job's history: one ``job_events`` row per event and, in the same transaction, the webhook
+outbox rows of that event (``jobs.sql.outbox``), so a crash never loses either."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from jobs.model import JobStatus
+from jobs.sql import outbox, schema
+
+
+def record(  # noqa: PLR0917 - one row's columns
+    conn: Connection,
+    job_id: int,
+    at: float,
+    action: str,
+    before: JobStatus | None,
+    after: JobStatus,
+    note: str = "",
+) -> None:
+    """Append to the job's history (job_events) and, in the same transaction, the webhook
+    outbox rows of this event (jobs.sql.outbox)."""
+    values = {
+        "job_id": job_id,
+        "at": at,
+        "action": action,
+        "from_status": before.value if before else None,
+        "to_status": after.value,
+        "note": note[:1000],
+    }
+    conn.execute(sa.insert(schema.job_events).values(values))
+    outbox.enqueue(conn, job_id, action, at)

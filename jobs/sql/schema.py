@@ -1,0 +1,113 @@
+"""The job store's tables, as SQLAlchemy Core objects for queries.
+
+The schema itself is created and changed only by the Alembic migrations in jobs/migrations;
+keep this file in step with the newest migration (0002).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+OPEN_STATUS_SQL = "status IN ('proposed', 'confirmed', 'accepted', 'in_service')"
+
+metadata = sa.MetaData()
+
+workshops = sa.Table(
+    "workshops",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("location", sa.String(200), nullable=False),
+    sa.Column("skills", sa.JSON, nullable=False),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
+    sa.Column("brands", sa.JSON, nullable=True),
+    sa.Column("bays", sa.Integer, nullable=False),
+    sa.Column("hours", sa.JSON, nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("webhook_url", sa.String(500), nullable=True),
+)
+
+owners = sa.Table(
+    "owners",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("preferred_workshop_id", sa.Integer, sa.ForeignKey("workshops.id"), nullable=True),
+    sa.Column("auto_confirm", sa.Boolean, nullable=False),
+    sa.Column("webhook_url", sa.String(500), nullable=True),
+)
+
+vehicles = sa.Table(
+    "vehicles",
+    metadata,
+    sa.Column("vin", sa.String(17), primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("owners.id"), nullable=True),
+    sa.Column("label", sa.String(200), nullable=False),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("vin", sa.String(17), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("workshop_id", sa.Integer, sa.ForeignKey("workshops.id"), nullable=True),
+    sa.Column("fired_at", sa.Float, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("diagnosis", sa.JSON, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("slot_start", sa.Float, nullable=True),
+    sa.Column("slot_end", sa.Float, nullable=True),
+    sa.Column("bay", sa.Integer, nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+)
+
+job_events = sa.Table(
+    "job_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_status", sa.String(16), nullable=True),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("note", sa.String(1000), nullable=False),
+)
+
+reservations = sa.Table(
+    "reservations",
+    metadata,
+    sa.Column("workshop_id", sa.Integer, sa.ForeignKey("workshops.id"), nullable=False),
+    sa.Column("bay", sa.Integer, nullable=False),
+    sa.Column("slot_start", sa.Float, nullable=False),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False),
+    sa.PrimaryKeyConstraint("workshop_id", "bay", "slot_start"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("url", sa.String(500), nullable=False),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("delivered_at", sa.Float, nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=False),
+)
+
+rule_state = sa.Table(
+    "rule_state",
+    metadata,
+    sa.Column("scope", sa.String(64), primary_key=True),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

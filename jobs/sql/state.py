@@ -1,0 +1,75 @@
+"""The rules engine's persisted state: one JSON document per scope (the rules worker uses one per
+vehicle and shard) in the ``rule_state`` table of the job store's database.
+
+It implements ``rules.checkpoint.StateStore`` (by shape: this layer does not import the rules).
+The table lives here because its migrations are the job store's (``jobs/migrations``), and a
+rules worker needs no database of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from jobs.errors import JobStoreError
+from jobs.sql import schema
+from jobs.sql.engine import MIGRATIONS, engine_lock, open_migrated
+
+
+class SqlStateStore:
+    """Scoped JSON documents; ``save_many`` writes several in one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = engine_lock(engine)
+
+    @classmethod
+    def open(cls, url: str) -> SqlStateStore:
+        return cls(open_migrated(url, MIGRATIONS))
+
+    def save(self, scope: str, state: Mapping[str, Any], now: float) -> None:
+        self.save_many([(scope, state)], now)
+
+    def save_many(self, items: Iterable[tuple[str, Mapping[str, Any]]], now: float) -> None:
+        with self._begin() as conn:
+            for scope, state in items:
+                _save(conn, scope, state, now)
+
+    def load(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """Every saved scope starting with ``prefix``: scope -> state."""
+        with self._begin() as conn:
+            return _load(conn, prefix)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with self._lock:
+            try:
+                with self._engine.begin() as conn:
+                    yield conn
+            except SQLAlchemyError as err:
+                raise JobStoreError(f"rule state: {err}") from err
+
+
+def _save(conn: Connection, scope: str, state: Mapping[str, Any], now: float) -> None:
+    table = schema.rule_state
+    found = conn.execute(sa.select(table.c.scope).where(table.c.scope == scope)).first()
+    values = {"state": dict(state), "updated_at": float(now)}
+    if found is None:
+        conn.execute(sa.insert(table).values(scope=scope, **values))
+    else:
+        conn.execute(sa.update(table).where(table.c.scope == scope).values(values))
+
+
+def _load(conn: Connection, prefix: str) -> dict[str, dict[str, Any]]:
+    """Every saved scope starting with ``prefix``: scope -> state."""
+    table = schema.rule_state
+    found = conn.execute(sa.select(table).where(table.c.scope.startswith(prefix, autoescape=True)))
+    return {row.scope: dict(row.state) for row in found}

@@ -1,0 +1,318 @@
+"""The SQL job store (SQLAlchemy Core): SQLite embedded, PostgreSQL in production.
+
+``SqlJobStore.open(url)`` connects, migrates to the newest schema with Alembic
+(``jobs.sql.engine``), and returns a store that is safe to use from several threads. "At most
+one open job per (vin, rule_id)" is a partial unique index; ``open_job`` inserts and, when the
+index refuses, returns the open job. Actions (``act``) are compare-and-set on the status and
+leave a row in ``job_events`` (``jobs.sql.history``); a booked bay-hour is a ``reservations``
+row whose primary key refuses a double booking (``jobs.sql.reserve``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from jobs.errors import JobStoreError, JobTransitionError
+from jobs.model import (
+    OPEN_STATUSES,
+    WEEKDAYS_8_TO_17,
+    Job,
+    JobAction,
+    JobDraft,
+    JobStatus,
+    OpeningHours,
+    OutboxItem,
+    Outcome,
+    Owner,
+    Reservation,
+    RuleOutcomes,
+    Severity,
+    Vehicle,
+    Workshop,
+)
+from jobs.sql import acting, amend, history, outbox, reserve, rows, schema
+from jobs.sql.engine import MIGRATIONS, engine_lock, open_migrated
+
+_OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
+_OPEN_RETRIES = 5
+
+
+class SqlJobStore:
+    """``jobs.store.JobStore`` and ``jobs.store.WebhookOutbox`` over SQLAlchemy Core."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = engine_lock(engine)
+
+    @classmethod
+    def open(cls, url: str) -> SqlJobStore:
+        return cls(open_migrated(url, MIGRATIONS))
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, for another store over the same database (``jobs.sql.state``)."""
+        return self._engine
+
+    def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:
+        row: dict[str, Any] = {
+            "vin": draft.vin,
+            "rule_id": draft.rule_id,
+            "title": draft.title,
+            "severity": draft.severity,
+            "status": JobStatus.PROPOSED.value,  # or confirmed, by the owner's policy
+            "workshop_id": workshop_id,
+            "fired_at": draft.fired_at,
+            "created_at": now,
+            "updated_at": now,
+            "diagnosis": dict(draft.diagnosis),
+            "evidence": dict(draft.evidence),
+        }
+        for _ in range(_OPEN_RETRIES):
+            try:
+                with self._begin() as conn:
+                    if _auto_confirms(conn, draft.vin):
+                        row["status"] = JobStatus.CONFIRMED.value
+                    job_id = conn.execute(
+                        sa.insert(schema.jobs).values(row).returning(schema.jobs.c.id)
+                    ).scalar_one()
+                    history.record(conn, job_id, now, "open", None, JobStatus(row["status"]))
+                return rows.job(dict(row, id=job_id)), True
+            except IntegrityError:
+                existing = self._open_job_for(draft.vin, draft.rule_id)
+                if existing is not None:
+                    return existing, False
+                # The open job closed between our insert and our look; try again.
+        raise JobStoreError(f"cannot open a job for {draft.vin} / {draft.rule_id}: contention")
+
+    def get_job(self, job_id: int) -> Job | None:
+        with self._begin() as conn:
+            row = conn.execute(sa.select(schema.jobs).where(schema.jobs.c.id == job_id)).first()
+        return rows.job(row._mapping) if row else None
+
+    def list_jobs(
+        self,
+        *,
+        vin: str | None = None,
+        status: JobStatus | None = None,
+        workshop_id: int | None = None,
+    ) -> list[Job]:
+        query = sa.select(schema.jobs)
+        if vin is not None:
+            query = query.where(schema.jobs.c.vin == vin)
+        if status is not None:
+            query = query.where(schema.jobs.c.status == JobStatus(status).value)
+        if workshop_id is not None:
+            query = query.where(schema.jobs.c.workshop_id == workshop_id)
+        query = query.order_by(schema.jobs.c.created_at.desc(), schema.jobs.c.id.desc())
+        with self._begin() as conn:
+            return [rows.job(row._mapping) for row in conn.execute(query)]
+
+    def act(
+        self,
+        job_id: int,
+        action: JobAction,
+        now: float,
+        *,
+        outcome: Outcome | None = None,
+        slot_start: float | None = None,
+        note: str = "",
+    ) -> Job:
+        for _ in range(_OPEN_RETRIES):
+            try:
+                with self._begin() as conn:
+                    return acting.act(
+                        conn, job_id, action, now, outcome=outcome, slot_start=slot_start, note=note
+                    )
+            except IntegrityError:
+                continue  # another booking took the bay between our look and our insert
+        raise JobTransitionError(f"cannot {action} job {job_id}: the slot is contended")
+
+    def add_workshop(
+        self,
+        name: str,
+        location: str,
+        skills: tuple[str, ...],
+        *,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        brands: tuple[str, ...] = (),
+        bays: int = 1,
+        hours: OpeningHours = WEEKDAYS_8_TO_17,
+        timezone: str = "UTC",
+        webhook_url: str | None = None,
+    ) -> Workshop:
+        if bays < 1:
+            raise JobStoreError(f"workshop {name!r}: bays must be at least 1, not {bays}")
+        values = {
+            "name": name,
+            "location": location,
+            "skills": list(skills),
+            "latitude": latitude,
+            "longitude": longitude,
+            "brands": list(brands),
+            "bays": bays,
+            "hours": rows.hours_to_json(hours),
+            "timezone": timezone,
+            "webhook_url": webhook_url,
+        }
+        with self._begin() as conn:
+            workshop_id = conn.execute(
+                sa.insert(schema.workshops).values(values).returning(schema.workshops.c.id)
+            ).scalar_one()
+        return rows.workshop(dict(values, id=workshop_id))
+
+    def workshops(self) -> list[Workshop]:
+        query = sa.select(schema.workshops).order_by(schema.workshops.c.id)
+        with self._begin() as conn:
+            return [rows.workshop(row._mapping) for row in conn.execute(query)]
+
+    def add_owner(
+        self,
+        name: str,
+        kind: str,
+        *,
+        preferred_workshop_id: int | None = None,
+        auto_confirm: bool = False,
+        webhook_url: str | None = None,
+    ) -> Owner:
+        if kind not in ("private", "fleet"):
+            raise JobStoreError(f"owner {name!r}: kind must be private or fleet, not {kind!r}")
+        values = {
+            "name": name,
+            "kind": kind,
+            "preferred_workshop_id": preferred_workshop_id,
+            "auto_confirm": auto_confirm,
+            "webhook_url": webhook_url,
+        }
+        try:
+            with self._begin() as conn:
+                owner_id = conn.execute(
+                    sa.insert(schema.owners).values(values).returning(schema.owners.c.id)
+                ).scalar_one()
+        except IntegrityError as err:
+            raise JobStoreError(f"owner {name!r}: no workshop {preferred_workshop_id}") from err
+        return rows.owner(dict(values, id=owner_id))
+
+    def owners(self) -> list[Owner]:
+        query = sa.select(schema.owners).order_by(schema.owners.c.id)
+        with self._begin() as conn:
+            return [rows.owner(row._mapping) for row in conn.execute(query)]
+
+    def register_vehicle(self, vin: str, owner_id: int | None, label: str = "") -> Vehicle:
+        table = schema.vehicles
+        values = {"owner_id": owner_id, "label": label}
+        for _ in range(_OPEN_RETRIES):
+            try:
+                with self._begin() as conn:
+                    updated = conn.execute(
+                        sa.update(table).where(table.c.vin == vin).values(values)
+                    ).rowcount
+                    if not updated:
+                        conn.execute(sa.insert(table).values(dict(values, vin=vin)))
+                return Vehicle(vin=vin, owner_id=owner_id, label=label)
+            except IntegrityError as err:
+                if owner_id is not None and not any(o.id == owner_id for o in self.owners()):
+                    raise JobStoreError(f"vehicle {vin}: there is no owner {owner_id}") from err
+        raise JobStoreError(f"cannot register vehicle {vin}: contention")
+
+    def vehicle(self, vin: str) -> Vehicle | None:
+        table = schema.vehicles
+        with self._begin() as conn:
+            row = conn.execute(sa.select(table).where(table.c.vin == vin)).first()
+        return rows.vehicle(row._mapping) if row else None
+
+    def vehicles(self, owner_id: int | None = None) -> list[Vehicle]:
+        table = schema.vehicles
+        query = sa.select(table).order_by(table.c.vin)
+        if owner_id is not None:
+            query = query.where(table.c.owner_id == owner_id)
+        with self._begin() as conn:
+            return [rows.vehicle(row._mapping) for row in conn.execute(query)]
+
+    def book(
+        self, job_id: int, workshop_id: int, slot_start: float, slot_end: float, now: float
+    ) -> Job | None:
+        for _ in range(_OPEN_RETRIES):
+            try:
+                with self._begin() as conn:
+                    return reserve.book(conn, job_id, workshop_id, (slot_start, slot_end), now)
+            except IntegrityError:
+                continue  # another worker took the bay after our look: look again
+        return None
+
+    def reservations(self, workshop_id: int, since: float, until: float) -> list[Reservation]:
+        with self._begin() as conn:
+            return reserve.between(conn, workshop_id, since, until)
+
+    def rule_outcomes(self) -> list[RuleOutcomes]:
+        with self._begin() as conn:
+            return reserve.rule_outcomes(conn)
+
+    def append_evidence(
+        self,
+        job_id: int,
+        key: str,
+        entry: Mapping[str, Any],
+        *,
+        severity: Severity | None = None,
+        now: float,
+    ) -> Job:
+        with self._begin() as conn:
+            return amend.append_evidence(conn, job_id, key, entry, severity=severity, now=now)
+
+    def due_webhooks(self, now: float, limit: int = 100) -> list[OutboxItem]:
+        with self._begin() as conn:
+            return outbox.due(conn, now, limit)
+
+    def webhook_delivered(self, item_id: int, now: float) -> None:
+        with self._begin() as conn:
+            outbox.delivered(conn, item_id, now)
+
+    def webhook_failed(self, item_id: int, now: float, error: str, attempts: int) -> float:
+        with self._begin() as conn:
+            return outbox.failed(conn, item_id, now, error, attempts)
+
+    def pending_webhooks(self) -> int:
+        with self._begin() as conn:
+            return outbox.pending_count(conn)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _open_job_for(self, vin: str, rule_id: str) -> Job | None:
+        query = sa.select(schema.jobs).where(
+            schema.jobs.c.vin == vin,
+            schema.jobs.c.rule_id == rule_id,
+            schema.jobs.c.status.in_(_OPEN),
+        )
+        with self._begin() as conn:
+            row = conn.execute(query).first()
+        return rows.job(row._mapping) if row else None
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction; database errors other than integrity ones become JobStoreError."""
+        with self._lock:
+            try:
+                with self._engine.begin() as conn:
+                    yield conn
+            except IntegrityError:
+                raise
+            except SQLAlchemyError as err:
+                raise JobStoreError(f"job store: {err}") from err
+
+
+def _auto_confirms(conn: Connection, vin: str) -> bool:
+    """Whether the vehicle's owner confirms bookings by policy (a fleet)."""
+    query = (
+        sa.select(schema.owners.c.auto_confirm)
+        .select_from(schema.vehicles.join(schema.owners))
+        .where(schema.vehicles.c.vin == vin)
+    )
+    return bool(conn.execute(query).scalar())

@@ -1,0 +1,156 @@
+"""The job store's interfaces: ``JobStore`` (jobs, bookings, workshops, owners, vehicles) and
+``WebhookOutbox`` (the durable queue of job events for webhooks).
+
+A backend is chosen by URL in ``jobs.open``; the SQL backend (``jobs.sql.store.SqlJobStore``)
+implements both. Every store is safe to use from several threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from jobs.model import (
+    WEEKDAYS_8_TO_17,
+    Job,
+    JobAction,
+    JobDraft,
+    JobStatus,
+    OpeningHours,
+    OutboxItem,
+    Outcome,
+    Owner,
+    Reservation,
+    RuleOutcomes,
+    Severity,
+    Vehicle,
+    Workshop,
+)
+
+
+class JobStore(Protocol):
+    def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:
+        """Create the job, or return the one already open for (vin, rule_id).
+
+        Returns (job, created). At most one job per (vin, rule_id) is ever open, also when
+        several workers call this at once (enforced by the database, not by a lock here).
+        """
+        ...
+
+    def get_job(self, job_id: int) -> Job | None: ...
+
+    def list_jobs(
+        self,
+        *,
+        vin: str | None = None,
+        status: JobStatus | None = None,
+        workshop_id: int | None = None,
+    ) -> list[Job]:
+        """Jobs matching every given filter, newest first."""
+        ...
+
+    def act(
+        self,
+        job_id: int,
+        action: JobAction,
+        now: float,
+        *,
+        outcome: Outcome | None = None,
+        slot_start: float | None = None,
+        note: str = "",
+    ) -> Job:
+        """Apply an owner's or a workshop's action and return the job as it is afterwards.
+
+        Raises ``JobTransitionError`` when the status does not allow the action, or when
+        ``outcome`` (complete) or ``slot_start`` (move) is missing; ``JobStoreError`` for an
+        unknown job.
+        """
+        ...
+
+    def add_workshop(
+        self,
+        name: str,
+        location: str,
+        skills: tuple[str, ...],
+        *,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        brands: tuple[str, ...] = (),
+        bays: int = 1,
+        hours: OpeningHours = WEEKDAYS_8_TO_17,
+        timezone: str = "UTC",
+        webhook_url: str | None = None,
+    ) -> Workshop: ...
+
+    def workshops(self) -> list[Workshop]: ...
+
+    def add_owner(
+        self,
+        name: str,
+        kind: str,
+        *,
+        preferred_workshop_id: int | None = None,
+        auto_confirm: bool = False,
+        webhook_url: str | None = None,
+    ) -> Owner: ...
+
+    def owners(self) -> list[Owner]: ...
+
+    def register_vehicle(self, vin: str, owner_id: int | None, label: str = "") -> Vehicle:
+        """Create or update the record of ``vin``."""
+        ...
+
+    def vehicle(self, vin: str) -> Vehicle | None: ...
+
+    def vehicles(self, owner_id: int | None = None) -> list[Vehicle]: ...
+
+    def book(
+        self, job_id: int, workshop_id: int, slot_start: float, slot_end: float, now: float
+    ) -> Job | None:
+        """Reserve a free bay of ``workshop_id`` for [slot_start, slot_end) and put the job
+        there; None when every bay is taken then. Two bookings never share a bay-hour, also
+        across processes (the database refuses the second). A job booked before moves."""
+        ...
+
+    def reservations(self, workshop_id: int, since: float, until: float) -> list[Reservation]:
+        """The workshop's bay-hours taken with ``since <= slot_start < until``."""
+        ...
+
+    def rule_outcomes(self) -> list[RuleOutcomes]:
+        """Per rule with completed jobs: how many were fixed / no fault found, by rule id."""
+        ...
+
+    def append_evidence(
+        self,
+        job_id: int,
+        key: str,
+        entry: Mapping[str, Any],
+        *,
+        severity: Severity | None = None,
+        now: float,
+    ) -> Job:
+        """Append ``entry`` to the list ``evidence[key]`` of a job (e.g. ``"refirings"``,
+        ``"after"``) and raise its severity to ``severity`` if that is higher; never lowers."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class WebhookOutbox(Protocol):
+    """Job events waiting for delivery, written in the same transaction as the event."""
+
+    def due_webhooks(self, now: float, limit: int = 100) -> list[OutboxItem]:
+        """Outbox rows not yet delivered whose next attempt is due, oldest first."""
+        ...
+
+    def webhook_delivered(self, item_id: int, now: float) -> None: ...
+
+    def webhook_failed(self, item_id: int, now: float, error: str, attempts: int) -> float:
+        """Record a failed attempt; return when the next one is due (backoff)."""
+        ...
+
+    def pending_webhooks(self) -> int:
+        """How many outbox rows are not delivered yet."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,5 +1,0 @@
-import sys
-
-from pitstop.cli import main
-
-sys.exit(main())

@@ -25,7 +25,8 @@ from api.routes import (
     vehicle_routes,
     workshop_routes,
 )
-from ingest.store import TelemetryStore, open_store
+from ingest.open import open_store
+from ingest.store import TelemetryStore
 from jobs.open import open_job_store
 from jobs.store import JobStore
 from pitstop import __version__

@@ -20,7 +20,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from ingest.store import StoreError
+from ingest.errors import StoreError
 from jobs.errors import JobStoreError, JobTransitionError
 from pitstop.errors import PitstopError
 

@@ -29,7 +29,8 @@ import httpx
 
 from api.keys import KeyStore, Role
 from bench.report import emit
-from ingest.store import TelemetryStore, open_store
+from ingest.open import open_store
+from ingest.store import TelemetryStore
 from jobs.open import open_job_store
 from pitstop.codec import Series, TelemetryColumns
 from tests.servers import free_port, wait_for_port

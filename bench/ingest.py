@@ -25,7 +25,8 @@ import httpx
 from bench.report import emit
 from ingest import influx_proto
 from ingest.consumer import IngestConfig, run_ingest
-from ingest.store import TelemetryStore, open_store
+from ingest.open import open_store
+from ingest.store import TelemetryStore
 from pitstop.codec import Sample, TelemetryBatch, TelemetryColumns, encode_telemetry
 from tests.ingest.helpers import connected_client, create_session
 from tests.ingest.servers_influx import InfluxDB1

@@ -13,12 +13,12 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from cli.demo_config import DemoConfig, DemoEndpoints
 from cli.demo_report import LV_DTC, LV_RULE_LEVEL
 from pitstop.errors import ConfigError
 
@@ -29,25 +29,6 @@ if TYPE_CHECKING:
     from sim.vehicle import SimVehicle
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class DemoConfig:
-    data_dir: Path
-    broker_url: str | None = None  # None: start the embedded broker
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
-    vehicles: int = 3
-    faulty: int = 1
-    keep_data: bool = False  # False: start from empty stores and spools
-
-
-@dataclass(frozen=True, slots=True)
-class DemoEndpoints:
-    broker_url: str
-    api_url: str
-    vins: tuple[str, ...]
-    keys: Mapping[str, str]  # role -> API key, one per role, made afresh every run
 
 
 class _Threads:
@@ -110,7 +91,7 @@ def run_demo(
     from api.keys import KeyStore
     from cli.demo_report import print_banner, watch_jobs
     from ingest.consumer import IngestConfig, run_ingest
-    from ingest.store import open_store
+    from ingest.open import open_store
     from jobs.open import open_job_store, open_state_store
     from jobs.seed import ensure_demo_workshops
     from rules.worker import RulesConfig, run_rules

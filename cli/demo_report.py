@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from cli.demo import DemoConfig, DemoEndpoints
+    from cli.demo_config import DemoConfig, DemoEndpoints
     from ingest.store import TelemetryStore
     from jobs.model import Job
     from jobs.store import JobStore

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ingest.store import StoreError
+from ingest.errors import StoreError
 
 
 @dataclass(frozen=True, slots=True)

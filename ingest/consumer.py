@@ -17,8 +17,11 @@ acknowledged again. The other order could leave a stored batch that no ``Ack`` e
 Messages already waiting are handled together (up to ``_DRAIN``): decoded column-wise,
 stored in one commit (``store.write_batches``), one ``Ack`` per vehicle.
 
-If the store fails, the same message is retried with backoff until it succeeds or ``stop`` is
-set, and nothing is acknowledged: the persistent session keeps it at the broker. paho's
+If the store fails (``StoreError``), the same message is retried with backoff until it succeeds
+or ``stop`` is set, and nothing is acknowledged: the persistent session keeps it at the broker.
+Any other exception is a defect, not a passing fault: it stops ingest loudly (the message stays
+unacknowledged and is delivered again to the fixed ingest) instead of stalling every vehicle
+behind a retry that can never succeed. paho's
 ``on_message`` only puts onto a bounded queue and blocks while it is full, so the broker holds
 whatever ingest cannot take yet (back-pressure) and memory stays bounded.
 """
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
 
-from ingest.errors import ValidationError
+from ingest.errors import StoreError, ValidationError
 from ingest.store import TelemetryStore
 from ingest.validate import Policy, validate_message
 from pitstop.codec import Ack, TelemetryColumns, encode_ack
@@ -235,7 +238,7 @@ class _Worker:
             try:
                 action()
                 return True
-            except Exception:  # the loop boundary: any store failure is retried, not lost
+            except StoreError:  # the store failed (down, full, locked): retried, not lost
                 self.counters.store_errors += 1
                 log.warning(
                     "ingest: store failed for %s; retrying in %.1f s", where, pause, exc_info=True

@@ -1,11 +1,10 @@
 """Ingest's error tree.
 
-    PitstopError
-     └── IngestError
-          └── ValidationError (ValueError)   a payload that must go to the dead letters
-
-``ingest.store.StoreError`` (the store could not do what was asked) is the store interface's
-own error and is also rooted at ``PitstopError``.
+PitstopError
+ ├── IngestError
+ │    └── ValidationError (ValueError)   a payload that must go to the dead letters
+ └── StoreError                           the telemetry store could not do what was asked
+                                          (unreachable, corrupt, refused): worth a retry
 """
 
 from __future__ import annotations
@@ -23,3 +22,7 @@ class ValidationError(IngestError, ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class StoreError(PitstopError):
+    """The store could not do what was asked (unreachable, corrupt, refused)."""

@@ -8,8 +8,8 @@ time = the report's ``ts`` in milliseconds. (vin, source, ts) identifies a repor
 from __future__ import annotations
 
 from ingest import influx_proto as proto
+from ingest.errors import StoreError
 from ingest.influx_http import InfluxHttp
-from ingest.store import StoreError
 from pitstop.dtc import DtcReport, decode_dtc_report, encode_dtc_report
 from pitstop.errors import CodecError
 

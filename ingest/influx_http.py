@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
+from ingest.errors import StoreError
 from ingest.influx_url import InfluxConfig
-from ingest.store import StoreError
 
 Row = list[Any]
 

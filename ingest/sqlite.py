@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ingest import sqlite_schema as sql
 from ingest.buckets import plan
+from ingest.errors import StoreError
 from ingest.sqlite_write import write_columns
 from ingest.store import (
     Bucket,
@@ -32,7 +33,6 @@ from ingest.store import (
     Page,
     Point,
     Retention,
-    StoreError,
     VehicleSummary,
     decode_cursor,
     encode_cursor,

@@ -1,6 +1,6 @@
 """The telemetry store interface, shared by ingest (writes), rules and the API (reads).
 
-A backend is chosen by URL in one place, ``open_store``:
+A backend is chosen by URL in one place, ``ingest.open.open_store``:
 
 - ``sqlite:///path/to/telemetry.db`` (embedded default), ``sqlite://`` for an in-memory store;
 - ``influxdb://host:8086/db?...`` (production; see ``ingest.influx_url`` for the options).
@@ -20,13 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+from ingest.errors import StoreError
 from pitstop.codec import TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport
-from pitstop.errors import ConfigError, PitstopError
-
-
-class StoreError(PitstopError):
-    """The store could not do what was asked (unreachable, corrupt, refused)."""
 
 
 class Point(NamedTuple):
@@ -169,19 +165,6 @@ class TelemetryStore(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def open_store(url: str) -> TelemetryStore:
-    """Open the telemetry store a URL names."""
-    if url.startswith("sqlite:"):
-        from ingest.sqlite import SqliteStore
-
-        return SqliteStore.open(url)
-    if url.startswith(("influxdb:", "influxdbs:")):
-        from ingest.influx import InfluxStore
-
-        return InfluxStore.open(url)
-    raise ConfigError(f"telemetry store URL {url!r}: expected sqlite:///path or influxdb://...")
 
 
 def encode_cursor(next_start_ms: int) -> str:

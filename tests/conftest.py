@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import IN_CI, Mosquitto
+from jobs.sql.store import SqlJobStore
+from tests.servers import IN_CI, Mosquitto, Postgres
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -43,3 +45,48 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     broker.start()
     yield broker
     broker.kill()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """The local PostgreSQL, or a private cluster where none runs."""
+    server = Postgres(tmp_path_factory.mktemp("postgres"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres: Postgres) -> Iterator[str]:
+    """A throwaway database, dropped afterwards."""
+    import psycopg
+
+    name = f"pitstop_test_{secrets.token_hex(6)}"
+    try:
+        admin = psycopg.connect(postgres.admin_url, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as err:
+        message = f"PostgreSQL is not reachable on 127.0.0.1:{postgres.port}: {err}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def job_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def job_store(job_store_url: str) -> Iterator[SqlJobStore]:
+    store = SqlJobStore.open(job_store_url)
+    yield store
+    store.close()

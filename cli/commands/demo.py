@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from cli.demo import DemoConfig, run_demo
+    from cli.demo import run_demo
+    from cli.demo_config import DemoConfig
 
     if not 1 <= args.vehicles <= 50 or not 0 <= args.faulty <= args.vehicles:
         print("pitstop demo: --vehicles must be 1..50 and --faulty 0..vehicles", file=sys.stderr)

@@ -82,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.store import open_store
+    from ingest.open import open_store
 
     store_url: str = args.store or settings.telemetry_store_url()
     store = open_store(store_url)

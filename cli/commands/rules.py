@@ -124,7 +124,8 @@ def _stamp(ts: float) -> str:
 
 
 def _backtest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.store import StoreError, open_store
+    from ingest.errors import StoreError
+    from ingest.open import open_store
     from pitstop.errors import ConfigError
     from rules.backtest import backtest, find_rule
     from rules.errors import RuleError

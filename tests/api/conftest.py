@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.keys import KeyStore, Role
-from ingest.store import TelemetryStore, open_store
+from ingest.open import open_store
+from ingest.store import TelemetryStore
 from jobs.model import Job, JobDraft, Severity, Workshop
 from jobs.open import open_job_store
 from jobs.store import JobStore

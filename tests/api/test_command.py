@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app_from_urls
 from api.keys import KeyStore, Role
-from ingest.store import StoreError, open_store
+from ingest.errors import StoreError
+from ingest.open import open_store
 from jobs.open import open_job_store
 from tests.api.conftest import VIN_A, VIN_B, fill_jobs, fill_telemetry
 from tests.servers import free_port, wait_for_port

@@ -12,7 +12,7 @@ from schemathesis.checks import not_a_server_error
 
 from api.app import create_app, openapi_document
 from api.keys import KeyStore, Role
-from ingest.store import open_store
+from ingest.open import open_store
 from jobs.open import open_job_store
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys
 

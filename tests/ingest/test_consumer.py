@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 
+from ingest.consumer import IngestConfig, run_ingest
 from ingest.sqlite import SqliteStore
+from pitstop.codec import TelemetryColumns
 from pitstop.dtc import encode_dtc_report
 from pitstop.topics import Kind, topic
 from tests.ingest.helpers import (
@@ -167,3 +170,37 @@ def test_dtc_reports_join_the_history_once_and_bad_ones_are_dead_lettered(
     assert "differs" in store.dead_letters()[0].reason
     stats = ingest.finish()
     assert (stats.dtc_reports, stats.stored, stats.dead_letters) == (21, 1, 2)
+
+
+class _DefectiveStore(SqliteStore):
+    """A real SQLite store with a programming error in its write path."""
+
+    def write_batches(self, batches: Sequence[TelemetryColumns]) -> list[bool]:
+        raise TypeError("a defect, not a passing fault")
+
+
+def test_a_defect_stops_ingest_loudly_instead_of_retrying_for_ever(
+    mosquitto: Mosquitto, acks: AckCollector, publisher: mqtt.Client, tmp_path: Path
+) -> None:
+    store = _DefectiveStore.open(f"sqlite:///{tmp_path / 'defect.db'}")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    ready = threading.Event()
+    config = IngestConfig(broker_url=mosquitto.url, client_id="test-defect")
+
+    def target() -> None:
+        try:
+            run_ingest(config, store, stop, ready)
+        except TypeError as err:
+            errors.append(err)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    assert ready.wait(10)
+    publish_all(publisher, [make_batch(VIN, seq) for seq in range(5)])
+    thread.join(20)
+    stop.set()
+    assert not thread.is_alive(), "ingest kept retrying a defect"
+    assert [str(e) for e in errors] == ["a defect, not a passing fault"]
+    assert acks.acked(VIN) == set()  # nothing acknowledged: delivered again after the fix
+    store.close()

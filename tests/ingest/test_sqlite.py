@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.errors import StoreError
+from ingest.open import open_store
 from ingest.sqlite import SqliteStore
-from ingest.store import StoreError, open_store
 from pitstop.codec import Sample, TelemetryBatch, TelemetryColumns
 from pitstop.errors import ConfigError
 from tests.ingest.helpers import SIGNALS, T0, VIN, make_batch, make_dtc_report

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store import Point, Retention, TelemetryStore, open_store
+from ingest.open import open_store
+from ingest.store import Point, Retention, TelemetryStore
 from pitstop.codec import Sample, Series, TelemetryBatch, TelemetryColumns
 from tests.ingest.helpers import SIGNALS, T0, VIN, VIN2, make_batch, make_dtc_report
 from tests.ingest.servers_influx import InfluxDB1, InfluxDB2Env

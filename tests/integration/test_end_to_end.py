@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cli.demo import DemoConfig, DemoEndpoints, run_demo
+from cli.demo import run_demo
+from cli.demo_config import DemoConfig, DemoEndpoints
 from sim.run import demo_vins
 from tests.servers import Mosquitto, free_port, wait_for_port
 from tests.waiting import wait_until

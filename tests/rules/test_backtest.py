@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from ingest.store import open_store
+from ingest.open import open_store
 from pitstop.codec import Sample, TelemetryBatch
 from rules.backtest import backtest, find_rule
 from rules.loader import DEFAULT_CATALOG, load_catalog

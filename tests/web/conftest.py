@@ -14,7 +14,8 @@ from playwright.sync_api import Browser, Page, Playwright, Request, sync_playwri
 
 from api.app import create_app
 from api.keys import KeyStore, Role
-from ingest.store import TelemetryStore, open_store
+from ingest.open import open_store
+from ingest.store import TelemetryStore
 from jobs.model import Job, JobAction, JobDraft, Severity
 from jobs.open import open_job_store
 from jobs.store import JobStore

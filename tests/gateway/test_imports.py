@@ -9,10 +9,13 @@ import sys
 from tests.conftest import REPO
 
 #: Every module of the gateway package and the command that runs it on the car.
-GATEWAY_MODULES = sorted(
-    ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
-    for path in (REPO / "gateway").rglob("*.py")
-) + ["cli.commands.gateway"]
+GATEWAY_MODULES = [
+    *sorted(
+        ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        for path in (REPO / "gateway").rglob("*.py")
+    ),
+    "cli.commands.gateway",
+]
 FORBIDDEN = (
     "fastapi",
     "sqlalchemy",

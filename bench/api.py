@@ -141,7 +141,7 @@ def serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
-        "pitstop",
+        "cli",
         "api",
         "--telemetry",
         f"sqlite:///{folder}/telemetry.db",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from cli.demo_config import DemoConfig, DemoEndpoints
 from cli.demo_report import LV_DTC, LV_RULE_LEVEL
+from cli.settings import embedded_jobs_url, embedded_telemetry_url
 from pitstop.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -102,9 +103,9 @@ def run_demo(
     threads = _Threads(stop)
     with ExitStack() as resources:
         broker_url = resources.enter_context(_broker(config.broker_url))
-        telemetry = open_store(f"sqlite:///{config.data_dir / 'telemetry.db'}")
+        telemetry = open_store(embedded_telemetry_url(config.data_dir))
         resources.callback(telemetry.close)
-        jobs_url = f"sqlite:///{config.data_dir / 'jobs.db'}"
+        jobs_url = embedded_jobs_url(config.data_dir)
         jobs = open_job_store(jobs_url)
         resources.callback(jobs.close)
         state = open_state_store(jobs_url)

@@ -11,6 +11,17 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def embedded_telemetry_url(data_dir: Path) -> str:
+    """The embedded telemetry store (SQLite) in ``data_dir``."""
+    return f"sqlite:///{data_dir / 'telemetry.db'}"
+
+
+def embedded_jobs_url(data_dir: Path) -> str:
+    """The embedded job store (SQLite) in ``data_dir``; the API keys and the rules state live
+    in the same database."""
+    return f"sqlite:///{data_dir / 'jobs.db'}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PITSTOP_", frozen=True)
 
@@ -30,7 +41,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
 
     def telemetry_store_url(self) -> str:
-        return self.telemetry_url or f"sqlite:///{self.data_dir / 'telemetry.db'}"
+        return self.telemetry_url or embedded_telemetry_url(self.data_dir)
 
     def job_store_url(self) -> str:
-        return self.jobs_url or f"sqlite:///{self.data_dir / 'jobs.db'}"
+        return self.jobs_url or embedded_jobs_url(self.data_dir)

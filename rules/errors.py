@@ -1,8 +1,9 @@
 """The rules package's error tree.
 
 PitstopError
- ├── RuleError (ValueError)       a rule catalogue that cannot be used; names file, rule, field
- └── JobStoreError                the job store could not do what was asked (rules.jobs)
+ └── RuleError (ValueError)       a rule catalogue that cannot be used; names file, rule, field
+
+The job store's errors are the jobs package's own (``jobs.errors``).
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""One module per ``pitstop`` subcommand (see ``pitstop.cli``)."""
+"""One module per ``pitstop`` subcommand (see ``cli.main``)."""

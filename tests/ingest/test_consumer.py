@@ -23,6 +23,7 @@ from tests.ingest.helpers import (
     VIN2,
     AckCollector,
     Ingest,
+    clock,
     connected_client,
     create_session,
     make_batch,
@@ -190,7 +191,7 @@ def test_a_defect_stops_ingest_loudly_instead_of_retrying_for_ever(
 
     def target() -> None:
         try:
-            run_ingest(config, store, stop, ready)
+            run_ingest(config, store, stop, ready, clock)
         except TypeError as err:
             errors.append(err)
 

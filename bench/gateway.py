@@ -142,6 +142,7 @@ def _pipeline(
     spool_path: Path, profile_path: Path, plan_path: Path | None, frames: list[can.Message]
 ) -> _Run:
     from gateway.decode import Decoder
+    from gateway.handover import ReaderControl
     from gateway.plan import load_plan
     from gateway.profile import load_profile
     from gateway.reader import BatchPolicy, Reader
@@ -153,7 +154,9 @@ def _pipeline(
     if plan_path is not None:
         plan = load_plan(plan_path, [m.canonical for m in profile.signals])
     with Spool(spool_path) as spool, open_source(SourceSpec.memory(frames)) as source:
-        reader = Reader(source, Decoder(profile), spool, BatchPolicy(VIN, profile.hash), plan=plan)
+        policy = BatchPolicy(VIN, profile.hash)
+        control = ReaderControl(plan)
+        reader = Reader(source, Decoder(profile), spool, policy, control=control)
         started = time.perf_counter()
         reader.run(threading.Event())
         seconds = time.perf_counter() - started

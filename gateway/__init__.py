@@ -8,11 +8,14 @@
                           J1939 by PGN and source address, BAM via ``j1939tp``
     plan / reduce         the collection plan (YAML) and the pure reduction under it: interval,
                           deadband, priority, monthly budget
-    reader.Reader         the reader thread: never waits for the network
+    reader.Reader         the reader thread: never waits for the network; other threads
+                          reach it only through ``handover.ReaderControl`` (plan, budget level)
     spool.Spool           SQLite (WAL) disk spool: written before publishing, deleted on ack
     sender.Sender         the publishing loop: window, resends, rate limit, status, events
-    publisher.Publisher   the paho client (callbacks only enqueue)
-    commands.Commands     cmd-topic dispatch (``set_plan``; services register more)
+    publisher.Publisher   the broker seam; ``MqttPublisher`` the paho client (callbacks only
+                          enqueue)
+    control.Commands      cmd-topic dispatch (``set_plan``; services register more)
+    services.Service      the plugin contract (``GatewayContext``); diag.plugin is one
     runner.run_gateway    everything wired together; services (diagnostics) plug in there
 
 It imports only ``pitstop`` (the core), ``dbc``, python-can, cantools, PyYAML and paho, so it

@@ -72,11 +72,6 @@ class CollectionPlan:
         return intervals
 
 
-def pass_through(signals: Collection[str]) -> CollectionPlan:
-    """Every signal at full rate: what the gateway does without a plan."""
-    return CollectionPlan("all", {name: SignalRule() for name in signals}, None, "all")
-
-
 def load_plan(path: Path, signals: Collection[str]) -> CollectionPlan:
     """Read a plan file for a profile with these canonical ``signals``."""
     return parse_plan(read_yaml(path, "plan", PlanError), signals, str(path))

@@ -1,7 +1,8 @@
-"""The gateway's MQTT seam: one paho client per vehicle, built with ``pitstop.mqtt.make_client``.
+"""The gateway's MQTT seam: the ``Publisher`` interface the sender uses, and ``MqttPublisher``,
+one paho client per vehicle, built with ``pitstop.mqtt.make_client``.
 
 paho's callbacks only put an event on a bounded queue (``Publisher.events``); the sender loop
-(``gateway.runner``) takes them off and does the work on its own thread. An event is one of:
+(``gateway.sender``) takes them off and does the work on its own thread. An event is one of:
 
     ("connected", None)      the broker accepted the connection (also after a reconnect)
     ("disconnected", None)   the connection is gone; paho reconnects by itself
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import queue
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 
@@ -31,15 +32,41 @@ EVENT_QUEUE_SIZE = 10_000
 Event = tuple[str, bytes | None]
 
 
-class Publisher:
-    """Connects, publishes telemetry and status, and hands received acks to its owner."""
+class Publisher(Protocol):
+    """What the sender needs of the broker connection (``MqttPublisher`` is the paho one)."""
 
-    def __init__(self, address: BrokerAddress, vin: str, will: Status, max_in_flight: int) -> None:
+    @property
+    def events(self) -> queue.Queue[Event]:
+        """Connects, disconnects, acks and cmds received, in order (see the module docstring)."""
+        ...
+
+    @property
+    def url(self) -> str:
+        """The broker, for logs."""
+        ...
+
+    def start(self, will: Status) -> None:
+        """Connect in the background, with ``will`` as the broker's last will; keep
+        reconnecting until ``stop``."""
+        ...
+
+    def on_connected(self, status: Status) -> None: ...
+
+    def publish_status(self, status: Status) -> None: ...
+
+    def publish(self, kind: Kind, payload: bytes) -> bool: ...
+
+    def stop(self, offline: Status, connected: bool) -> None: ...
+
+
+class MqttPublisher:
+    """Connects, publishes the vehicle's messages and status, hands what it receives on."""
+
+    def __init__(self, address: BrokerAddress, vin: str, max_in_flight: int) -> None:
         self.address = address
         self.vin = vin
         self.events: queue.Queue[Event] = queue.Queue(EVENT_QUEUE_SIZE)
         self.lost_events = 0
-        self._telemetry = topic(vin, Kind.TELEMETRY)
         self._status = topic(vin, Kind.STATUS)
         self._ack = topic(vin, Kind.ACK)
         self._cmd = topic(vin, Kind.CMD)
@@ -50,13 +77,17 @@ class Publisher:
             persistent_session=True,
             max_inflight=2 * max_in_flight,
         )
-        self._client.will_set(self._status, encode_status(will), qos=1, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
 
-    def start(self) -> None:
+    @property
+    def url(self) -> str:
+        return self.address.url()
+
+    def start(self, will: Status) -> None:
         """Connect in the background; paho keeps reconnecting until ``stop``."""
+        self._client.will_set(self._status, encode_status(will), qos=1, retain=True)
         log.info("connecting to %s as pitstop-gw-%s", self.address.url(), self.vin)
         self._client.connect_async(self.address.host, self.address.port)
         self._client.loop_start()
@@ -71,13 +102,8 @@ class Publisher:
         self._client.publish(self._status, encode_status(status), qos=1, retain=True)
 
     def publish(self, kind: Kind, payload: bytes) -> bool:
-        """Publish one message of the vehicle's on topic ``kind`` (QoS 1); False if refused."""
+        """Publish one message of the vehicle on its topic ``kind`` (QoS 1); False if refused."""
         info = self._client.publish(topic(self.vin, kind), payload, qos=1)
-        return bool(info.rc == mqtt.MQTT_ERR_SUCCESS)
-
-    def publish_telemetry(self, payload: bytes) -> bool:
-        """Hand one spooled batch to paho (QoS 1); False if paho refused it."""
-        info = self._client.publish(self._telemetry, payload, qos=1)
         return bool(info.rc == mqtt.MQTT_ERR_SUCCESS)
 
     def stop(self, offline: Status, connected: bool, timeout: float = 2.0) -> None:

@@ -1,8 +1,10 @@
 """The reader thread: source -> decode -> reduce -> batch -> spool. It never waits for the network.
 
 With a collection plan (``Reducer``), the decoder only decodes frames with a signal due and the
-reducer keeps what the plan needs; ``replace_plan`` swaps the plan between two frames (the
-sender thread calls it once a remote plan was validated). Without one every sample is kept.
+reducer keeps what the plan needs. Other threads change the plan and the budget level only
+through the ``ReaderControl`` (``gateway.handover``); the reader applies a change between two
+frames. Without a plan every sample is kept. ``report`` is the read-only snapshot the sender
+gives in its status.
 
 A batch closes when ``interval`` seconds of *frame time* have passed since its first sample (so
 a replay at full speed still makes batches of about one second of driving), when the bus has
@@ -15,12 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.decode import Decoder
-from gateway.plan import CollectionPlan
+from gateway.handover import Change, ReaderControl
 from gateway.reduce import Reducer
 from gateway.sources import CanSource
 from gateway.spool import Spool
@@ -34,7 +36,7 @@ COMMIT_SECONDS = 0.25
 
 @dataclass(slots=True)
 class ReaderState:
-    """What the reader has done so far; read by the sender thread for status and stats."""
+    """What the reader has done so far, for its owner's stats (others: ``Reader.report``)."""
 
     frames: int = 0
     batches: int = 0
@@ -42,6 +44,16 @@ class ReaderState:
     failed_batches: int = 0
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderReport:
+    """A snapshot of the reader, for the sender's status and its end-of-replay check."""
+
+    frames: int
+    counters: Mapping[str, int]  # the decoder's counters
+    done: bool  # the reader has stopped (the source ended, ``stop`` was set, or it failed)
+    failed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +78,7 @@ class Reader:
         on_spooled: Callable[[], None] = lambda: None,
         on_event: Callable[[str, dict[str, Any]], None] = lambda kind, data: None,
         monotonic: Callable[[], float] = time.monotonic,
-        plan: CollectionPlan | None = None,
+        control: ReaderControl | None = None,
     ) -> None:
         self.state = ReaderState()
         self._source = source
@@ -76,25 +88,30 @@ class Reader:
         self._on_spooled = on_spooled
         self.on_event = on_event
         self._monotonic = monotonic
-        self.reducer: Reducer | None = None
+        self._control = control if control is not None else ReaderControl()
+        self._reducer: Reducer | None = None
         self._ready: list[tuple[Sample, ...]] = []
         self._last_commit = float("-inf")
-        self._pending: list[CollectionPlan | None] = []
-        self._install(plan)
+        self._apply(self._control.take(), install=True)
 
-    def decoder_counters(self) -> dict[str, int]:
-        return self._decoder.counters.as_dict()
+    def report(self) -> ReaderReport:
+        """What the reader has done so far; any thread may call it."""
+        done = self.state.done.is_set()  # before ``error``: the reader sets it last
+        return ReaderReport(
+            frames=self.state.frames,
+            counters=self._decoder.counters.as_dict(),
+            done=done,
+            failed=self.state.error is not None,
+        )
 
-    def replace_plan(self, plan: CollectionPlan | None) -> None:
-        """Use ``plan`` from the next frame on (called from another thread)."""
-        self._pending.append(plan)
-
-    def _install(self, plan: CollectionPlan | None) -> None:
-        level = self.reducer.level if self.reducer is not None else 0
-        self.reducer = None if plan is None else Reducer(plan)
-        if self.reducer is not None:
-            self.reducer.set_level(level)
-        self._decoder.apply_plan(None if plan is None else plan.decode_intervals())
+    def _apply(self, change: Change, install: bool = False) -> None:
+        """Install a new plan (a fresh reducer) and the budget level, on the reader thread."""
+        if install or change.new_plan:
+            plan = change.plan
+            self._reducer = None if plan is None else Reducer(plan)
+            self._decoder.apply_plan(None if plan is None else plan.decode_intervals())
+        if self._reducer is not None:
+            self._reducer.set_level(change.budget_level)
 
     def run(self, stop: threading.Event) -> None:
         """Read until the source ends or ``stop`` is set; the open batch is always spooled."""
@@ -113,7 +130,8 @@ class Reader:
         max_samples = self._policy.max_samples
         decode_into = self._decoder.decode_into
         state = self.state
-        reducer = self.reducer
+        control = self._control
+        reducer = self._reducer
         frame_start = wall_start = 0.0
         frames = 0
         try:
@@ -124,10 +142,9 @@ class Reader:
                     self._commit()
                     continue
                 frames += 1
-                if self._pending:
-                    self._install(self._pending.pop())
-                    self._pending.clear()
-                    reducer = self.reducer
+                if control.pending:
+                    self._apply(control.take())
+                    reducer = self._reducer
                     interval = self._batch_interval()
                 ts = msg.timestamp
                 if batch and (ts - frame_start >= interval or ts < frame_start):
@@ -159,7 +176,7 @@ class Reader:
         events.clear()
 
     def _batch_interval(self) -> float:
-        plan = self.reducer.plan if self.reducer is not None else None
+        plan = self._reducer.plan if self._reducer is not None else None
         return plan.batch_seconds if plan and plan.batch_seconds else self._policy.interval
 
     def _flush(self, batch: list[Sample]) -> None:

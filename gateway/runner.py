@@ -1,15 +1,16 @@
 """The gateway wired together: a reader thread fills the spool, the sender loop drains it.
 
 ``run_gateway(config, stop)`` loads the profile and the collection plan, opens the spool and the
-CAN source, starts the reader thread (``gateway.reader``) and any *services* (each on its own
-thread, e.g. the diagnostics service), and runs the sender (``gateway.sender``) on the calling
-thread. A replay ends when the log is read and the spool is empty; a live bus runs until
-``stop`` is set. On stop the open batch goes to the spool, nothing more is published but the
-retained ``offline`` status, and the client disconnects cleanly.
+CAN source, builds the paho publisher and the ``ReaderControl`` (``gateway.handover``) through
+which the ``set_plan`` command and the sender's budget check reach the reader, starts the reader
+thread (``gateway.reader``) and any *services* (each on its own thread, e.g. the diagnostics
+service), and runs the sender (``gateway.sender``) on the calling thread. A replay ends when the
+log is read and the spool is empty; a live bus runs until ``stop`` is set. On stop the open
+batch goes to the spool, nothing more is published but the retained ``offline`` status, and the
+client disconnects cleanly.
 
-Services plug in here, in one place: a ``Service`` is called as ``service(context, stop)`` on a
-thread of its own; the ``GatewayContext`` lets it publish events and messages (queued, sent by
-the sender thread under the rate limit) and register handlers for cmd-topic commands.
+Services follow the contract of ``gateway.services``; ``ServiceContext`` is the
+``GatewayContext`` they are given.
 """
 
 from __future__ import annotations
@@ -22,15 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway.commands import Commands, Handler
+from gateway.control import Commands, Handler
 from gateway.decode import Decoder, FrameFilter
+from gateway.handover import ReaderControl
 from gateway.plan import CollectionPlan, load_plan, parse_plan
 from gateway.profile import Profile, load_profile
+from gateway.publisher import MqttPublisher
 from gateway.ratelimit import MAX_BYTES_PER_S, MAX_PUBLISHES_PER_S
 from gateway.reader import BatchPolicy, Reader
-from gateway.sender import Sender
+from gateway.sender import Sender, SenderConfig
+from gateway.services import Service
 from gateway.sources import SourceSpec, open_source
 from gateway.spool import MIB, Spool
+from pitstop.mqtt import BrokerAddress
 from pitstop.topics import Kind, validate_vin
 
 log = logging.getLogger(__name__)
@@ -77,8 +82,8 @@ class GatewayStats:
     not_due: int = 0  # frames the plan needed nothing from
 
 
-class GatewayContext:
-    """What a service running beside the gateway may use (from its own thread)."""
+class ServiceContext:
+    """The ``GatewayContext`` (``gateway.services``) given to every service."""
 
     def __init__(
         self, profile: Profile, sender: Sender, commands: Commands, spool: Spool, vin: str
@@ -90,24 +95,16 @@ class GatewayContext:
         self._spool = spool
 
     def spool(self, kind: Kind, build: Callable[[int], bytes], priority: int = 1) -> int:
-        """Store a message durably (``build`` gets its sequence number) for the sender to
-        publish and publish again until the cloud acknowledges it; return the number."""
         return self._spool.append(build, priority, kind)
 
     def publish_event(self, type_: str, data: Mapping[str, Any]) -> None:
-        """Queue an event (``pitstop/v1/{vin}/event``) for the sender to publish."""
         self._sender.event(type_, dict(data))
 
     def publish(self, kind: Kind, payload: bytes) -> None:
-        """Queue any message of this vehicle (e.g. ``Kind.DTC``) for the sender to publish."""
         self._sender.queue(kind, payload)
 
     def register_command(self, name: str, handler: Handler) -> None:
-        """Handle cmd-topic commands of type ``name`` (see ``gateway.commands``)."""
         self._commands.register(name, handler)
-
-
-Service = Callable[[GatewayContext, threading.Event], None]
 
 
 def run_gateway(
@@ -130,43 +127,73 @@ def run_gateway(
         policy = BatchPolicy(
             config.vin, profile.hash, config.batch_interval, config.max_batch_samples
         )
-        reader = Reader(source, decoder, spool, policy, plan=plan)
-        current = [plan]
+        control = ReaderControl(plan)
+        reader = Reader(source, decoder, spool, policy, control=control)
         commands = Commands(config.vin)
-        sender = Sender(
-            config,
-            profile.hash,
-            spool,
-            reader,
-            commands,
-            clock=clock,
-            budget_bytes=lambda: current[0].budget_bytes if current[0] else None,
+        commands.register("set_plan", _set_plan(control, names))
+        publisher = MqttPublisher(
+            BrokerAddress.parse(config.broker_url), config.vin, config.max_in_flight
         )
-        commands.register("set_plan", _set_plan(reader, names, current))
+        sender = Sender(
+            _sender_config(config, profile.hash),
+            publisher,
+            spool,
+            commands,
+            control=control,
+            reader_report=reader.report,
+            clock=clock,
+        )
         _report_start(sender, profile, decoder, plan)
-        context = GatewayContext(profile, sender, commands, spool, config.vin)
+        context = ServiceContext(profile, sender, commands, spool, config.vin)
         reader.on_event = context.publish_event  # capture windows, from the reader thread
-        reader_stop = threading.Event()
-        threads = [threading.Thread(target=reader.run, args=(reader_stop,), name="can-reader")]
-        threads += [
-            threading.Thread(target=s, args=(context, reader_stop), name=f"service-{i}")
-            for i, s in enumerate(services)
-        ]
-        for thread in threads:
-            thread.daemon = True
-            thread.start()
-        try:
-            completed = sender.run(stop, live=config.source.live)
-        finally:
-            reader_stop.set()
-            for thread in threads:
-                thread.join(None if thread.name == "can-reader" else SERVICE_STOP_SECONDS)
-                if thread.is_alive():
-                    log.warning("%s did not stop within %s s", thread.name, SERVICE_STOP_SECONDS)
-            sender.close()
+        completed = _run_threads(reader, sender, context, services, stop, live=config.source.live)
         if reader.state.error is not None and not stop.is_set():
             log.error("the CAN reader stopped: %s", reader.state.error)
         return _stats(reader, decoder, sender, spool, completed)
+
+
+def _sender_config(config: GatewayConfig, profile_hash: str) -> SenderConfig:
+    return SenderConfig(
+        vin=config.vin,
+        profile_hash=profile_hash,
+        ack_timeout=config.ack_timeout,
+        max_in_flight=config.max_in_flight,
+        status_interval=config.status_interval,
+        max_publishes_per_s=config.max_publishes_per_s,
+        max_bytes_per_s=config.max_bytes_per_s,
+        outbox_size=config.outbox_size,
+    )
+
+
+def _run_threads(
+    reader: Reader,
+    sender: Sender,
+    context: ServiceContext,
+    services: Sequence[Service],
+    stop: threading.Event,
+    *,
+    live: bool,
+) -> bool:
+    """The reader and the services on threads of their own, the sender on this one; whether
+    the sender saw a replay through (see ``Sender.run``)."""
+    reader_stop = threading.Event()
+    threads = [threading.Thread(target=reader.run, args=(reader_stop,), name="can-reader")]
+    threads += [
+        threading.Thread(target=s, args=(context, reader_stop), name=f"service-{i}")
+        for i, s in enumerate(services)
+    ]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    try:
+        return sender.run(stop, live=live)
+    finally:
+        reader_stop.set()
+        for thread in threads:
+            thread.join(None if thread.name == "can-reader" else SERVICE_STOP_SECONDS)
+            if thread.is_alive():
+                log.warning("%s did not stop within %s s", thread.name, SERVICE_STOP_SECONDS)
+        sender.close()
 
 
 def _channels(profile: Profile, decoder: Decoder) -> dict[str, list[FrameFilter]] | None:
@@ -176,13 +203,12 @@ def _channels(profile: Profile, decoder: Decoder) -> dict[str, list[FrameFilter]
     return {bus.route: decoder.frame_filters(bus.route) for bus in profile.buses}
 
 
-def _set_plan(
-    reader: Reader, names: Sequence[str], current: list[CollectionPlan | None]
-) -> Handler:
+def _set_plan(control: ReaderControl, names: Sequence[str]) -> Handler:
+    """The ``set_plan`` command: the reader uses the plan from its next frame on."""
+
     def handle(doc: Mapping[str, Any]) -> Mapping[str, Any]:
         plan = parse_plan(doc.get("plan"), names, "set_plan")  # PlanError: refused, with reason
-        current[0] = plan
-        reader.replace_plan(plan)
+        control.set_plan(plan)
         log.info("collection plan %s (%s) installed remotely", plan.name, plan.hash)
         return {"name": plan.name, "hash": plan.hash}
 

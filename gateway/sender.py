@@ -1,15 +1,19 @@
-"""The publishing half of the gateway: owns the paho client, the in-flight window and the outbox.
+"""The publishing half of the gateway: the in-flight window, the outbox and the status.
 
-Every round (``POLL_SECONDS``): take paho's queued events (connects, acks, cmds); when connected,
-send the outbox (events and messages of services), publish again whatever had no ack after
-``ack_timeout``, then fill the window: *live* entries (spooled since the last connect) first, then
-the *backlog* oldest first, so that draining an outage never starves live data. At most
-``max_in_flight`` entries wait for an ack (paho stalls silently past 65,535), and every publish
-spends a token of the ``RateLimit`` (100 publishes/s and 512 KB/s by default).
+Every round (``POLL_SECONDS``): take the publisher's queued events (connects, acks, cmds); when
+connected, send the outbox (events and messages of services), publish again whatever had no ack
+after ``ack_timeout``, then fill the window: *live* entries (spooled since the last connect)
+first, then the *backlog* oldest first, so that draining an outage never starves live data. At
+most ``max_in_flight`` entries wait for an ack (paho stalls silently past 65,535), and every
+publish spends a token of the ``RateLimit`` (100 publishes/s and 512 KB/s by default).
 
 Every ``status_interval`` seconds: the month's data use is saved in the spool, the budget level
-given to the reducer, a ``spool_overflow`` event published if the spool dropped entries, and the
-retained status republished.
+handed to the reader (through its ``ReaderControl``), a ``spool_overflow`` event published if
+the spool dropped entries, and the retained status republished.
+
+The sender is given narrow pieces, not the gateway: a ``SenderConfig``, a ``Publisher`` (the
+paho one in production), the spool, the cmd dispatch, the reader's control and a function
+returning a ``ReaderReport``.
 """
 
 from __future__ import annotations
@@ -20,22 +24,20 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from gateway.commands import Commands
+from gateway.control import Commands
+from gateway.handover import ReaderControl
 from gateway.publisher import Publisher
-from gateway.ratelimit import RateLimit
-from gateway.reader import Reader
+from gateway.ratelimit import MAX_BYTES_PER_S, MAX_PUBLISHES_PER_S, RateLimit
+from gateway.reader import ReaderReport
 from gateway.reduce import budget_level, month_key
 from gateway.spool import Entry, Spool
 from pitstop import __version__
 from pitstop.codec import Event, Status, decode_ack, encode_event
 from pitstop.errors import CodecError
-from pitstop.mqtt import BrokerAddress
-from pitstop.topics import Kind
-
-if TYPE_CHECKING:
-    from gateway.runner import GatewayConfig
+from pitstop.topics import Kind, topic
 
 log = logging.getLogger(__name__)
 
@@ -43,33 +45,47 @@ POLL_SECONDS = 0.05
 MQTT_OVERHEAD = 2 + 2 + 2  # fixed header (up to 2 bytes of length here), topic length, packet id
 
 
+@dataclass(frozen=True, slots=True)
+class SenderConfig:
+    """What the sender needs to know of the gateway's configuration."""
+
+    vin: str
+    profile_hash: str
+    ack_timeout: float = 10.0
+    max_in_flight: int = 100
+    status_interval: float = 60.0
+    max_publishes_per_s: float = MAX_PUBLISHES_PER_S
+    max_bytes_per_s: float = MAX_BYTES_PER_S
+    outbox_size: int = 1000
+
+
 class Sender:
     """See the module docstring; ``run`` on the thread that called ``run_gateway``."""
 
     def __init__(
         self,
-        settings: GatewayConfig,
-        profile_hash: str,
+        config: SenderConfig,
+        publisher: Publisher,
         spool: Spool,
-        reader: Reader,
         commands: Commands,
         *,
+        control: ReaderControl,
+        reader_report: Callable[[], ReaderReport],
         clock: Callable[[], float],
-        budget_bytes: Callable[[], int | None],
     ) -> None:
-        self._config = settings
-        self._profile_hash = profile_hash
+        self._config = config
+        self._publisher = publisher
         self._spool = spool
-        self._reader = reader
         self._commands = commands
+        self._control = control
+        self._reader = reader_report
         self._clock = clock
-        self._budget_bytes = budget_bytes
         self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last publish
         self._live_from = spool.next_seq
         self._live_last: int | None = None
         self._backlog_last: int | None = None
         self._connected = False
-        self._rate = RateLimit(settings.max_publishes_per_s, settings.max_bytes_per_s)
+        self._rate = RateLimit(config.max_publishes_per_s, config.max_bytes_per_s)
         self.outbox: collections.deque[tuple[Kind, bytes]] = collections.deque()
         self.outbox_dropped = 0
         self._outbox_lock = threading.Lock()
@@ -77,15 +93,9 @@ class Sender:
         self._month_used = spool.add_usage(self._month, 0)
         self._unsaved = 0
         self._seen_dropped = spool.dropped
-        self._next_status = time.monotonic() + settings.status_interval
+        self._next_status = time.monotonic() + config.status_interval
         self.published = self.resent = self.acked = 0
-        self._topic_bytes = len(f"pitstop/v1/{settings.vin}/telemetry")
-        self._publisher = Publisher(
-            BrokerAddress.parse(settings.broker_url),
-            settings.vin,
-            self.status("offline"),
-            settings.max_in_flight,
-        )
+        self._topic_bytes = len(topic(config.vin, Kind.TELEMETRY))
 
     def queue(self, kind: Kind, payload: bytes) -> None:
         """Publish ``payload`` on ``kind`` when connected (bounded: the oldest goes first).
@@ -102,7 +112,7 @@ class Sender:
 
     def run(self, stop: threading.Event, live: bool) -> bool:
         """The sender loop; True when a replay was read whole and acknowledged whole."""
-        self._publisher.start()
+        self._publisher.start(self.status("offline"))
         while not stop.is_set():
             self._handle_events()
             if self._connected:
@@ -112,9 +122,9 @@ class Sender:
                 self._fill_window(now)
             if time.monotonic() >= self._next_status:
                 self.periodic()
-            state = self._reader.state
-            if state.done.is_set():
-                if live or state.error is not None:
+            reader = self._reader()
+            if reader.done:
+                if live or reader.failed:
                     return False
                 if self._spool.depth().count == 0 and not self.outbox:
                     log.info("replay complete: every batch acknowledged")
@@ -129,12 +139,7 @@ class Sender:
         """Save the data use, apply the budget level, report overflows, republish the status."""
         self._next_status = time.monotonic() + self._config.status_interval
         self._save_usage()
-        reducer = self._reader.reducer
-        if reducer is not None:
-            level = budget_level(self._month_used, self._budget_bytes(), self._clock())
-            if level != reducer.level:
-                log.warning("data budget: level %d (%d bytes used)", level, self._month_used)
-                reducer.set_level(level)
+        self._check_budget()
         dropped = self._spool.dropped
         if dropped > self._seen_dropped:
             self.event(
@@ -146,28 +151,37 @@ class Sender:
 
     def status(self, state: str) -> Status:
         depth = self._spool.depth()
-        reader = self._reader
+        reader = self._reader()
+        control = self._control
         counters = {
-            **reader.decoder_counters(),
-            "frames": reader.state.frames,
+            **reader.counters,
+            "frames": reader.frames,
             "spool_count": depth.count,
             "spool_bytes": depth.bytes,
             "dropped": self._spool.dropped,
             "events_dropped": self.outbox_dropped,
             "budget_used_bytes": self._month_used,
-            "budget_bytes": self._budget_bytes() or 0,
-            "budget_level": reader.reducer.level if reader.reducer is not None else 0,
+            "budget_bytes": control.budget_bytes() or 0,
+            "budget_level": control.budget_level,
         }
         return Status(
             vin=self._config.vin,
             state=state,
             version=__version__,
-            profile=self._profile_hash,
+            profile=self._config.profile_hash,
             ts_ms=round(self._clock() * 1000),
             counters=counters,
         )
 
     # --- steps ------------------------------------------------------------------------------
+
+    def _check_budget(self) -> None:
+        """Hand the reader a new budget level when the month's pace calls for one."""
+        control = self._control
+        level = budget_level(self._month_used, control.budget_bytes(), self._clock())
+        if level != control.budget_level:
+            log.warning("data budget: level %d (%d bytes used)", level, self._month_used)
+            control.set_budget_level(level)
 
     def _handle_events(self) -> None:
         """Wait briefly for the first event, then take every queued one; acks in one go."""
@@ -188,7 +202,7 @@ class Sender:
     def _handle(self, event: tuple[str, bytes | None], acked: list[int]) -> None:
         kind, payload = event
         if kind == "connected":
-            log.info("connected to %s", self._publisher.address.url())
+            log.info("connected to %s", self._publisher.url)
             self._connected = True
             self._in_flight.clear()  # publish everything unacked again, oldest first
             self._live_from = self._spool.next_seq
@@ -196,7 +210,7 @@ class Sender:
             self._publisher.on_connected(self.status("online"))
         elif kind == "disconnected":
             if self._connected:
-                log.warning("disconnected from %s", self._publisher.address.url())
+                log.warning("disconnected from %s", self._publisher.url)
             self._connected = False
         elif kind == "ack" and payload is not None:
             try:

@@ -39,7 +39,7 @@ import json
 import math
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, NamedTuple
@@ -301,11 +301,6 @@ def decode_event(payload: bytes) -> Event:
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def batch_samples(samples: Iterable[Sample], vin: str, seq: int, profile: str) -> TelemetryBatch:
-    """Build a batch, checking the VIN once here rather than at every caller."""
-    return TelemetryBatch(vin=validate_vin(vin), seq=seq, profile=profile, samples=tuple(samples))
 
 
 def _dumps(doc: Mapping[str, Any]) -> bytes:

@@ -3,7 +3,6 @@ the CAN round trip: for running the rules engine over days of simulated time in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 from dbc import DEMO_PROFILE
@@ -38,13 +37,3 @@ def canonical_samples(vehicle: SimVehicle, t: float, t0_epoch: float) -> list[Sa
         for signal, canonical, scale, offset in demo_mapping()
         if signal in values
     ]
-
-
-def sample_stream(
-    vehicle: SimVehicle, start: float, end: float, step: float, t0_epoch: float
-) -> Iterator[tuple[float, list[Sample]]]:
-    """``(t, samples)`` every ``step`` seconds of simulated time in ``[start, end)``."""
-    n = int((end - start) // step)
-    for i in range(n):
-        t = start + i * step
-        yield t, canonical_samples(vehicle, t, t0_epoch)

@@ -1,4 +1,4 @@
-"""Trouble-code reading as a gateway service (``gateway.runner.Service``).
+"""Trouble-code reading as a gateway service (``gateway.services.Service``).
 
     run_gateway(config, stop, services=[diagnostics("socketcan", "can0")])
 
@@ -21,7 +21,7 @@ from typing import Any
 import can
 
 from gateway.diag.service import DiagnosticsService, DiagSchedule
-from gateway.runner import GatewayContext, Service
+from gateway.services import GatewayContext, Service
 from pitstop.dtc import DtcReport, encode_dtc_report
 from pitstop.topics import Kind
 

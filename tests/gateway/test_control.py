@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gateway.commands import CommandError, Commands
+from gateway.control import CommandError, Commands
 from gateway.ratelimit import RateLimit
 
 VIN = "WPITSTOPTEST00004"

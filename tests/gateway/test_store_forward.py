@@ -244,13 +244,16 @@ def test_a_full_spool_drops_oldest_counts_and_never_blocks_the_reader(tmp_path: 
 
 
 def test_spool_overflow_is_reported_as_an_event_and_in_the_status(tmp_path: Path) -> None:
-    from gateway.commands import Commands
+    from gateway.control import Commands
     from gateway.decode import Decoder
+    from gateway.handover import ReaderControl
     from gateway.profile import load_profile
+    from gateway.publisher import MqttPublisher
     from gateway.reader import BatchPolicy, Reader
-    from gateway.sender import Sender
+    from gateway.sender import Sender, SenderConfig
     from gateway.sources import open_source
     from gateway.spool import Spool
+    from pitstop.mqtt import BrokerAddress
 
     demo = write_demo_log(tmp_path / "drive.log", seconds=20)
     profile = load_profile(DEMO_PROFILE)
@@ -261,15 +264,18 @@ def test_spool_overflow_is_reported_as_an_event_and_in_the_status(tmp_path: Path
         "mqtt://127.0.0.1:9",
     )
     with Spool(config.spool, max_bytes=4_000) as spool, open_source(config.source) as source:
-        reader = Reader(source, Decoder(profile), spool, BatchPolicy(VIN, profile.hash))
+        control = ReaderControl()
+        reader = Reader(
+            source, Decoder(profile), spool, BatchPolicy(VIN, profile.hash), control=control
+        )
         sender = Sender(
-            config,
-            profile.hash,
+            SenderConfig(VIN, profile.hash),
+            MqttPublisher(BrokerAddress.parse(config.broker_url), VIN, config.max_in_flight),
             spool,
-            reader,
             Commands(VIN),
+            control=control,
+            reader_report=reader.report,
             clock=time.time,
-            budget_bytes=lambda: None,
         )
         reader.run(threading.Event())
         sender.periodic()
@@ -330,7 +336,7 @@ def test_a_service_publishes_events_and_handles_its_commands(
     tmp_path: Path, mosquitto: Mosquitto, listener: list[tuple[str, bytes]]
 ) -> None:
     """The hook the diagnostics service uses: a thread with the publisher and the cmd dispatch."""
-    from gateway.runner import GatewayContext
+    from gateway.services import GatewayContext
 
     def service(context: GatewayContext, stop: threading.Event) -> None:
         context.register_command("ping", lambda doc: {"pong": doc.get("n")})

@@ -27,7 +27,7 @@ class WorkerProcess:
             [
                 sys.executable,
                 "-m",
-                "pitstop",
+                "cli",
                 "-v",
                 "rules",
                 "run",

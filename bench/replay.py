@@ -15,10 +15,11 @@ from jobs.model import Job
 from jobs.seed import ensure_demo_workshops
 from jobs.sql.store import SqlJobStore
 from jobs.store import JobStore
+from rules.conditions import Maintenance
 from rules.core import RulesCore
 from rules.engine import mark_serviced
 from rules.loader import DEFAULT_CATALOG, load_catalog
-from rules.model import Maintenance, Rule
+from rules.model import Rule
 from sim.canonical import canonical_samples, demo_profile_hash
 from sim.scenarios import DAY, Scenario
 

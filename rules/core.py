@@ -21,20 +21,21 @@ from jobs.store import JobStore
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
 from rules.checkpoint import StateStore
+from rules.conditions import Maintenance
 from rules.draft import ODOMETER, job_evidence, trigger, window_json
 from rules.engine import (
     AlertState,
     EngineState,
     Transition,
-    dtc_json,
     evaluate,
     evaluate_dtc,
     evidence_after,
-    index_of,
     mark_serviced,
     tick,
 )
-from rules.model import Maintenance, Rule
+from rules.intake import index_of
+from rules.measure import dtc_json
+from rules.model import Rule
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ class RulesCore:
         else:
             self.stats.refirings += 1
             entry = {"trigger": trigger(transition), "window": window_json(transition.evidence)}
-            sev = transition.severity or rule.severity
+            sev = transition.severity
             self.jobs.append_evidence(job.id, "refirings", entry, severity=sev, now=now)
             log.info(
                 "job #%d for %s fired again (rule %s): evidence added", job.id, job.vin, rule.id
@@ -244,7 +245,7 @@ class RulesCore:
             return
         self.stats.escalations += 1
         entry = {"trigger": trigger(transition), "window": window_json(transition.evidence)}
-        sev = transition.severity or rule.severity
+        sev = transition.severity
         self.jobs.append_evidence(live[-1].id, "escalations", entry, severity=sev, now=self.clock())
         log.info("job #%d for %s escalated to %s", live[-1].id, transition.vin, sev)
 
@@ -278,7 +279,7 @@ class RulesCore:
             vin=transition.vin,
             rule_id=rule.id,
             title=rule.title,
-            severity=transition.severity or rule.severity,
+            severity=transition.severity,
             fired_at=transition.at,
             diagnosis=rule.diagnosis.to_json(),
             evidence=evidence,

@@ -1,8 +1,10 @@
 """The rules package's error tree.
 
 PitstopError
- ├── RuleError (ValueError)       a rule catalogue that cannot be used; names file, rule, field
- └── JobStoreError                the job store could not do what was asked (rules.jobs)
+ └── RuleError (ValueError)       a rule catalogue that cannot be used; names file, rule, field
+
+The job store's errors (``JobStoreError``) belong to the jobs package (jobs/errors.py); the job
+store's sink (rules/jobsink.py) lets them pass and the worker counts them.
 """
 
 from __future__ import annotations

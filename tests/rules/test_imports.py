@@ -14,7 +14,7 @@ RULES = REPO / "rules"
 ABOVE = {"cli", "api", "sim", "gateway", "bench", "tests"}
 INGEST = {"ingest.store"}  # the telemetry store's read interface only
 JOBS = {"jobs.model", "jobs.errors"}  # values and errors; the store only through the sink
-JOB_SINK = {"rules.core": {"jobs.booking", "jobs.store"}, "rules.worker": {"jobs.store"}}
+JOB_SINK = {"rules.jobsink": {"jobs.booking", "jobs.store"}}
 
 
 def _imports(path: Path) -> set[str]:

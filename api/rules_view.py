@@ -10,8 +10,9 @@ from api.schemas import BacktestResult, BacktestTransition, RuleInfo, RulePrecis
 from api.timerange import TimeRange
 from ingest.store import TelemetryStore
 from rules.backtest import backtest
+from rules.conditions import DtcPattern
 from rules.errors import RuleError
-from rules.model import DtcPattern, Rule
+from rules.model import Rule
 
 
 def catalogue(rules: Sequence[Rule], precision: Sequence[RulePrecision]) -> list[RuleInfo]:

@@ -93,6 +93,7 @@ def real_truck_log() -> tuple[int, float, str]:
     from jobs.sql.store import SqlJobStore
     from pitstop.codec import Sample
     from rules.core import RulesCore
+    from rules.jobsink import JobSink
     from rules.loader import DEFAULT_CATALOG, load_catalog
 
     db = cantools.database.load_file(TRUCK_DBC)
@@ -102,7 +103,8 @@ def real_truck_log() -> tuple[int, float, str]:
     store = SqlJobStore.open("sqlite://")
     ensure_demo_workshops(store)
     now = [0.0]
-    core = RulesCore(load_catalog(DEFAULT_CATALOG), store, clock=lambda: now[0])
+    sink = JobSink(store)
+    core = RulesCore(load_catalog(DEFAULT_CATALOG), sink, clock=lambda: now[0])
     first = last = None
     try:
         for msg in can.LogReader(str(log)):
@@ -126,7 +128,7 @@ def real_truck_log() -> tuple[int, float, str]:
         store.close()
     span = 0.0 if first is None or last is None else last - first
     note = "j1939_truck.log: only WheelBasedVehicleSpeed maps (Vehicle.Speed)"
-    return len(core.opened), span / DAY, note
+    return len(sink.opened), span / DAY, note
 
 
 def latency(runs: int) -> tuple[list[float], list[float]]:
@@ -134,6 +136,7 @@ def latency(runs: int) -> tuple[list[float], list[float]]:
     from jobs.seed import ensure_demo_workshops
     from jobs.sql.store import SqlJobStore
     from pitstop.mqtt import BrokerAddress, make_client
+    from rules.jobsink import JobSink
     from rules.worker import RulesConfig, run_rules
     from tests.servers import Mosquitto
 
@@ -144,7 +147,7 @@ def latency(runs: int) -> tuple[list[float], list[float]]:
         ensure_demo_workshops(store)
         stop, ready = threading.Event(), threading.Event()
         config = RulesConfig(broker_url=broker.url, client_id="bench-rules")
-        worker = threading.Thread(target=run_rules, args=(config, store, stop, ready))
+        worker = threading.Thread(target=run_rules, args=(config, JobSink(store), stop, ready))
         worker.start()
         address = BrokerAddress.parse(broker.url)
         pub = make_client(address, "bench-pub", persistent_session=False)

@@ -73,6 +73,7 @@ def _start_cloud(
     from ingest.sqlite import SqliteStore
     from jobs.seed import ensure_demo_workshops
     from jobs.sql.store import SqlJobStore
+    from rules.jobsink import JobSink
     from rules.worker import RulesConfig, run_rules
     from tests.servers import Mosquitto, free_port
 
@@ -92,7 +93,7 @@ def _start_cloud(
     ingest = IngestConfig(broker_url=broker.url, client_id="bench-loop-ingest")
     rules = RulesConfig(broker_url=broker.url, client_id="bench-loop-rules")
     spawn(lambda: run_ingest(ingest, telemetry, stop, ready[0]))
-    spawn(lambda: run_rules(rules, jobs, stop, ready[1]))
+    spawn(lambda: run_rules(rules, JobSink(jobs), stop, ready[1]))
     for event in ready:
         if not event.wait(30):
             raise RuntimeError("ingest or the rules worker did not subscribe within 30 s")

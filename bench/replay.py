@@ -15,10 +15,12 @@ from jobs.model import Job
 from jobs.seed import ensure_demo_workshops
 from jobs.sql.store import SqlJobStore
 from jobs.store import JobStore
+from rules.conditions import Maintenance
 from rules.core import RulesCore
 from rules.engine import mark_serviced
+from rules.jobsink import JobSink
 from rules.loader import DEFAULT_CATALOG, load_catalog
-from rules.model import Maintenance, Rule
+from rules.model import Rule
 from sim.canonical import canonical_samples, demo_profile_hash
 from sim.scenarios import DAY, Scenario
 
@@ -73,7 +75,8 @@ def _one(
     progress: Callable[[str], None] | None,
 ) -> Outcome:
     now = [EPOCH]
-    core = RulesCore(rules, jobs, clock=lambda: now[0])
+    sink = JobSink(jobs)
+    core = RulesCore(rules, sink, clock=lambda: now[0])
     vehicle = scenario.vehicle
     outcome = Outcome(scenario)
     if scenario.last_service_days is not None:
@@ -98,7 +101,7 @@ def _one(
             core.tick()
             next_tick += TICK_S
         t += step_s
-    outcome.jobs = list(core.opened)
+    outcome.jobs = list(sink.opened)
     if progress is not None:
         progress(f"{scenario.name} {vehicle.vin}: {len(outcome.jobs)} jobs")
     return outcome

@@ -95,6 +95,7 @@ def run_demo(
     from ingest.open import open_store
     from jobs.open import open_job_store, open_state_store
     from jobs.seed import ensure_demo_workshops
+    from rules.jobsink import JobSink
     from rules.worker import RulesConfig, run_rules
     from sim.run import demo_fleet, run_on_bus
 
@@ -123,7 +124,7 @@ def run_demo(
         threads.start(
             "rules",
             lambda: run_rules(
-                RulesConfig(broker_url=broker_url), jobs, stop, ready[1], state=state
+                RulesConfig(broker_url=broker_url), JobSink(jobs), stop, ready[1], state=state
             ),
         )
         for event in ready:

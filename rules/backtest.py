@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pitstop.codec import Sample
+from rules.conditions import DtcPattern, bucket_specs
 from rules.engine import AlertState, EngineState, Transition, evaluate, tick
 from rules.errors import RuleError
-from rules.measure import bucket_specs
-from rules.model import DtcPattern, Rule
+from rules.model import Rule
 
 PAGE = 10_000
 CHUNK = 2_000

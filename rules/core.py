@@ -1,11 +1,15 @@
-"""The rules worker's core without MQTT: decoded telemetry and DTC reports -> engine -> jobs.
+"""The rules worker's core without MQTT: decoded telemetry and DTC reports -> engine -> sink.
 
-``RulesCore`` owns the engine state of the vehicles of its shard. It opens and books a job for
-every firing, adds evidence to the open job when a rule fires again or escalates, appends the
-window after the trigger (``evidence.after``) once data time has passed it, and checkpoints the
-engine state of the vehicles it touched into the job store (``rule_state``), so a restart
-neither re-fires nor forgets what was pending. The clock is a parameter: the benchmark drives it
-in simulated time, the worker with ``time.time``.
+``RulesCore`` owns the engine state of the vehicles of its shard. It evaluates a batch, then
+hands what the firings ask to its ``FiringSink`` (rules/sink.py) in one go: open a job for a
+firing, add a refiring or an escalation to the open job, and attach the window after the
+trigger (``evidence.after``) once data time has passed it. It checkpoints the engine state of
+the vehicles it touched into its ``StateStore`` (rules/checkpoint.py), so a restart neither
+re-fires nor forgets what was pending. The clock is a parameter: the benchmark drives it in
+simulated time, the worker with ``time.time``.
+
+The windows after a firing still wait in memory (``_after``), keyed by (vin, rule_id,
+fired_at): the sink finds the job from that key.
 """
 
 from __future__ import annotations
@@ -15,26 +19,26 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from jobs.booking import open_and_book
-from jobs.model import OPEN_STATUSES, Job, JobDraft, JobStatus
-from jobs.store import JobStore
+from jobs.model import JobDraft
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
 from rules.checkpoint import StateStore
+from rules.conditions import Maintenance
 from rules.draft import ODOMETER, job_evidence, trigger, window_json
 from rules.engine import (
     AlertState,
     EngineState,
     Transition,
-    dtc_json,
     evaluate,
     evaluate_dtc,
     evidence_after,
-    index_of,
     mark_serviced,
     tick,
 )
-from rules.model import Maintenance, Rule
+from rules.intake import index_of
+from rules.measure import dtc_json
+from rules.model import Rule
+from rules.sink import AddEvidence, Addition, Ask, AttachAfter, FiringSink, OpenJob, Receipt
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +91,8 @@ class CoreStats:
 
 @dataclass(frozen=True, slots=True)
 class _After:
-    vin: str
-    job_id: int
+    """A firing's window after the trigger, waiting for data time to pass ``until``."""
+
     rule: Rule
     fired_at: float
     until: float
@@ -98,7 +102,7 @@ class RulesCore:
     def __init__(
         self,
         rules: tuple[Rule, ...],
-        jobs: JobStore,
+        sink: FiringSink,
         *,
         shard: Shard = Shard(),
         clock: Callable[[], float],
@@ -106,15 +110,15 @@ class RulesCore:
         stats: CoreStats | None = None,
     ) -> None:
         self.rules = rules
-        self.jobs = jobs
+        self.sink = sink
         self.shard = shard
         self.clock = clock
         self.state = state  # None: nothing is persisted (backtests, benchmarks)
         self.engine = EngineState()
         self.stats = CoreStats() if stats is None else stats
-        self.opened: list[Job] = []  # every job this core opened, oldest first
         self._dirty: set[str] = set()
-        self._after: list[_After] = []
+        # (vin, rule_id, fired_at) -> the window after that firing, for the job it opened
+        self._after: dict[tuple[str, str, float], _After] = {}
         self._profile: dict[str, str] = {}
         self._active_dtcs: dict[str, DtcReport] = {}  # latest full report per vehicle
         self._maintenance = {r.id for r in rules if isinstance(r.condition, Maintenance)}
@@ -180,18 +184,21 @@ class RulesCore:
         wanted = self._maintenance if only is None else {only}
         if not wanted:
             return
-        done = self.jobs.list_jobs(vin=vin, status=JobStatus.COMPLETED)
-        for rule_id in wanted:
-            finished = [j.updated_at for j in done if j.rule_id == rule_id]
+        for rule_id, done_at in self.sink.last_services(vin, wanted).items():
             mark = self.engine.services.get((vin, rule_id))
-            if finished and (mark is None or max(finished) > mark.at):
-                mark_serviced(self.engine, vin, rule_id, max(finished))
+            if mark is None or done_at > mark.at:
+                mark_serviced(self.engine, vin, rule_id, done_at)
                 self._dirty.add(vin)
 
     def _act(self, transitions: list[Transition]) -> None:
+        """Hand what the FIRING transitions ask to the sink in one go, then count the receipts
+        and keep the window after each new firing."""
+        plans: list[tuple[Transition, list[Ask]]] = []
         for transition in transitions:
             self.stats.transitions += 1
-            if transition.to_state is not AlertState.FIRING:
+            if transition.to_state is AlertState.FIRING:
+                plans.append((transition, self.asks(transition)))
+            else:
                 log.debug(
                     "%s %s: %s -> %s",
                     transition.vin,
@@ -199,69 +206,68 @@ class RulesCore:
                     transition.from_state,
                     transition.to_state,
                 )
-            elif transition.escalated:
-                self._escalate(transition)
-            else:
-                self._fire(transition)
+        asks = [ask for _, group in plans for ask in group]
+        if not asks:
+            return
+        receipts = self.sink.emit(asks, self.clock())
+        if len(receipts) != len(asks):
+            raise ValueError(f"the sink answered {len(receipts)} of {len(asks)} asks")
+        start = 0
+        for transition, group in plans:
+            self._account(transition, receipts[start : start + len(group)])
+            start += len(group)
 
-    def _fire(self, transition: Transition) -> None:
+    def asks(self, transition: Transition) -> list[Ask]:
+        """What a FIRING transition asks: an escalation adds to the open job; a firing opens
+        the job, or adds a refiring to the one open from an earlier firing."""
+        entry = {"trigger": trigger(transition), "window": window_json(transition.evidence)}
+        t = transition
+        if t.escalated:
+            return [AddEvidence(t.vin, t.rule.id, Addition.ESCALATION, t.at, entry, t.severity)]
+        return [
+            OpenJob(self.draft(t), t.rule.urgency_s),
+            AddEvidence(t.vin, t.rule.id, Addition.REFIRING, t.at, entry, t.severity),
+        ]
+
+    def _account(self, transition: Transition, receipts: list[Receipt]) -> None:
         rule = transition.rule
-        draft = self.draft(transition)
-        now = self.clock()
-        job, created, workshop = open_and_book(self.jobs, draft, urgency_s=rule.urgency_s, now=now)
-        if created:
+        if transition.escalated:
+            (added,) = receipts
+            if added.done:
+                self.stats.escalations += 1
+            return
+        opened, again = receipts
+        if opened.created:
             self.stats.jobs_opened += 1
             self.stats.by_rule[rule.id] = self.stats.by_rule.get(rule.id, 0) + 1
-            self.opened.append(job)
-            where = workshop.name if workshop else "no workshop (none has the skills)"
-            log.info(
-                "job #%d opened for %s: %s (rule %s) at %s",
-                job.id,
-                job.vin,
-                rule.title,
-                rule.id,
-                where,
-            )
-        elif job.fired_at == transition.at:
-            self.stats.jobs_existing += 1  # the same firing again (a redelivered message)
-        else:
+        elif again.done:
             self.stats.refirings += 1
-            entry = {"trigger": trigger(transition), "window": window_json(transition.evidence)}
-            sev = transition.severity or rule.severity
-            self.jobs.append_evidence(job.id, "refirings", entry, severity=sev, now=now)
-            log.info(
-                "job #%d for %s fired again (rule %s): evidence added", job.id, job.vin, rule.id
-            )
-        if rule.evidence.after_s > 0 and (created or job.fired_at != transition.at):
+        else:
+            self.stats.jobs_existing += 1  # the same firing again (a redelivered message)
+        if rule.evidence.after_s > 0 and (opened.created or again.done):
             until = transition.at + rule.evidence.after_s
-            self._after.append(_After(transition.vin, job.id, rule, transition.at, until))
-
-    def _escalate(self, transition: Transition) -> None:
-        rule = transition.rule
-        open_jobs = [j for j in self.jobs.list_jobs(vin=transition.vin) if j.rule_id == rule.id]
-        live = [j for j in open_jobs if j.status in OPEN_STATUSES]
-        if not live:
-            return
-        self.stats.escalations += 1
-        entry = {"trigger": trigger(transition), "window": window_json(transition.evidence)}
-        sev = transition.severity or rule.severity
-        self.jobs.append_evidence(live[-1].id, "escalations", entry, severity=sev, now=self.clock())
-        log.info("job #%d for %s escalated to %s", live[-1].id, transition.vin, sev)
+            self._after[(transition.vin, rule.id, transition.at)] = _After(
+                rule, transition.at, until
+            )
 
     def _flush_after(self, vin: str) -> None:
+        """Attach every window after a firing of ``vin`` that data time has passed."""
         latest = self.engine.last_seen.get(vin)
         if latest is None or not self._after:
             return
-        waiting: list[_After] = []
-        for item in self._after:
-            if item.vin != vin or latest < item.until:
-                waiting.append(item)
-                continue
+        due = [key for key, item in self._after.items() if key[0] == vin and latest >= item.until]
+        if not due:
+            return
+        asks: list[Ask] = []
+        for key in due:
+            item = self._after[key]
             points = evidence_after(self.engine, item.rule, vin, item.fired_at, item.until)
             entry = {"from": item.fired_at, "until": item.until, "window": window_json(points)}
-            self.jobs.append_evidence(item.job_id, "after", entry, now=self.clock())
-            self.stats.after_windows += 1
-        self._after = waiting
+            asks.append(AttachAfter(vin, item.rule.id, item.fired_at, entry))
+        receipts = self.sink.emit(asks, self.clock())
+        for key in due:
+            del self._after[key]
+        self.stats.after_windows += sum(1 for r in receipts if r.done)
 
     def draft(self, transition: Transition) -> JobDraft:
         """The job a FIRING transition asks for, evidence and diagnosis JSON-ready."""
@@ -278,7 +284,7 @@ class RulesCore:
             vin=transition.vin,
             rule_id=rule.id,
             title=rule.title,
-            severity=transition.severity or rule.severity,
+            severity=transition.severity,
             fired_at=transition.at,
             diagnosis=rule.diagnosis.to_json(),
             evidence=evidence,

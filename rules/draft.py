@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rules.engine import Transition
-from rules.loader import format_duration
+from rules.conditions import format_duration
+from rules.transition import Transition
 from rules.window import Point
 
 ODOMETER = "Vehicle.TraveledDistance"
@@ -28,7 +28,7 @@ def trigger(transition: Transition) -> dict[str, Any]:
         "since": transition.since,
         "fired_at": transition.at,
         "value": transition.value,
-        "severity": (transition.severity or rule.severity).value,
+        "severity": transition.severity.value,
     }
 
 

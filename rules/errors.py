@@ -3,7 +3,8 @@
 PitstopError
  └── RuleError (ValueError)       a rule catalogue that cannot be used; names file, rule, field
 
-The job store's errors are the jobs package's own (``jobs.errors``).
+The job store's errors (``JobStoreError``) belong to the jobs package (jobs/errors.py); the job
+store's sink (rules/jobsink.py) lets them pass and the worker counts them.
 """
 
 from __future__ import annotations

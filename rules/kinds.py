@@ -1,5 +1,5 @@
 """The catalogue's vocabulary: one strict input model per kind of condition, and how each becomes
-a condition value (rules/model.py). Unknown fields are errors; rules/loader.py names the rule.
+a condition value (rules/conditions.py). Unknown fields are errors; rules/loader.py names the rule.
 
 Kinds: ``threshold``, ``window`` (mean/min/max/stddev over a window), ``rate`` (change per
 ``per`` over ``over``), ``trend`` (forecast crossing within ``horizon``), ``dtc`` (code glob,
@@ -14,12 +14,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from rules.errors import RuleError
-from rules.model import (
+from rules.conditions import (
     Buckets,
     Combination,
     Condition,
-    Difference,
     Direction,
     DtcPattern,
     Limit,
@@ -32,6 +30,8 @@ from rules.model import (
     Trend,
     WindowStat,
 )
+from rules.errors import RuleError
+from rules.model import Difference
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")

@@ -18,6 +18,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from jobs.model import Severity
+from rules.conditions import Direction, format_duration
 from rules.errors import RuleError
 from rules.kinds import (
     CONDITION_MODELS,
@@ -33,12 +34,10 @@ from rules.kinds import (
 from rules.model import (
     Diagnosis,
     Difference,
-    Direction,
     Escalation,
     EvidenceSpec,
     Part,
     Rule,
-    format_duration,
 )
 
 __all__ = [

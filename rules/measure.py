@@ -11,10 +11,11 @@ import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
-from rules.forecast import forecast, theil_sen
-from rules.model import (
+from pitstop.dtc import Dtc, DtcReport, describe
+from rules.conditions import (
     Buckets,
     Combination,
     Condition,
@@ -28,7 +29,8 @@ from rules.model import (
     Trend,
     WindowStat,
 )
-from rules.state import EngineState
+from rules.forecast import forecast, theil_sen
+from rules.state import DtcTrack, EngineState
 
 MIN_BUCKETS = 4
 """A rate or trend needs at least this many bucket means to say anything."""
@@ -40,37 +42,6 @@ class Measurement:
     breached: bool
     cleared: bool
     details: Mapping[str, Any] = field(default_factory=dict)
-
-
-def bucket_specs(cond: Condition) -> list[Buckets]:
-    if isinstance(cond, RateOfChange | Trend):
-        return [cond.series]
-    if isinstance(cond, Combination):
-        return [b for part in cond.parts for b in bucket_specs(part)]
-    return []
-
-
-def triggers(cond: Condition) -> tuple[str, ...]:
-    """The series whose new points make the engine evaluate ``cond``: a signal, a derived
-    series, or a bucket series key (a closed bucket)."""
-    if isinstance(cond, Threshold | WindowStat):
-        return (cond.signal,)
-    if isinstance(cond, RateOfChange | Trend):
-        return (cond.series.key,)
-    if isinstance(cond, Maintenance):
-        return (cond.distance_signal,)
-    if isinstance(cond, Combination):
-        return tuple(dict.fromkeys(t for part in cond.parts for t in triggers(part)))
-    return ()
-
-
-def horizon(cond: Condition) -> float:
-    """How much raw sample history ``cond`` reads."""
-    if isinstance(cond, WindowStat):
-        return cond.window_s
-    if isinstance(cond, Combination):
-        return max((horizon(p) for p in cond.parts), default=0.0)
-    return 0.0
 
 
 def measure(
@@ -92,7 +63,7 @@ def measure(
         return _maintenance(cond, state, vin, ts, rule_id)
     if isinstance(cond, Combination):
         return _combination(cond, state, vin, ts, rule_id)
-    return None  # DtcPattern and NoData are measured by their own entry points
+    return None  # DtcPattern and NoData: dtc_measure and no_data, on reports and the clock
 
 
 def _latest(state: EngineState, vin: str, signal: str, ts: float) -> float | None:
@@ -200,13 +171,43 @@ def _combination(
 
 
 def dtc_pattern_matches(cond: DtcPattern, code: str, protocol: str, statuses: set[str]) -> bool:
-    from fnmatch import fnmatchcase
-
     if not fnmatchcase(code, cond.code):
         return False
     if cond.protocol is not None and protocol != cond.protocol:
         return False
     return not cond.statuses or bool(cond.statuses & statuses)
+
+
+def dtc_measure(
+    cond: DtcPattern, state: EngineState, rule_id: str, report: DtcReport
+) -> Measurement:
+    """How often the codes ``cond`` matches rose in ``report`` (edges, or the ECU's count)."""
+    track = state.dtc.setdefault((report.vin, rule_id), DtcTrack())
+    matching = [
+        d
+        for d in report.codes
+        if dtc_pattern_matches(cond, d.code, d.protocol.value, {s.value for s in d.status})
+    ]
+    if matching and not track.matching:
+        track.edges += 1
+    track.matching = bool(matching)
+    seen = max([track.edges, *(d.occurrences or 0 for d in matching)]) if matching else 0
+    codes = [dtc_json(d) for d in matching]
+    details = {"dtcs": codes, "occurrences": seen} if codes else {}
+    return Measurement(float(seen), seen >= cond.repeat, not matching, details)
+
+
+def dtc_json(dtc: Dtc) -> dict[str, Any]:
+    """A trouble code as a job's evidence carries it."""
+    return {
+        "code": dtc.code,
+        "protocol": dtc.protocol.value,
+        "ecu": dtc.ecu,
+        "status": sorted(s.value for s in dtc.status),
+        "description": dtc.description or describe(dtc.code),
+        "occurrences": dtc.occurrences,
+        "freeze_frame": dict(dtc.snapshot),
+    }
 
 
 def no_data(cond: NoData, last_seen: float, now: float) -> Measurement:

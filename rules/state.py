@@ -1,6 +1,7 @@
 """The engine's state: alerts per (vin, rule), sample windows and bucket series per (vin, series),
-DTC tracks, service marks and when each vehicle last sent data. JSON-ready, so a worker can
-persist it (rules/persist.py) and a restart neither re-fires nor forgets what was pending.
+DTC tracks, service marks and when each vehicle last sent data. JSON-ready, one document per
+vehicle, so a worker can persist it (``rules.checkpoint.StateStore``, saved and restored by
+rules/core.py) and a restart neither re-fires nor forgets what was pending.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 from jobs.model import Severity
-from rules.model import Buckets, Rule
+from rules.conditions import Buckets, bucket_specs
+from rules.model import Rule
 from rules.series import BucketSeries
 from rules.window import SampleWindow
 
@@ -138,7 +140,7 @@ class EngineState:
     ) -> None:
         """Restore what ``vehicle_to_json`` wrote; unknown rules and series are dropped."""
         known = {r.id for r in rules}
-        specs = {b.key: b for r in rules for b in _bucket_specs(r)}
+        specs = {b.key: b for r in rules for b in bucket_specs(r.condition)}
         if doc.get("last_seen") is not None:
             self.last_seen[vin] = float(doc["last_seen"])
         for rule_id, alert in doc.get("alerts", {}).items():
@@ -160,9 +162,3 @@ class EngineState:
         if doc.get("running_hours"):
             last, hours = doc["running_hours"]
             self.running_hours[vin] = (float(last), float(hours))
-
-
-def _bucket_specs(rule: Rule) -> list[Buckets]:
-    from rules.measure import bucket_specs
-
-    return bucket_specs(rule.condition)

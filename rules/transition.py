@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobs.model import Severity
-from rules.measure import Measurement, bucket_specs
-from rules.model import Rule, past
+from rules.conditions import bucket_specs, past
+from rules.measure import Measurement
+from rules.model import Rule
 from rules.state import Alert, AlertState, EngineState
 from rules.window import Point
-
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +30,8 @@ class Transition:
     at: float
     value: float
     since: float  # when the condition began (pending) or began to clear (resolved)
+    severity: Severity
     evidence: Mapping[str, tuple[Point, ...]] = field(default_factory=dict)
-    severity: Severity | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -56,8 +55,8 @@ def advance(
                 at,
                 found.value,
                 since,
-                evidence,
                 severity,
+                evidence,
                 found.details,
             )
         )
@@ -93,8 +92,8 @@ def _escalation(rule: Rule, value: float, current: Severity) -> Severity:
     """The highest severity among ``current`` and every escalation ``value`` is past."""
     best = current
     for step in rule.escalate:
-        if past(step.direction, step.level, value) and _RANK[step.severity] > _RANK[best]:
-            best = step.severity
+        if past(step.direction, step.level, value):
+            best = Severity.worse(best, step.severity)
     return best
 
 

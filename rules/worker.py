@@ -1,10 +1,10 @@
-"""The rules worker: telemetry from MQTT -> engine -> a booked job for every firing rule.
+"""The rules worker: telemetry from MQTT -> engine -> the firings, handed to a ``FiringSink``.
 
 The paho callbacks only enqueue (a bounded queue; a full queue holds paho back, and with it the
-broker). The worker thread decodes, evaluates and opens jobs, and only then acknowledges the
+broker). The worker thread decodes, evaluates and hands the firings to the sink (in production
+``rules.jobsink.JobSink``: a booked job for every firing rule), and only then acknowledges the
 message (manual PUBACK on a persistent session): a message the worker never finished is
-delivered again after a crash. A new job is booked at once (jobs.booking.open_and_book): the
-owner's preferred workshop if it qualifies, the first free bay-hour within the rule's urgency.
+delivered again after a crash.
 
 It subscribes to telemetry and DTC reports, and ticks the engine on the clock (no-data rules).
 The engine state is checkpointed into the ``StateStore`` (``rules.checkpoint``) before the
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobs.errors import JobStoreError
-from jobs.store import JobStore
 from pitstop.codec import decode_telemetry
 from pitstop.dtc import decode_dtc_report
 from pitstop.errors import CodecError, TopicError
@@ -38,6 +37,7 @@ from pitstop.topics import Kind, parse_topic, subscription
 from rules.checkpoint import StateStore
 from rules.core import CoreStats, RulesCore, Shard
 from rules.loader import DEFAULT_CATALOG, load_catalog
+from rules.sink import FiringSink
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class RulesStats(CoreStats):
 
 def run_rules(
     config: RulesConfig,
-    jobs: JobStore,
+    sink: FiringSink,
     stop: threading.Event,
     ready: threading.Event | None = None,
     *,
@@ -80,12 +80,14 @@ def run_rules(
 ) -> RulesStats:
     """Evaluate the catalogue on live telemetry until ``stop`` is set; return what happened.
 
-    ``state`` keeps the engine's state across restarts; without it a restart starts afresh.
+    ``sink`` gets what the firings ask (``rules.jobsink.JobSink`` over the job store); its
+    ``JobStoreError`` is counted and logged, not fatal. ``state`` keeps the engine's state
+    across restarts; without it a restart starts afresh.
     """
     rules = load_catalog(config.catalog_path)
     log.info("loaded %d rules from %s", len(rules), config.catalog_path)
     stats = RulesStats()
-    core = RulesCore(rules, jobs, shard=config.shard, clock=clock, state=state, stats=stats)
+    core = RulesCore(rules, sink, shard=config.shard, clock=clock, state=state, stats=stats)
     stats.restored_vehicles = core.restore()
     log.info(
         "restored the rules state of %d vehicles (shard %s)",

@@ -189,6 +189,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from jobs.seed import ensure_demo_workshops
     from pitstop.mqtt import BrokerAddress
     from rules.core import Shard
+    from rules.jobsink import JobSink
     from rules.loader import DEFAULT_CATALOG
     from rules.worker import RulesConfig, run_rules
 
@@ -225,7 +226,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             f"jobs in {make_url(url).render_as_string(hide_password=True)}",
             flush=True,
         )
-        stats = run_rules(config, jobs, stop, state=state)
+        stats = run_rules(config, JobSink(jobs), stop, state=state)
     finally:
         state.close()
         jobs.close()

@@ -15,6 +15,7 @@ from pitstop.codec import Sample
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, describe
 from pitstop.dtc import Protocol as DtcProtocol
 from rules.core import RulesCore
+from rules.jobsink import JobSink
 from rules.loader import parse_catalog
 
 VIN = "PITSTOPDEMO000003"
@@ -59,7 +60,7 @@ def feed(core: RulesCore, now: list[float], volts: list[float], start: float) ->
 
 def test_escalation_refiring_and_the_window_after(store: SqlJobStore) -> None:
     now = [T0]
-    core = RulesCore(parse_catalog(CATALOG), store, clock=lambda: now[0])
+    core = RulesCore(parse_catalog(CATALOG), JobSink(store), clock=lambda: now[0])
     feed(core, now, [12.6] * 5 + [11.7] * 20 + [11.4] * 30 + [12.6] * 10 + [11.7] * 20, T0)
     (job,) = store.list_jobs(vin=VIN)
     assert job.fired_at == T0 + 15
@@ -79,7 +80,7 @@ def test_escalation_refiring_and_the_window_after(store: SqlJobStore) -> None:
 def test_maintenance_counts_from_the_last_completed_service(store: SqlJobStore) -> None:
     now = [T0]
     rules = parse_catalog(CATALOG)
-    core = RulesCore(rules, store, clock=lambda: now[0])
+    core = RulesCore(rules, JobSink(store), clock=lambda: now[0])
     feed(core, now, [12.6], T0)
     now[0] = T0 + 31 * DAY
     core.telemetry(VIN, [Sample(ODO, now[0], 6000.0)])
@@ -98,7 +99,7 @@ def test_maintenance_counts_from_the_last_completed_service(store: SqlJobStore) 
     core.telemetry(VIN, [Sample(ODO, now[0], 7100.0)])
     assert len(store.list_jobs(vin=VIN)) == 2
     # a fresh core (a new worker without saved state) also counts from that service
-    fresh = RulesCore(rules, store, clock=lambda: now[0])
+    fresh = RulesCore(rules, JobSink(store), clock=lambda: now[0])
     fresh.telemetry("PITSTOPDEMO000009", [Sample(ODO, now[0], 100.0)])
     fresh.telemetry(VIN, [Sample(ODO, now[0], 7100.0)])
     assert fresh.engine.services[(VIN, "service")].at == pytest.approx(T0 + 31 * DAY + 3600)
@@ -108,7 +109,7 @@ def test_a_job_carries_the_trouble_codes_the_car_reports_when_it_fires(
     store: SqlJobStore,
 ) -> None:
     now = [T0]
-    core = RulesCore(parse_catalog(CATALOG), store, clock=lambda: now[0])
+    core = RulesCore(parse_catalog(CATALOG), JobSink(store), clock=lambda: now[0])
     code = Dtc(
         "P0562",
         DtcProtocol.UDS,

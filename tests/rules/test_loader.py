@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from jobs.model import Severity
+from rules.conditions import Direction, Threshold
 from rules.errors import RuleError
 from rules.loader import DEFAULT_CATALOG, load_catalog, load_catalogs, parse_catalog, parse_duration
-from rules.model import Direction, Threshold
 
 GOOD = """
 - id: lv-battery-low

@@ -14,6 +14,7 @@ from jobs.sql.store import SqlJobStore
 from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
+from rules.jobsink import JobSink
 from rules.worker import RulesConfig, RulesStats, run_rules
 from tests.servers import Mosquitto
 
@@ -84,7 +85,7 @@ def running(mosquitto: Mosquitto, tmp_path: Path) -> Iterator[Running]:
     result: list[RulesStats] = []
     config = RulesConfig(broker_url=mosquitto.url, client_id="rules-under-test")
     worker = threading.Thread(
-        target=lambda: result.append(run_rules(config, store, stop, ready)), daemon=True
+        target=lambda: result.append(run_rules(config, JobSink(store), stop, ready)), daemon=True
     )
     worker.start()
     assert ready.wait(10), "the worker never subscribed"

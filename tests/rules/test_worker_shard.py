@@ -14,6 +14,7 @@ from jobs.sql.store import SqlJobStore
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol, encode_dtc_report
 from pitstop.topics import Kind, topic
 from rules.core import Shard, shard_of
+from rules.jobsink import JobSink
 from rules.worker import RulesConfig, RulesStats, run_rules
 from tests.rules.test_worker import Publisher, batches, wait_for
 from tests.servers import Mosquitto
@@ -43,7 +44,7 @@ def test_two_shards_split_the_vehicles(mosquitto: Mosquitto, tmp_path: Path) -> 
         config = RulesConfig(mosquitto.url, client_id=f"rules-{i}", shard=Shard(i, 2))
 
         def work(i: int = i, config: RulesConfig = config, ready: threading.Event = ready) -> None:
-            results[i] = run_rules(config, store, stop, ready)
+            results[i] = run_rules(config, JobSink(store), stop, ready)
 
         thread = threading.Thread(target=work, daemon=True)
         thread.start()

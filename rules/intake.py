@@ -1,0 +1,141 @@
+"""What a sample does to the engine's state before any rule looks at it (pure).
+
+``index_of`` reads the catalogue once: which rules each series triggers, the derived series and
+bucket series to keep, and how much history the windows hold. ``absorb`` adds one instant's
+samples to the windows, derived series, bucket series and running hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pitstop.codec import Sample
+from rules.conditions import (
+    Buckets,
+    Combination,
+    Condition,
+    Maintenance,
+    RateOfChange,
+    Threshold,
+    Trend,
+    WindowStat,
+    bucket_specs,
+)
+from rules.model import Difference, Rule
+from rules.state import EngineState
+
+RUNNING_GAP_S = 60.0
+"""Running hours count the time between samples up to this gap (longer: the car was off)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleIndex:
+    """What a catalogue reads, worked out once per catalogue."""
+
+    rules: tuple[Rule, ...]
+    by_trigger: Mapping[str, tuple[Rule, ...]]
+    derived: tuple[Difference, ...]
+    buckets: tuple[Buckets, ...]
+    window_signals: frozenset[str]
+    horizon_s: float
+    running: frozenset[str]
+
+
+def triggers(cond: Condition) -> tuple[str, ...]:
+    """The series whose new points make the engine evaluate ``cond``: a signal, a derived
+    series, or a bucket series key (a closed bucket)."""
+    if isinstance(cond, Threshold | WindowStat):
+        return (cond.signal,)
+    if isinstance(cond, RateOfChange | Trend):
+        return (cond.series.key,)
+    if isinstance(cond, Maintenance):
+        return (cond.distance_signal,)
+    if isinstance(cond, Combination):
+        return tuple(dict.fromkeys(t for part in cond.parts for t in triggers(part)))
+    return ()
+
+
+def horizon(cond: Condition) -> float:
+    """How much raw sample history ``cond`` reads."""
+    if isinstance(cond, WindowStat):
+        return cond.window_s
+    if isinstance(cond, Combination):
+        return max((horizon(p) for p in cond.parts), default=0.0)
+    return 0.0
+
+
+def _index(rules: tuple[Rule, ...]) -> RuleIndex:
+    by_trigger: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for name in triggers(rule.condition):
+            by_trigger.setdefault(name, []).append(rule)
+    derived = tuple(dict.fromkeys(d for r in rules for d in r.derived))
+    buckets = tuple(dict.fromkeys(b for r in rules for b in bucket_specs(r.condition)))
+    raw = {s for r in rules for s in r.signals} | {b.signal for b in buckets}
+    raw |= {b.when.signal for b in buckets if b.when is not None}
+    raw |= {s for d in derived for s in (d.minuend, d.subtrahend)}
+    return RuleIndex(
+        rules=rules,
+        by_trigger={name: tuple(rs) for name, rs in by_trigger.items()},
+        derived=derived,
+        buckets=buckets,
+        window_signals=frozenset(raw),
+        horizon_s=max(
+            (
+                r.evidence.before_s + r.condition.hold_s + horizon(r.condition) + r.evidence.after_s
+                for r in rules
+            ),
+            default=0.0,
+        ),
+        running=frozenset(
+            r.condition.running_signal for r in rules if isinstance(r.condition, Maintenance)
+        ),
+    )
+
+
+def index_of(state: EngineState, rules: tuple[Rule, ...]) -> RuleIndex:
+    """The index of ``rules``, cached on ``state`` until the catalogue changes."""
+    cached = state.index_cache
+    if not isinstance(cached, RuleIndex) or cached.rules != rules:
+        cached = state.index_cache = _index(rules)
+    return cached
+
+
+def absorb(
+    index: RuleIndex, state: EngineState, vin: str, ts: float, moment: list[Sample]
+) -> set[str]:
+    """Add one instant's samples to the windows, derived series and buckets; return the names
+    of everything that got a new point (signals, derived series, closed bucket series)."""
+    updated = {s.signal for s in moment}
+    for sample in moment:
+        state.window(vin, sample.signal, index.horizon_s).add(sample.ts, sample.value)
+    for diff in index.derived:
+        if diff.minuend in updated or diff.subtrahend in updated:
+            a = state.window(vin, diff.minuend, index.horizon_s).latest(ts)
+            b = state.window(vin, diff.subtrahend, index.horizon_s).latest(ts)
+            if a is not None and b is not None:
+                state.window(vin, diff.name, index.horizon_s).add(ts, a - b)
+                updated.add(diff.name)
+    for spec in index.buckets:
+        if spec.signal in updated and _passes(state, vin, spec, ts, index.horizon_s):
+            value = state.window(vin, spec.signal, index.horizon_s).latest(ts)
+            if value is not None and state.bucket_series(vin, spec).add(ts, value):
+                updated.add(spec.key)
+    for signal in index.running & updated:
+        _count_running(state, vin, ts, state.window(vin, signal, index.horizon_s).latest(ts))
+    return updated
+
+
+def _passes(state: EngineState, vin: str, spec: Buckets, ts: float, horizon_s: float) -> bool:
+    if spec.when is None:
+        return True
+    value = state.window(vin, spec.when.signal, horizon_s).latest(ts)
+    return value is not None and abs(value - spec.when.equals) < 1e-9
+
+
+def _count_running(state: EngineState, vin: str, ts: float, value: float | None) -> None:
+    last, hours = state.running_hours.get(vin, (ts, 0.0))
+    if value is not None and value > 0 and 0 < ts - last <= RUNNING_GAP_S:
+        hours += (ts - last) / 3600.0
+    state.running_hours[vin] = (max(ts, last), hours)

@@ -1,0 +1,101 @@
+"""The job store as the rules engine's ``FiringSink`` (rules/sink.py).
+
+An ``OpenJob`` opens the job and books it (``jobs.booking.open_and_book``: the owner's preferred
+workshop if it qualifies, the first free bay-hour within the rule's urgency); an
+``AddEvidence`` or ``AttachAfter`` appends to the job's evidence (``JobStore.append_evidence``).
+The store keeps at most one open job per (vin, rule_id), so the sink needs no memory of its own
+but ``opened``, the jobs it created, for benchmarks and tests. Errors of the store
+(``jobs.errors.JobStoreError``) pass through to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+
+from jobs.booking import open_and_book
+from jobs.model import OPEN_STATUSES, Job, JobStatus
+from jobs.store import JobStore
+from rules.sink import AddEvidence, Addition, Ask, AttachAfter, OpenJob, Receipt
+
+log = logging.getLogger(__name__)
+
+
+class JobSink:
+    def __init__(self, store: JobStore) -> None:
+        self.store = store
+        self.opened: list[Job] = []  # every job this sink created, oldest first
+
+    def emit(self, asks: Sequence[Ask], now: float) -> list[Receipt]:
+        return [self._carry(ask, now) for ask in asks]
+
+    def last_services(self, vin: str, rule_ids: Collection[str]) -> dict[str, float]:
+        done = self.store.list_jobs(vin=vin, status=JobStatus.COMPLETED)
+        last: dict[str, float] = {}
+        for job in done:
+            if job.rule_id in rule_ids:
+                last[job.rule_id] = max(job.updated_at, last.get(job.rule_id, job.updated_at))
+        return last
+
+    def _carry(self, ask: Ask, now: float) -> Receipt:
+        if isinstance(ask, OpenJob):
+            return self._open(ask, now)
+        if isinstance(ask, AddEvidence):
+            return self._add(ask, now)
+        return self._attach(ask, now)
+
+    def _open(self, ask: OpenJob, now: float) -> Receipt:
+        draft = ask.draft
+        job, created, workshop = open_and_book(self.store, draft, urgency_s=ask.urgency_s, now=now)
+        if created:
+            self.opened.append(job)
+            where = workshop.name if workshop else "no workshop (none has the skills)"
+            log.info(
+                "job #%d opened for %s: %s (rule %s) at %s",
+                job.id,
+                job.vin,
+                draft.title,
+                draft.rule_id,
+                where,
+            )
+        return Receipt(job.id, created)
+
+    def _add(self, ask: AddEvidence, now: float) -> Receipt:
+        job = self._open_job(ask.vin, ask.rule_id)
+        if job is None or (ask.kind is Addition.REFIRING and job.fired_at == ask.fired_at):
+            return Receipt(None)
+        self.store.append_evidence(
+            job.id, ask.kind.value, ask.entry, severity=ask.severity, now=now
+        )
+        if ask.kind is Addition.REFIRING:
+            log.info(
+                "job #%d for %s fired again (rule %s): evidence added", job.id, job.vin, ask.rule_id
+            )
+        else:
+            log.info("job #%d for %s escalated to %s", job.id, ask.vin, ask.severity)
+        return Receipt(job.id)
+
+    def _attach(self, ask: AttachAfter, now: float) -> Receipt:
+        job = self._job_of_firing(ask.vin, ask.rule_id, ask.fired_at)
+        if job is None:
+            return Receipt(None)
+        self.store.append_evidence(job.id, "after", ask.entry, now=now)
+        return Receipt(job.id)
+
+    def _open_job(self, vin: str, rule_id: str) -> Job | None:
+        live = [
+            j
+            for j in self.store.list_jobs(vin=vin)
+            if j.rule_id == rule_id and j.status in OPEN_STATUSES
+        ]
+        return live[-1] if live else None
+
+    def _job_of_firing(self, vin: str, rule_id: str, fired_at: float) -> Job | None:
+        """The job a firing at ``fired_at`` opened or fired again: the latest of (vin, rule_id)
+        opened at or before it (a later one opens only after that one closed), open or not."""
+        jobs = [
+            j
+            for j in self.store.list_jobs(vin=vin)
+            if j.rule_id == rule_id and j.fired_at <= fired_at
+        ]
+        return max(jobs, key=lambda j: (j.fired_at, j.id), default=None)

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from api.errors import KeyStoreError
 from jobs.errors import JobStoreError
-from jobs.sql.engine import engine_lock, open_migrated
+from jobs.sql.database import engine_lock, open_migrated
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PREFIX = "pst_"

@@ -16,7 +16,7 @@ from jobs.store import JobStore, WebhookOutbox
 from pitstop.errors import ConfigError
 
 if TYPE_CHECKING:
-    from jobs.sql.state import SqlStateStore
+    from jobs.sql.rulestate import SqlStateStore
 
 #: URL scheme -> (module, class); the class has ``open(url)``.
 BACKENDS: dict[str, tuple[str, str]] = {
@@ -29,7 +29,7 @@ BACKENDS: dict[str, tuple[str, str]] = {
 
 #: URL scheme -> (module, class) of the rules engine's state kept in the same database.
 STATE_BACKENDS: dict[str, tuple[str, str]] = dict.fromkeys(
-    BACKENDS, ("jobs.sql.state", "SqlStateStore")
+    BACKENDS, ("jobs.sql.rulestate", "SqlStateStore")
 )
 
 

@@ -3,7 +3,7 @@
 A restart neither re-fires nor forgets what was pending: the worker saves the state of every
 vehicle it touched (one JSON document per scope, ``"<shard>:<VIN>"``) before it acknowledges
 the messages that state covers, and loads its shard's documents when it starts. The SQL
-implementation is ``jobs.sql.state.SqlStateStore`` (opened with ``jobs.open.open_state_store``).
+implementation is ``jobs.sql.rulestate.SqlStateStore`` (opened with ``jobs.open.open_state_store``).
 """
 
 from __future__ import annotations

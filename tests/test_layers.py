@@ -48,7 +48,7 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
     ),
     # the API reads telemetry through the store interface and opens stores by URL
     ("api", "ingest"): frozenset({"ingest.store", "ingest.open", "ingest.errors"}),
-    # jobs.sql's modules are the backend's own; jobs.sql.engine is the public helper that
+    # jobs.sql's modules are the backend's own; jobs.sql.database is the public helper that
     # lets another store keep its tables in the job store's database (the API's keys)
     ("api", "jobs"): frozenset(
         {
@@ -58,7 +58,7 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
             "jobs.errors",
             "jobs.lifecycle",
             "jobs.booking",
-            "jobs.sql.engine",
+            "jobs.sql.database",
         }
     ),
     # the rules speak the job domain's values; only their sink (below) opens and books jobs

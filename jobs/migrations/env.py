@@ -1,4 +1,4 @@
-"""Alembic environment: migrates the connection ``jobs.sql.engine`` hands over.
+"""Alembic environment: migrates the connection ``jobs.sql.database`` hands over.
 
 Run only programmatically (``SqlJobStore.open``): the caller puts an open SQLAlchemy
 ``Connection`` in ``config.attributes["connection"]``. No logging configuration happens here,
@@ -19,5 +19,5 @@ def _run(connection: Connection) -> None:
 
 _connection = context.config.attributes.get("connection")
 if not isinstance(_connection, Connection):
-    raise RuntimeError("jobs/migrations runs through jobs.sql.engine, with a connection")
+    raise RuntimeError("jobs/migrations runs through jobs.sql.database, with a connection")
 _run(_connection)

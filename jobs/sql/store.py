@@ -1,7 +1,7 @@
 """The SQL job store (SQLAlchemy Core): SQLite embedded, PostgreSQL in production.
 
 ``SqlJobStore.open(url)`` connects, migrates to the newest schema with Alembic
-(``jobs.sql.engine``), and returns a store that is safe to use from several threads. "At most
+(``jobs.sql.database``), and returns a store that is safe to use from several threads. "At most
 one open job per (vin, rule_id)" is a partial unique index; ``open_job`` inserts and, when the
 index refuses, returns the open job. Actions (``act``) are compare-and-set on the status and
 leave a row in ``job_events`` (``jobs.sql.history``); a booked bay-hour is a ``reservations``
@@ -37,7 +37,7 @@ from jobs.model import (
     Workshop,
 )
 from jobs.sql import acting, amend, history, outbox, reserve, rows, schema
-from jobs.sql.engine import MIGRATIONS, engine_lock, open_migrated
+from jobs.sql.database import MIGRATIONS, engine_lock, open_migrated
 
 _OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
 _OPEN_RETRIES = 5
@@ -56,7 +56,7 @@ class SqlJobStore:
 
     @property
     def engine(self) -> Engine:
-        """The engine, for another store over the same database (``jobs.sql.state``)."""
+        """The engine, for another store over the same database (``jobs.sql.rulestate``)."""
         return self._engine
 
     def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from jobs.errors import JobStoreError
 from jobs.model import Job, JobDraft, JobStatus, Severity
 from jobs.open import open_job_store
-from jobs.sql.engine import engine_for
+from jobs.sql.database import engine_for
 from jobs.sql.store import SqlJobStore
 from pitstop.errors import ConfigError
 

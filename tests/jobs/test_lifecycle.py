@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from jobs.errors import JobStoreError, JobTransitionError
 from jobs.model import JobAction, JobDraft, JobStatus, Outcome, Severity
-from jobs.sql.engine import MIGRATIONS, engine_for
+from jobs.sql.database import MIGRATIONS, engine_for
 from jobs.sql.store import SqlJobStore
 
 VIN = "PITSTOPDEMO000003"

@@ -21,8 +21,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from jobs.model import JobAction, JobDraft, JobStatus, Outcome, Severity
-from jobs.sql.engine import MIGRATIONS, engine_for
-from jobs.sql.state import SqlStateStore
+from jobs.sql.database import MIGRATIONS, engine_for
+from jobs.sql.rulestate import SqlStateStore
 from jobs.sql.store import SqlJobStore
 
 DUMP = Path(__file__).parent / "data" / "jobstore-0002.sql"

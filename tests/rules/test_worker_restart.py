@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sql.state import SqlStateStore
+from jobs.sql.rulestate import SqlStateStore
 from jobs.sql.store import SqlJobStore
 from tests.rules.test_worker import FAULTY, HEALTHY, Publisher, V, batches, wait_for
 from tests.servers import Mosquitto

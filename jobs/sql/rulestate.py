@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobs.errors import JobStoreError
 from jobs.sql import schema
-from jobs.sql.engine import MIGRATIONS, engine_lock, open_migrated
+from jobs.sql.database import MIGRATIONS, engine_lock, open_migrated
 
 
 class SqlStateStore:

@@ -45,7 +45,7 @@ examples:
   pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 \\
       --plan dbc/demo_ev.plan.yaml
   pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 --diag
-  pitstop gateway --vin WPITSTOPTRUCK0001 --profile dbc/j1939_truck.yaml \
+  pitstop gateway --vin WPITSTOPTRUCK0001 --profile dbc/j1939_truck.yaml \\
       --dbc-dir ~/dbc --bus socketcan --channel can1
   pitstop gateway --vin WPITSTOPDEMO00001 replay drive.log.gz --speed 10
   pitstop gateway --vin WPITSTOPDEMO00001 --broker mqtt://cloud:1883 replay drive.blf --fast

@@ -6,6 +6,7 @@ Every setting has an embedded default and can be overridden by an environment va
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,8 +38,15 @@ class Settings(BaseSettings):
     jobs_url: str = ""
     """Job store; empty means ``sqlite:///<data_dir>/jobs.db``."""
 
+    dbc_path: str = ""
+    """Folders searched for the DBC files a vehicle profile names (after the profile's own
+    folder), separated by ``os.pathsep`` (``:``) like ``PATH``."""
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    def dbc_dirs(self) -> tuple[Path, ...]:
+        return tuple(Path(d) for d in self.dbc_path.split(os.pathsep) if d)
 
     def telemetry_store_url(self) -> str:
         return self.telemetry_url or embedded_telemetry_url(self.data_dir)

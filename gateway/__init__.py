@@ -2,10 +2,13 @@
 
     sources.open_source   python-can buses (one or several, kernel filters from the DBC ids),
                           or a recorded log (.log, .log.gz, .asc, .blf, .trc) at some pace
-    profile.load_profile  DBC files per bus + canonical names; dbcload: strict/lenient loading
+    profile.load_profile  DBC files per bus + canonical names (docs/profiles.md); dbcload:
+                          finding DBC files by name, strict/lenient loading; profilecheck:
+                          ``pitstop profile check`` (a profile, optionally against a log)
     decode.Decoder        frames -> canonical ``pitstop.codec.Sample``s; fastdecode: the
                           precompiled extraction that matches cantools value for value;
-                          J1939 by PGN and source address, BAM via ``j1939tp``
+                          J1939 by PGN and source address, BAM via ``j1939tp``, NMEA 2000
+                          fast packets via ``fastpacket``; counters per channel
     plan / reduce         the collection plan (YAML) and the pure reduction under it: interval,
                           deadband, priority, monthly budget
     reader.Reader         the reader thread: never waits for the network; other threads

@@ -11,12 +11,17 @@ With ``lenient=True`` the statement at fault is left out and the file read again
 (at most ``MAX_LEFT_OUT`` statements); ``DbcLoad.left_out`` lists what was left out, by line,
 and the gateway reports it (a ``dbc_problems`` event). What is left out is usually a comment or
 a value table; a message whose own definition is left out is simply absent.
+
+``find_dbc(name, profile_dir, search_path)`` finds a file a profile names: next to the profile,
+then in each folder of the DBC search path (``pitstop gateway --dbc-dir DIR``, the
+``PITSTOP_DBC_PATH`` setting), so a shipped profile can name a DBC the user supplies.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +36,28 @@ log = logging.getLogger(__name__)
 MAX_LEFT_OUT = 50
 _SYNTAX_LINE = re.compile(r"at line (\d+)")
 _UNUSED_VAL = re.compile(r"unused VAL_ entries in DBC:\s*VAL_ (\d+) (\w+)")
+
+
+_HINT = " (set `lenient: true` on the bus to load the rest of the file)"
+
+
+def find_dbc(name: str, profile_dir: Path, search_path: Sequence[Path] = ()) -> Path:
+    """The file ``name`` (absolute, or relative to the profile's folder, then to each folder of
+    ``search_path``); ``ProfileError`` naming the file, where it looked and the fix."""
+    if Path(name).is_absolute():
+        folders: list[Path] = [Path(name).parent]
+        name = Path(name).name
+    else:
+        folders = [profile_dir, *search_path]
+    for folder in folders:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate.resolve()
+    looked = ", ".join(str(f) for f in folders)
+    raise ProfileError(
+        f"{name}: DBC file not found (looked in {looked}); give its folder with "
+        "--dbc-dir DIR or PITSTOP_DBC_PATH"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +89,8 @@ def load_dbc(path: Path, frame_id_mask: int | None = None, lenient: bool = False
             line = _fault_line(cause, lines)
             where = f"{path}: line {line}" if line else f"{path}"
             if not lenient or line is None or len(dropped) >= MAX_LEFT_OUT:
-                raise ProfileError(f"{where}: cantools cannot load it: {cause}") from err
+                hint = _HINT if not lenient and line is not None else ""
+                raise ProfileError(f"{where}: cantools cannot load it: {cause}{hint}") from err
             dropped.append(f"line {line}: {cause}")
             log.warning("%s: left out line %d: %s", path, line, cause)
             lines[line - 1] = ""  # keep the numbering of the other lines

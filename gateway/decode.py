@@ -15,9 +15,14 @@ ignored); a mapping with ``source_address`` takes only the frames of that ECU, s
 sending the same PGN feed two canonical names. Multi-packet transport (TP.CM/TP.DT, BAM and
 RTS/CTS) is reassembled by ``gateway.j1939tp`` and the whole parameter group decoded as one frame.
 
-Nothing a bus can send raises out of ``decode``: unknown identifiers, short frames, remote and
-error frames, and payloads that cannot be decoded (an unknown multiplexer value) are counted in
-``Decoder.counters`` and skipped. A frame longer than its DBC message is decoded (ECUs often pad
+NMEA 2000: on a bus with ``fast_packet: true`` a message longer than 8 bytes arrives as
+fast-packet frames; ``gateway.fastpacket`` reassembles them and the whole message is decoded.
+
+Nothing a bus can send raises out of ``decode``: identifiers no DBC of the profile knows
+(``unknown_id``), frames of known messages with no mapped signal (``unmapped``), short frames,
+remote and error frames, and payloads that cannot be decoded (an unknown multiplexer value,
+``bad_frame``) are counted per channel (``Decoder.bus_counters``; ``Decoder.counters`` sums
+them) and skipped. A frame longer than its DBC message is decoded (ECUs often pad
 to 8 bytes) and only its first bytes are used. Non-finite values (IEEE float signals) are skipped
 because the wire format does not allow them. Value-table signals carry their raw number; the
 labels are in ``Decoder.value_tables()`` (the gateway publishes them as a ``value_tables`` event).
@@ -27,13 +32,24 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import can
 
-from gateway.decodetables import ALL_IDS, EXTENDED, Entry, Tables, build_tables, gated
+from gateway.decodecounters import DecodeCounters, channel_name
+from gateway.decodetables import (
+    ALL_IDS,
+    EXTENDED,
+    Entry,
+    KnownIds,
+    Tables,
+    build_tables,
+    gated,
+    known_ids,
+)
+from gateway.fastpacket import FastPacketReassembler
 from gateway.j1939tp import TpReassembler
 from gateway.profile import Profile
 from pitstop.codec import Sample
@@ -42,19 +58,6 @@ log = logging.getLogger(__name__)
 
 _TP_PF = (0xEC, 0xEB)
 _new_sample = tuple.__new__
-
-
-@dataclass(slots=True)
-class DecodeCounters:
-    """Frames decoded, frames with an identifier the profile does not use, frames skipped."""
-
-    decoded: int = 0
-    unknown_id: int = 0
-    bad_frame: int = 0
-    not_due: int = 0  # frames skipped because the plan needs none of their signals yet
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 class FrameFilter(NamedTuple):
@@ -68,16 +71,40 @@ class FrameFilter(NamedTuple):
 class Decoder:
     """Decodes the frames a profile maps; counts and skips everything else."""
 
-    def __init__(self, profile: Profile, *, fast: bool = True) -> None:
+    def __init__(self, profile: Profile, *, fast: bool = True, list_unknown: bool = False) -> None:
         self.profile = profile
-        self.counters = DecodeCounters()
+        # (channel, identifier) -> frames of ids no DBC knows, if asked for (profile check)
+        self.unknown_ids: Counter[tuple[str, int]] | None = Counter() if list_unknown else None
+        self._counts: dict[object, DecodeCounters] = {}  # per frame channel
         self._full_by_bus = {bus.route: build_tables(profile, bus, fast) for bus in profile.buses}
+        self._known = {bus.route: known_ids(bus) for bus in profile.buses}
+        self._known_all: KnownIds = tuple(k for known in self._known.values() for k in known)
         self._by_bus = self._full_by_bus
         self._all: Tables = tuple(t for tables in self._by_bus.values() for t in tables)
         self._route = len(profile.buses) > 1
         j1939 = [bus.route for bus in profile.buses if bus.j1939]
         self._tp = {name: TpReassembler() for name in j1939}
+        fast_packet = {bus.route for bus in profile.buses if bus.fast_packet}
+        self._fp = {name: FastPacketReassembler() for name in fast_packet}
         self.fast_messages = sum(e.compiled is not None for _, t in self._all for e in t.values())
+
+    @property
+    def counters(self) -> DecodeCounters:
+        """The counters of every channel, summed (a fresh value)."""
+        total = DecodeCounters()
+        for counts in self._counts.values():
+            total.add(counts)
+        return total
+
+    def bus_counters(self) -> dict[str, dict[str, int]]:
+        """The counters per frame channel (``"-"`` for frames without one)."""
+        return {channel_name(ch): c.as_dict() for ch, c in self._counts.items()}
+
+    def _counters(self, channel: object) -> DecodeCounters:
+        counts = self._counts.get(channel)
+        if counts is None:
+            counts = self._counts[channel] = DecodeCounters()
+        return counts
 
     def apply_plan(self, intervals: Mapping[str, float] | None) -> None:
         """Decode only the signals in ``intervals`` (canonical -> seconds), and a frame only
@@ -127,27 +154,31 @@ class Decoder:
                 return self._transport(msg, out)
         else:
             key_ext = 0
-        tables = self._by_bus.get(msg.channel, self._all) if self._route else self._all  # type: ignore[arg-type]
+        channel = msg.channel
+        counts = self._counts.get(channel) or self._counters(channel)
+        tables = self._by_bus.get(channel, self._all) if self._route else self._all  # type: ignore[arg-type]
         for mask, table in tables:
             entry = table.get((arbitration_id & mask) | key_ext)
             if entry is not None:
                 break
         else:
-            self.counters.unknown_id += 1
+            self._miss(msg, counts, key_ext)
             return 0
         ts = msg.timestamp
         due = entry.due
         if ts < due[0] and due[0] - ts <= entry.interval:
-            self.counters.not_due += 1
+            counts.not_due += 1
             return 0
         data = msg.data
         if msg.is_remote_frame or msg.is_error_frame or data is None or len(data) < entry.length:
-            self.counters.bad_frame += 1
+            if self._fp and entry.length > 8 and not msg.is_remote_frame and data is not None:
+                return self._fast_packet(entry, msg, out, counts)
+            counts.bad_frame += 1
             return 0
         due[0] = ts + entry.interval
         compiled = entry.compiled
         if compiled is None:
-            return self._slow(entry, msg, out)
+            return self._slow(entry, msg, out, counts)
         if len(data) != compiled.length:
             data = data[: compiled.length]
         le = int.from_bytes(data, "little") if compiled.needs_le else 0
@@ -159,7 +190,7 @@ class Decoder:
             if mux.sign_bit and mux_value & mux.sign_bit:
                 mux_value -= mux.sign_bit << 1
             if mux_value not in compiled.mux_known:
-                self.counters.bad_frame += 1
+                counts.bad_frame += 1
                 return 0
         sa = arbitration_id & 0xFF
         appended = 0
@@ -199,11 +230,28 @@ class Decoder:
                 _new_sample(Sample, (canonical, ts, raw))
             )  # Sample(...), without its __new__
             appended += 1
-        self.counters.decoded += 1
+        counts.decoded += 1
         return appended
 
+    def _miss(self, msg: can.Message, counts: DecodeCounters, key_ext: int) -> None:
+        """A frame no mapped (or planned) message matches: known to a DBC, or unknown."""
+        known = self._known.get(msg.channel, self._known_all) if self._route else self._known_all  # type: ignore[arg-type]
+        arbitration_id = msg.arbitration_id
+        for mask, keys in known:
+            if (arbitration_id & mask) | key_ext in keys:
+                counts.unmapped += 1
+                return
+        counts.unknown_id += 1
+        if self.unknown_ids is not None:
+            self.unknown_ids[channel_name(msg.channel), arbitration_id] += 1
+
     def _slow(
-        self, entry: Entry, msg: can.Message, out: list[Sample], truncated: bool = False
+        self,
+        entry: Entry,
+        msg: can.Message,
+        out: list[Sample],
+        counts: DecodeCounters,
+        truncated: bool = False,
     ) -> int:
         try:
             # Not a container message and no choices: a plain dict of numbers.
@@ -211,7 +259,7 @@ class Decoder:
                 bytes(msg.data), decode_choices=False, allow_truncated=truncated
             )
         except Exception:  # any payload cantools cannot decode is one bad frame, never a crash
-            self.counters.bad_frame += 1
+            counts.bad_frame += 1
             return 0
         ts = msg.timestamp
         sa = msg.arbitration_id & 0xFF
@@ -227,7 +275,7 @@ class Decoder:
                 continue
             out.append(Sample(output.canonical, ts, value))
             appended += 1
-        self.counters.decoded += 1
+        counts.decoded += 1
         return appended
 
     def _transport(self, msg: can.Message, out: list[Sample]) -> int:
@@ -247,9 +295,30 @@ class Decoder:
             check=False,
         )
         # A parameter group is as long as its sender made it: the signals it holds are decoded.
+        counts = self._counters(msg.channel)
         for mask, table in self._by_bus.get(channel, self._all):
             entry = table.get((whole.arbitration_id & mask) | EXTENDED)
             if entry is not None:
-                return self._slow(entry, whole, out, truncated=True)
-        self.counters.unknown_id += 1
+                return self._slow(entry, whole, out, counts, truncated=True)
+        self._miss(whole, counts, EXTENDED)
         return 0
+
+    def _fast_packet(
+        self, entry: Entry, msg: can.Message, out: list[Sample], counts: DecodeCounters
+    ) -> int:
+        """One NMEA 2000 fast-packet frame: decode the message it completes, if any."""
+        channel = msg.channel if isinstance(msg.channel, str) else ""
+        reassembler = self._fp.get(channel) or next(iter(self._fp.values()))
+        data = reassembler.feed(msg.arbitration_id, bytes(msg.data))
+        if data is None:
+            return 0
+        whole = can.Message(
+            timestamp=msg.timestamp,
+            arbitration_id=msg.arbitration_id,
+            is_extended_id=msg.is_extended_id,
+            data=data,
+            channel=msg.channel,
+            is_fd=len(data) > 8,
+            check=False,
+        )
+        return self._slow(entry, whole, out, counts, truncated=True)

@@ -46,6 +46,20 @@ class Entry(NamedTuple):
 Tables = tuple[tuple[int, dict[int, Entry]], ...]
 """Per frame-id mask (unmasked first), the entries by masked id."""
 
+KnownIds = tuple[tuple[int, frozenset[int]], ...]
+"""Per frame-id mask, the masked ids of every message of a bus's DBC files (mapped or not)."""
+
+
+def known_ids(bus: Bus) -> KnownIds:
+    """Every identifier a DBC of ``bus`` knows, keyed as in the tables."""
+    mask = bus.frame_id_mask or ALL_IDS
+    keys = frozenset(
+        (message.frame_id & mask) | (EXTENDED if message.is_extended_frame else 0)
+        for db in bus.databases
+        for message in db.messages
+    )
+    return ((mask, keys),)
+
 
 def build_tables(profile: Profile, bus: Bus, fast: bool) -> Tables:
     """Per frame-id mask, the entries keyed by (masked frame id | EXTENDED if extended)."""

@@ -1,40 +1,52 @@
 """Vehicle profiles: which DBC files decode which bus, and the canonical names of their signals.
 
-The YAML format is documented at the top of ``dbc/demo_ev.yaml``. Per bus:
+The YAML format is documented in ``docs/profiles.md``. Per bus:
 
 - ``name`` (required) and ``channel`` (the interface channel, default: the name): frames whose
   ``channel`` is this bus's are decoded with this bus's DBC files only;
-- ``dbc``: one file or a list (DBC, KCD, SYM, ARXML), relative to the profile;
+- ``dbc``: one file name or a list (DBC, KCD, SYM, ARXML), found next to the profile and then in
+  the DBC search path (``gateway.dbcload.find_dbc``);
 - ``frame_id_mask``: applied to both the received identifier and the DBC's before they are
   compared (e.g. ``0x03FFFF00``);
 - ``j1939: true``: match 29-bit ids by PGN (the mask ``0x03FFFF00`` unless one is given) and
   reassemble multi-packet transport (BAM and RTS/CTS);
+- ``fast_packet: true`` (NMEA 2000): a DBC message longer than 8 bytes arrives as fast-packet
+  frames, reassembled before decoding (``gateway.fastpacket``);
 - ``lenient: true``: load what parses of a DBC file cantools refuses and report what was left
   out (``Profile.problems``), see ``gateway.dbcload``.
 
 Per signal, besides ``message``/``signal``/``scale``/``offset``/``unit``: ``bus`` (when two buses
 have a message of that name) and ``source_address`` (J1939: only frames from that ECU).
+Canonical names are dotted paths of ``[A-Za-z0-9_]`` (COVESA VSS style, ``Vehicle.Speed``).
+
+``read_profile`` loads what binds and lists each signal that does not (``pitstop profile
+check`` reports them all); ``load_profile`` refuses a profile with any.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cantools.database.can import Database, Message
 
-from gateway.dbcload import load_dbc
+from gateway.dbcload import find_dbc, load_dbc
 from gateway.errors import ProfileError
 from gateway.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
 
 J1939_PGN_MASK = 0x03FFFF00  # the PGN: priority and source address ignored
+CANONICAL_NAME = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
+_BUS_KEYS = {"name", "dbc", "frame_id_mask", "j1939", "fast_packet", "channel", "lenient"}
+_SIGNAL_KEYS = {"message", "signal", "scale", "offset", "unit", "bus", "source_address"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +73,7 @@ class Bus:
     databases: tuple[Database, ...] = field(default=(), compare=False, repr=False)
     j1939: bool = False
     channel: str = ""  # the interface channel; empty: the bus name
+    fast_packet: bool = False  # NMEA 2000: messages over 8 bytes come as fast packets
     left_out: tuple[str, ...] = ()  # lenient loading: "<file>: line N: cause"
 
     @property
@@ -84,17 +97,43 @@ class Profile:
         return tuple(p for bus in self.buses for p in bus.left_out)
 
 
-def load_profile(path: Path) -> Profile:
-    """Load and check a profile; raise ``ProfileError`` naming the file and the problem."""
+@dataclass(frozen=True, slots=True)
+class ProfileLoad:
+    """A profile with the signals that bind to its DBC files, and one line per signal that
+    does not (``signal 'X': ...``)."""
+
+    profile: Profile
+    errors: tuple[str, ...] = ()
+
+
+def load_profile(path: Path, dbc_path: Sequence[Path] = ()) -> Profile:
+    """Load and check a profile; raise ``ProfileError`` naming the file and the problem.
+
+    ``dbc_path``: folders searched, after the profile's own, for the DBC files it names."""
+    load = read_profile(path, dbc_path)
+    if load.errors:
+        more = len(load.errors) - 1
+        rest = f" (and {more} more: see `pitstop profile check {path}`)" if more else ""
+        raise ProfileError(f"{path}: {load.errors[0]}{rest}")
+    return load.profile
+
+
+def read_profile(path: Path, dbc_path: Sequence[Path] = ()) -> ProfileLoad:
+    """The profile with the signals that bind, and what does not; ``ProfileError`` for a
+    profile that cannot be read at all (bad YAML or keys, a DBC not found or not loadable)."""
     doc = _read_yaml(path)
     name = doc.get("name")
     if not isinstance(name, str) or not name:
         raise ProfileError(f"{path}: 'name' must be a non-empty string")
-    buses = tuple(_load_bus(path, i, item) for i, item in enumerate(_list(path, doc, "buses")))
+    items = _list(path, doc, "buses")
+    buses = tuple(_load_bus(path, i, item, dbc_path) for i, item in enumerate(items))
     if not buses:
         raise ProfileError(f"{path}: 'buses' must list at least one bus")
-    signals = tuple(_check_mapping(path, buses, m) for m in _load_signals(path, doc.get("signals")))
-    return Profile(name=name, buses=buses, signals=signals, hash=_hash(buses, signals))
+    bound = [_check_mapping(buses, m) for m in _load_signals(path, doc.get("signals"))]
+    signals = tuple(m for m in bound if isinstance(m, SignalMapping))
+    errors = tuple(m for m in bound if isinstance(m, str))
+    profile = Profile(name=name, buses=buses, signals=signals, hash=_hash(buses, signals))
+    return ProfileLoad(profile, errors)
 
 
 def find_message(buses: tuple[Bus, ...], name: str) -> tuple[Bus, Message] | None:
@@ -125,7 +164,7 @@ def _list(path: Path, doc: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _load_bus(path: Path, index: int, item: object) -> Bus:
+def _load_bus(path: Path, index: int, item: object, dbc_path: Sequence[Path]) -> Bus:
     if not isinstance(item, dict):
         raise ProfileError(f"{path}: buses[{index}] must be a mapping")
     name = item.get("name")
@@ -136,19 +175,23 @@ def _load_bus(path: Path, index: int, item: object) -> Bus:
         files = [files]
     if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
         raise ProfileError(f"{path}: bus {name!r}: 'dbc' must list one or more files")
-    unknown = set(item) - {"name", "dbc", "frame_id_mask", "j1939", "channel", "lenient"}
+    unknown = set(item) - _BUS_KEYS
     if unknown:
         raise ProfileError(f"{path}: bus {name!r}: unknown keys {sorted(unknown)}")
-    j1939, lenient = item.get("j1939", False), item.get("lenient", False)
-    if type(j1939) is not bool or type(lenient) is not bool:
-        raise ProfileError(f"{path}: bus {name!r}: 'j1939' and 'lenient' must be true or false")
+    flags = {key: item.get(key, False) for key in ("j1939", "fast_packet", "lenient")}
+    if any(type(v) is not bool for v in flags.values()):
+        raise ProfileError(f"{path}: bus {name!r}: {sorted(flags)} must be true or false")
+    j1939, lenient = flags["j1939"], flags["lenient"]
     mask = item.get("frame_id_mask", J1939_PGN_MASK if j1939 else None)
     if mask is not None and (type(mask) is not int or not 0 < mask <= 0x1FFFFFFF):
         raise ProfileError(f"{path}: bus {name!r}: frame_id_mask must be an integer 1..0x1FFFFFFF")
     channel = item.get("channel", "")
     if not isinstance(channel, str):
         raise ProfileError(f"{path}: bus {name!r}: 'channel' must be a string")
-    dbc = tuple((path.parent / f).resolve() for f in files)
+    try:
+        dbc = tuple(find_dbc(f, path.parent.resolve(), dbc_path) for f in files)
+    except ProfileError as err:
+        raise ProfileError(f"{path}: bus {name!r}: {err}") from err
     loads = [load_dbc(p, mask, lenient) for p in dbc]
     return Bus(
         name=name,
@@ -157,6 +200,7 @@ def _load_bus(path: Path, index: int, item: object) -> Bus:
         databases=tuple(load.database for load in loads),
         j1939=j1939,
         channel=channel,
+        fast_packet=flags["fast_packet"],
         left_out=tuple(f"{load.path.name}: {what}" for load in loads for what in load.left_out),
     )
 
@@ -171,7 +215,7 @@ def _load_signal(path: Path, name: str, spec: object) -> SignalMapping:
     where = f"{path}: signal {name!r}"
     if not isinstance(spec, dict):
         raise ProfileError(f"{where}: expected {{message, signal, scale?, offset?, unit?}}")
-    unknown = set(spec) - {"message", "signal", "scale", "offset", "unit", "bus", "source_address"}
+    unknown = set(spec) - _SIGNAL_KEYS
     if unknown:
         raise ProfileError(f"{where}: unknown keys {sorted(unknown)}")
     message, signal = spec.get("message"), spec.get("signal")
@@ -204,20 +248,35 @@ def _number(where: str, spec: Mapping[str, Any], key: str, default: float) -> fl
     return float(value)
 
 
-def _check_mapping(path: Path, buses: tuple[Bus, ...], mapping: SignalMapping) -> SignalMapping:
-    where = f"{path}: signal {mapping.canonical!r}"
+def _check_mapping(buses: tuple[Bus, ...], mapping: SignalMapping) -> SignalMapping | str:
+    """The mapping bound to its bus, or what is wrong with it (one line)."""
+    where = f"signal {mapping.canonical!r}"
+    if not CANONICAL_NAME.fullmatch(mapping.canonical):
+        return f"{where}: not a canonical name (dotted path of A-Z a-z 0-9 _, e.g. Vehicle.Speed)"
     candidates = tuple(b for b in buses if b.name == mapping.bus) if mapping.bus else buses
     if not candidates:
-        raise ProfileError(f"{where}: the profile has no bus {mapping.bus!r}")
+        return f"{where}: the profile has no bus {mapping.bus!r}"
     found = find_message(candidates, mapping.message)
     if found is None:
-        raise ProfileError(f"{where}: no DBC of the profile has a message {mapping.message!r}")
+        names = [m.name for b in candidates for db in b.databases for m in db.messages]
+        return (
+            f"{where}: no DBC of the profile has a message {mapping.message!r}"
+            f"{_closest(mapping.message, names)}"
+        )
     bus, message = found
     if message.is_container:
-        raise ProfileError(f"{where}: {mapping.message!r} is a container message (unsupported)")
+        return f"{where}: {mapping.message!r} is a container message (unsupported)"
     if mapping.signal not in {s.name for s in message.signals}:
-        raise ProfileError(f"{where}: message {mapping.message!r} has no signal {mapping.signal!r}")
+        closest = _closest(mapping.signal, [s.name for s in message.signals])
+        return f"{where}: message {mapping.message!r} has no signal {mapping.signal!r}{closest}"
     return replace(mapping, bus=bus.name)
+
+
+def _closest(name: str, names: list[str]) -> str:
+    """`` (closest: 'X')`` for the most similar of ``names``, or nothing."""
+    lowered = {n.lower(): n for n in names}
+    match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.5)
+    return f" (closest: {lowered[match[0]]!r})" if match else ""
 
 
 def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
@@ -226,7 +285,10 @@ def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
         for dbc in bus.dbc:
             digest.update(dbc.read_bytes())
     normalised = {
-        "buses": [[b.name, b.frame_id_mask, *_extras(b.j1939, b.channel)] for b in buses],
+        "buses": [
+            [b.name, b.frame_id_mask, *_extras(b.j1939, b.channel, b.fast_packet and "fp")]
+            for b in buses
+        ],
         "signals": sorted(
             [
                 m.canonical,

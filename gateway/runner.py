@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class GatewayConfig:
     max_publishes_per_s: float = MAX_PUBLISHES_PER_S
     max_bytes_per_s: float = MAX_BYTES_PER_S
     outbox_size: int = 1000  # events waiting for the broker; beyond it the oldest are dropped
+    dbc_path: tuple[Path, ...] = ()  # folders searched for the profile's DBC files, after its own
 
     def __post_init__(self) -> None:
         validate_vin(self.vin)
@@ -80,6 +81,8 @@ class GatewayStats:
     spool_count: int
     completed: bool  # a replay whose every batch was acknowledged
     not_due: int = 0  # frames the plan needed nothing from
+    unmapped: int = 0  # frames of messages a DBC knows, with no mapped (or planned) signal
+    by_bus: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # decoder, per channel
 
 
 class ServiceContext:
@@ -114,7 +117,7 @@ def run_gateway(
     services: Sequence[Service] = (),
 ) -> GatewayStats:
     """Run until ``stop`` is set (or, for a replay, until all of it is acknowledged)."""
-    profile = load_profile(config.profile)
+    profile = load_profile(config.profile, config.dbc_path)
     names = [m.canonical for m in profile.signals]
     plan = load_plan(config.plan, names) if config.plan is not None else None
     decoder = Decoder(profile)
@@ -248,4 +251,6 @@ def _stats(
         spool_count=spool.depth().count,
         completed=completed,
         not_due=counters.not_due,
+        unmapped=counters.unmapped,
+        by_bus=decoder.bus_counters(),
     )

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -31,6 +32,11 @@ engine ECU at 0x7E0/0x7E8 every --diag-interval seconds, J1939 DM1/DM2 all the t
 every change through the spool on pitstop/v1/{vin}/dtc; the cloud may ask for a read at once
 with {"type": "read_dtcs"} on the cmd topic.
 
+Vehicle profile: --profile PROFILE.yaml (default: the demo EV; dbc/ ships more, see
+docs/profiles.md). The DBC files a profile names are found next to it, then in each --dbc-dir
+DIR (repeatable), then in the folders of PITSTOP_DBC_PATH (separated by ':'). Check a profile
+first with `pitstop profile check PROFILE --log LOG`.
+
 Collection plan: --plan PLAN.yaml (e.g. dbc/demo_ev.plan.yaml) limits each signal's rate and
 sets the monthly data budget; without one every mapped signal is sent at full rate. The cloud
 may replace the plan through the cmd topic.
@@ -39,6 +45,8 @@ examples:
   pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 \\
       --plan dbc/demo_ev.plan.yaml
   pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 --diag
+  pitstop gateway --vin WPITSTOPTRUCK0001 --profile dbc/j1939_truck.yaml \\
+      --dbc-dir ~/dbc --bus socketcan --channel can1
   pitstop gateway --vin WPITSTOPDEMO00001 replay drive.log.gz --speed 10
   pitstop gateway --vin WPITSTOPDEMO00001 --broker mqtt://cloud:1883 replay drive.blf --fast
 """
@@ -75,6 +83,14 @@ def _options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         type=Path,
         default=default(None),
         help="vehicle profile YAML (default: the demo EV)",
+    )
+    parser.add_argument(
+        "--dbc-dir",
+        type=Path,
+        action="append",
+        default=default([]),
+        metavar="DIR",
+        help="also look for the profile's DBC files in DIR (repeatable; then PITSTOP_DBC_PATH)",
     )
     parser.add_argument(
         "--plan", type=Path, default=default(None), help="collection plan YAML (default: none)"
@@ -149,6 +165,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         batch_interval=args.batch_interval,
         ack_timeout=args.ack_timeout,
         plan=args.plan,
+        dbc_path=(*args.dbc_dir, *settings.dbc_dirs()),
     )
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -167,15 +184,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     stats = run_gateway(config, stop, services=services)
     print(
         f"pitstop gateway: {stats.frames} frames, {stats.decoded} decoded, "
-        f"{stats.not_due} not needed by the plan, {stats.unknown_id} unknown ids, "
+        f"{stats.not_due} not needed by the plan, {stats.unmapped} of known messages with no "
+        f"mapped signal, {stats.unknown_id} unknown ids, "
         f"{stats.bad_frame} bad frames; {stats.batches} batches ({stats.samples} samples) "
         f"spooled, {stats.published} published, {stats.resent} resent, {stats.acked} acked, "
         f"{stats.dropped} dropped, {stats.spool_count} still spooled",
         flush=True,
     )
+    for channel, counts in sorted(stats.by_bus.items()):
+        print(f"pitstop gateway: channel {channel}: {_counts(counts)}", flush=True)
     if source.live:
         return 0
     return 0 if stats.completed else 1
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items())
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

@@ -102,6 +102,7 @@ def test_unknown_short_and_undecodable_frames_are_counted() -> None:
         "unknown_id": 2,
         "bad_frame": 2,
         "not_due": 0,
+        "unmapped": 0,
     }
 
 

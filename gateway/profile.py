@@ -14,6 +14,10 @@ The YAML format is documented at the top of ``dbc/demo_ev.yaml``. Per bus:
 
 Per signal, besides ``message``/``signal``/``scale``/``offset``/``unit``: ``bus`` (when two buses
 have a message of that name) and ``source_address`` (J1939: only frames from that ECU).
+
+An optional ``diagnostics`` section (OBD-II PIDs, UDS targets and DIDs; ``gateway.diag.config``,
+documented in ``dbc/obd2.yaml``) becomes ``Profile.diagnostics``; with it, ``buses`` may be
+empty and ``signals`` absent (a car known only through its diagnostic port).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 from cantools.database.can import Database, Message
 
 from gateway.dbcload import load_dbc
+from gateway.diag.config import Diagnostics, load_diagnostics
 from gateway.errors import ProfileError
 from gateway.yamlfile import read_yaml
 
@@ -77,6 +82,7 @@ class Profile:
     buses: tuple[Bus, ...]
     signals: tuple[SignalMapping, ...]
     hash: str
+    diagnostics: Diagnostics | None = None
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -91,10 +97,16 @@ def load_profile(path: Path) -> Profile:
     if not isinstance(name, str) or not name:
         raise ProfileError(f"{path}: 'name' must be a non-empty string")
     buses = tuple(_load_bus(path, i, item) for i, item in enumerate(_list(path, doc, "buses")))
-    if not buses:
+    diagnostics = _load_diagnostics(path, buses, doc)
+    if not buses and diagnostics is None:
         raise ProfileError(f"{path}: 'buses' must list at least one bus")
-    signals = tuple(_check_mapping(path, buses, m) for m in _load_signals(path, doc.get("signals")))
-    return Profile(name=name, buses=buses, signals=signals, hash=_hash(buses, signals))
+    raw_signals = doc.get("signals")
+    mappings = (
+        () if diagnostics is not None and not raw_signals else _load_signals(path, raw_signals)
+    )
+    signals = tuple(_check_mapping(path, buses, m) for m in mappings)
+    digest = _hash(buses, signals, diagnostics)
+    return Profile(name=name, buses=buses, signals=signals, hash=digest, diagnostics=diagnostics)
 
 
 def find_message(buses: tuple[Bus, ...], name: str) -> tuple[Bus, Message] | None:
@@ -161,6 +173,19 @@ def _load_bus(path: Path, index: int, item: object) -> Bus:
     )
 
 
+def _load_diagnostics(
+    path: Path, buses: tuple[Bus, ...], doc: dict[str, Any]
+) -> Diagnostics | None:
+    if "diagnostics" not in doc:
+        return None
+
+    def find(name: str) -> Message | None:
+        found = find_message(buses, name)
+        return None if found is None else found[1]
+
+    return load_diagnostics(str(path), doc["diagnostics"], find)
+
+
 def _load_signals(path: Path, raw: object) -> tuple[SignalMapping, ...]:
     if not isinstance(raw, dict) or not raw:
         raise ProfileError(f"{path}: 'signals' must map canonical names to DBC signals")
@@ -220,12 +245,14 @@ def _check_mapping(path: Path, buses: tuple[Bus, ...], mapping: SignalMapping) -
     return replace(mapping, bus=bus.name)
 
 
-def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
+def _hash(
+    buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...], diagnostics: Diagnostics | None
+) -> str:
     digest = hashlib.sha256()
     for bus in buses:
         for dbc in bus.dbc:
             digest.update(dbc.read_bytes())
-    normalised = {
+    normalised: dict[str, object] = {
         "buses": [[b.name, b.frame_id_mask, *_extras(b.j1939, b.channel)] for b in buses],
         "signals": sorted(
             [
@@ -240,6 +267,8 @@ def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
             for m in signals
         ),
     }
+    if diagnostics is not None:  # absent from the hash of a profile without the section
+        normalised["diagnostics"] = diagnostics.fingerprint()
     digest.update(json.dumps(normalised, sort_keys=True, separators=(",", ":")).encode())
     return digest.hexdigest()[:12]
 

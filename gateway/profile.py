@@ -21,6 +21,10 @@ Canonical names are dotted paths of ``[A-Za-z0-9_]`` (COVESA VSS style, ``Vehicl
 
 ``read_profile`` loads what binds and lists each signal that does not (``pitstop profile
 check`` reports them all); ``load_profile`` refuses a profile with any.
+
+An optional ``diagnostics`` section (OBD-II PIDs, UDS targets and DIDs; ``gateway.diag.config``,
+documented in ``dbc/obd2.yaml``) becomes ``Profile.diagnostics``; with it, ``buses`` may be
+empty and ``signals`` absent (a car known only through its diagnostic port).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Any
 from cantools.database.can import Database, Message
 
 from gateway.dbcload import find_dbc, load_dbc
+from gateway.diag.config import Diagnostics, load_diagnostics
 from gateway.errors import ProfileError
 from gateway.yamlfile import read_yaml
 
@@ -90,6 +95,7 @@ class Profile:
     buses: tuple[Bus, ...]
     signals: tuple[SignalMapping, ...]
     hash: str
+    diagnostics: Diagnostics | None = None
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -127,12 +133,18 @@ def read_profile(path: Path, dbc_path: Sequence[Path] = ()) -> ProfileLoad:
         raise ProfileError(f"{path}: 'name' must be a non-empty string")
     items = _list(path, doc, "buses")
     buses = tuple(_load_bus(path, i, item, dbc_path) for i, item in enumerate(items))
-    if not buses:
+    diagnostics = _load_diagnostics(path, buses, doc)
+    if not buses and diagnostics is None:
         raise ProfileError(f"{path}: 'buses' must list at least one bus")
-    bound = [_check_mapping(buses, m) for m in _load_signals(path, doc.get("signals"))]
+    raw_signals = doc.get("signals")
+    mappings = (
+        () if diagnostics is not None and not raw_signals else _load_signals(path, raw_signals)
+    )
+    bound = [_check_mapping(buses, m) for m in mappings]
     signals = tuple(m for m in bound if isinstance(m, SignalMapping))
     errors = tuple(m for m in bound if isinstance(m, str))
-    profile = Profile(name=name, buses=buses, signals=signals, hash=_hash(buses, signals))
+    digest = _hash(buses, signals, diagnostics)
+    profile = Profile(name, buses, signals, hash=digest, diagnostics=diagnostics)
     return ProfileLoad(profile, errors)
 
 
@@ -203,6 +215,19 @@ def _load_bus(path: Path, index: int, item: object, dbc_path: Sequence[Path]) ->
         fast_packet=flags["fast_packet"],
         left_out=tuple(f"{load.path.name}: {what}" for load in loads for what in load.left_out),
     )
+
+
+def _load_diagnostics(
+    path: Path, buses: tuple[Bus, ...], doc: dict[str, Any]
+) -> Diagnostics | None:
+    if "diagnostics" not in doc:
+        return None
+
+    def find(name: str) -> Message | None:
+        found = find_message(buses, name)
+        return None if found is None else found[1]
+
+    return load_diagnostics(str(path), doc["diagnostics"], find)
 
 
 def _load_signals(path: Path, raw: object) -> tuple[SignalMapping, ...]:
@@ -279,12 +304,14 @@ def _closest(name: str, names: list[str]) -> str:
     return f" (closest: {lowered[match[0]]!r})" if match else ""
 
 
-def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
+def _hash(
+    buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...], diagnostics: Diagnostics | None
+) -> str:
     digest = hashlib.sha256()
     for bus in buses:
         for dbc in bus.dbc:
             digest.update(dbc.read_bytes())
-    normalised = {
+    normalised: dict[str, object] = {
         "buses": [
             [b.name, b.frame_id_mask, *_extras(b.j1939, b.channel, b.fast_packet and "fp")]
             for b in buses
@@ -302,6 +329,8 @@ def _hash(buses: tuple[Bus, ...], signals: tuple[SignalMapping, ...]) -> str:
             for m in signals
         ),
     }
+    if diagnostics is not None:  # absent from the hash of a profile without the section
+        normalised["diagnostics"] = diagnostics.fingerprint()
     digest.update(json.dumps(normalised, sort_keys=True, separators=(",", ":")).encode())
     return digest.hexdigest()[:12]
 

@@ -11,6 +11,13 @@ client disconnects cleanly.
 
 Services follow the contract of ``gateway.services``; ``ServiceContext`` is the
 ``GatewayContext`` they are given.
+
+Diagnostics seen on the bus: with ``passive_diagnostics`` (the default; turn it off when a
+diagnostics service asks the ECUs itself, or its answers would be counted twice) and a profile
+with a diagnostics section or a J1939 bus, the reader decodes with a
+``gateway.diag.passive_decode.DiagDecoder``: UDS/OBD-II responses in the frames become samples,
+J1939 DM1/DM2 and OBD-II code answers become ``DtcReport``s sent through the spool, so a replay
+of a recorded log delivers them like a live read.
 """
 
 from __future__ import annotations
@@ -19,12 +26,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from gateway.control import Commands, Handler
 from gateway.decode import Decoder, FrameFilter
+from gateway.diag.passive_decode import DiagDecoder, wants_passive
+from gateway.diag.plugin import DTC_PRIORITY
 from gateway.handover import ReaderControl
 from gateway.plan import CollectionPlan, load_plan, parse_plan
 from gateway.profile import Profile, load_profile
@@ -35,6 +44,7 @@ from gateway.sender import Sender, SenderConfig
 from gateway.services import Service
 from gateway.sources import SourceSpec, open_source
 from gateway.spool import MIB, Spool
+from pitstop.dtc import DtcReport, encode_dtc_report
 from pitstop.mqtt import BrokerAddress
 from pitstop.topics import Kind, validate_vin
 
@@ -61,6 +71,7 @@ class GatewayConfig:
     max_bytes_per_s: float = MAX_BYTES_PER_S
     outbox_size: int = 1000  # events waiting for the broker; beyond it the oldest are dropped
     dbc_path: tuple[Path, ...] = ()  # folders searched for the profile's DBC files, after its own
+    passive_diagnostics: bool = True  # read diagnostic traffic in the frames (see above)
 
     def __post_init__(self) -> None:
         validate_vin(self.vin)
@@ -89,13 +100,25 @@ class ServiceContext:
     """The ``GatewayContext`` (``gateway.services``) given to every service."""
 
     def __init__(
-        self, profile: Profile, sender: Sender, commands: Commands, spool: Spool, vin: str
+        self,
+        profile: Profile,
+        sender: Sender,
+        commands: Commands,
+        spool: Spool,
+        vin: str,
+        *,
+        control: ReaderControl,
     ) -> None:
         self.vin = vin
         self.profile = profile
         self._sender = sender
         self._commands = commands
         self._spool = spool
+        self._control = control
+
+    @property
+    def plan(self) -> CollectionPlan | None:
+        return self._control.plan
 
     def spool(self, kind: Kind, build: Callable[[int], bytes], priority: int = 1) -> int:
         return self._spool.append(build, priority, kind)
@@ -119,8 +142,11 @@ def run_gateway(
     """Run until ``stop`` is set (or, for a replay, until all of it is acknowledged)."""
     profile = load_profile(config.profile, config.dbc_path)
     names = [m.canonical for m in profile.signals]
+    if profile.diagnostics is not None:
+        names += profile.diagnostics.canonical_names()
     plan = load_plan(config.plan, names) if config.plan is not None else None
-    decoder = Decoder(profile)
+    passive = config.passive_diagnostics and wants_passive(profile)
+    decoder = DiagDecoder(profile, config.vin) if passive else Decoder(profile)
     log.info("profile %s (hash %s), %d signals", profile.name, profile.hash, len(names))
     with (
         open_source(config.source, decoder.frame_filters(), _channels(profile, decoder)) as source,
@@ -147,8 +173,10 @@ def run_gateway(
             clock=clock,
         )
         _report_start(sender, profile, decoder, plan)
-        context = ServiceContext(profile, sender, commands, spool, config.vin)
+        context = ServiceContext(profile, sender, commands, spool, config.vin, control=control)
         reader.on_event = context.publish_event  # capture windows, from the reader thread
+        if isinstance(decoder, DiagDecoder):
+            decoder.on_report = _spool_report(spool)  # trouble codes, from the reader thread
         completed = _run_threads(reader, sender, context, services, stop, live=config.source.live)
         if reader.state.error is not None and not stop.is_set():
             log.error("the CAN reader stopped: %s", reader.state.error)
@@ -197,6 +225,15 @@ def _run_threads(
             if thread.is_alive():
                 log.warning("%s did not stop within %s s", thread.name, SERVICE_STOP_SECONDS)
         sender.close()
+
+
+def _spool_report(spool: Spool) -> Callable[[DtcReport], None]:
+    def spool_report(report: DtcReport) -> None:
+        spool.append(
+            lambda seq: encode_dtc_report(replace(report, seq=seq)), DTC_PRIORITY, Kind.DTC
+        )
+
+    return spool_report
 
 
 def _channels(profile: Profile, decoder: Decoder) -> dict[str, list[FrameFilter]] | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from gateway.control import Handler
+from gateway.plan import CollectionPlan
 from gateway.profile import Profile
 from pitstop.topics import Kind
 
@@ -26,6 +27,11 @@ class GatewayContext(Protocol):
 
     @property
     def profile(self) -> Profile: ...
+
+    @property
+    def plan(self) -> CollectionPlan | None:
+        """The collection plan in force (None: every signal at full rate)."""
+        ...
 
     def spool(self, kind: Kind, build: Callable[[int], bytes], priority: int = 1) -> int:
         """Store a message durably (``build`` gets its sequence number) for the sender to

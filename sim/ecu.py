@@ -1,5 +1,9 @@
 """A simulated ECU on python-can's virtual bus: OBD-II, UDS 0x19 and J1939 DM1.
 
+Several on one channel make a car with several OBD-II responders (ISO 15765-4: each answers
+the functional 0x7DF on its own id), e.g. ``obd_car(channel)``: an engine ECU on 0x7E0/0x7E8 and
+a transmission ECU on 0x7E1/0x7E9 with PIDs of its own, only the engine sending DM1.
+
     with EcuSimulator("diag-test") as ecu:
         ecu.set_fault(SimFault("P0301", status=PENDING))       # pending first ...
         ecu.set_fault(SimFault("P0301", status=CONFIRMED))     # ... then confirmed
@@ -16,6 +20,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -23,7 +29,7 @@ import can
 import isotp
 
 from sim.ecu_j1939 import dm1_frames
-from sim.ecu_services import DEFAULT_PIDS, SimFault, respond
+from sim.ecu_services import DEFAULT_PIDS, TRANSMISSION_PIDS, SimFault, respond
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,7 @@ class EcuIds:
 
 IDS_11BIT = EcuIds()
 IDS_29BIT = EcuIds(0x18DA10F1, 0x18DAF110, 0x18DB33F1, True)
+IDS_TRANSMISSION = EcuIds(0x7E1, 0x7E9)
 
 
 class EcuSimulator:
@@ -48,6 +55,8 @@ class EcuSimulator:
         j1939_source: int = 0x00,
         dm1_period: float = 0.5,
         bam_gap: float = 0.01,
+        *,
+        pids: Mapping[int, bytes] = DEFAULT_PIDS,
     ) -> None:
         self._channel = channel
         self._ids = ids
@@ -57,7 +66,7 @@ class EcuSimulator:
         self._lock = threading.Lock()
         self._faults: dict[str, SimFault] = {}
         self._j1939: dict[tuple[int, int], int] = {}
-        self.pids = dict(DEFAULT_PIDS)
+        self.pids = dict(pids)
         self.silent = False
         self.pending_replies = 0
         self.broadcast_dm1 = True
@@ -168,3 +177,15 @@ class EcuSimulator:
                 self._bus.send(frame)
                 if self._stop.wait(self._bam_gap):
                     return
+
+
+@contextmanager
+def obd_car(channel: str, dm1_period: float = 0.5) -> Iterator[tuple[EcuSimulator, EcuSimulator]]:
+    """An engine ECU (0x7E0/0x7E8) and a transmission ECU (0x7E1/0x7E9) on ``channel``."""
+    engine = EcuSimulator(channel, dm1_period=dm1_period)
+    transmission = EcuSimulator(
+        channel, ids=IDS_TRANSMISSION, j1939_source=0x03, pids=TRANSMISSION_PIDS
+    )
+    transmission.broadcast_dm1 = False
+    with engine, transmission:
+        yield engine, transmission

@@ -38,6 +38,18 @@ DEFAULT_PIDS: Mapping[int, bytes] = {
     0x07: bytes([130]),
     0x42: (12600).to_bytes(2, "big"),  # 12.6 V
     0x2F: bytes([128]),
+    0x04: bytes([102]),  # 40 % load
+    0x0F: bytes([25 + 40]),  # intake 25 degC
+    0x10: (1250).to_bytes(2, "big"),  # 12.5 g/s
+    0x11: bytes([51]),  # 20 % throttle
+    0x1F: (600).to_bytes(2, "big"),  # 600 s since start
+    0x31: (1234).to_bytes(2, "big"),  # 1234 km since the codes were cleared
+}
+# A second ECU (a transmission controller): speed too (the engine answers it first), and the
+# odometer (PID 0xA6, behind the 0x20..0xA0 bitmaps)
+TRANSMISSION_PIDS: Mapping[int, bytes] = {
+    0x0D: bytes([51]),
+    0xA6: (123_456_7).to_bytes(4, "big"),  # 123456.7 km
 }
 
 

@@ -9,9 +9,13 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from cli.settings import Settings
 from pitstop.errors import ConfigError
+
+if TYPE_CHECKING:
+    from gateway.services import Service
 
 HELP = "run the in-car gateway: CAN bus or log -> decode -> reduce -> spool -> MQTT"
 DESCRIPTION = """\
@@ -37,6 +41,13 @@ docs/profiles.md). The DBC files a profile names are found next to it, then in e
 DIR (repeatable), then in the folders of PITSTOP_DBC_PATH (separated by ':'). Check a profile
 first with `pitstop profile check PROFILE --log LOG`.
 
+OBD-II for any car: --obd (or a profile with a diagnostics section, e.g. dbc/obd2.yaml,
+dbc/kona_ev.yaml) asks the ECUs on a live bus: the mode 01 PIDs every responder (0x7E8-0x7EF)
+says it supports, each on its own interval (the plan's, else the profile's), published as
+telemetry under VSS names; the stored, pending and permanent codes (03/07/0A) of every
+responder; the UDS DIDs and targets the profile names (docs/obd2.md). A replay never asks:
+the diagnostic answers, J1939 DM1/DM2 and OBD-II codes already in the log are read from it.
+
 Collection plan: --plan PLAN.yaml (e.g. dbc/demo_ev.plan.yaml) limits each signal's rate and
 sets the monthly data budget; without one every mapped signal is sent at full rate. The cloud
 may replace the plan through the cmd topic.
@@ -47,6 +58,9 @@ examples:
   pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 --diag
   pitstop gateway --vin WPITSTOPTRUCK0001 --profile dbc/j1939_truck.yaml \\
       --dbc-dir ~/dbc --bus socketcan --channel can1
+  pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 \\
+      --profile dbc/obd2.yaml          # or: --obd (any profile)
+  pitstop gateway --vin KM8K33AG0LU000001 --profile dbc/kona_ev.yaml replay kona.log
   pitstop gateway --vin WPITSTOPDEMO00001 replay drive.log.gz --speed 10
   pitstop gateway --vin WPITSTOPDEMO00001 --broker mqtt://cloud:1883 replay drive.blf --fast
 """
@@ -125,6 +139,13 @@ def _options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="also read trouble codes on the live bus",
     )
     parser.add_argument(
+        "--obd",
+        action="store_true",
+        default=default(False),
+        help="poll the OBD-II PIDs every ECU supports and read the codes of every responder "
+        "on the live bus (the PIDs of dbc/obd2.yaml unless the profile names its own)",
+    )
+    parser.add_argument(
         "--diag-interval",
         type=float,
         default=default(60.0),
@@ -154,11 +175,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         source = SourceSpec.bus(args.bus, args.channel)
     else:
         raise ConfigError("nothing to read: give --bus INTERFACE or `replay LOG` (see --help)")
-    if args.diag and not source.live:
-        raise ConfigError("--diag needs a live bus: trouble codes are read by asking the ECUs")
+    if (args.diag or args.obd) and not source.live:
+        raise ConfigError(
+            "--diag and --obd need a live bus: they ask the ECUs; a replay reads the trouble "
+            "codes and diagnostic answers in the log by itself"
+        )
+    profile = args.profile or dbc.DEMO_PROFILE
+    active = source.live and (args.diag or args.obd or _has_diagnostics(profile))
     config = GatewayConfig(
         vin=args.vin,
-        profile=args.profile or dbc.DEMO_PROFILE,
+        profile=profile,
         source=source,
         spool=args.spool or settings.data_dir / f"spool-{args.vin}.db",
         broker_url=args.broker or settings.broker_url,
@@ -166,6 +192,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         ack_timeout=args.ack_timeout,
         plan=args.plan,
         dbc_path=(*args.dbc_dir, *settings.dbc_dirs()),
+        passive_diagnostics=not active,
     )
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -174,13 +201,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"{config.broker_url}",
         flush=True,
     )
-    services = []
-    if args.diag:
-        from gateway.diag.plugin import diagnostics
-        from gateway.diag.service import DiagSchedule
-
-        schedule = DiagSchedule(interval=args.diag_interval)
-        services.append(diagnostics(args.bus, args.channel, schedule))
+    services = [_diagnostics(args)] if active else []
     stats = run_gateway(config, stop, services=services)
     print(
         f"pitstop gateway: {stats.frames} frames, {stats.decoded} decoded, "
@@ -200,6 +221,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _counts(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items())
+
+
+def _has_diagnostics(profile: Path) -> bool:
+    """Whether the profile YAML has a diagnostics section (it is loaded, checked, later)."""
+    from gateway.errors import ProfileError
+    from gateway.yamlfile import read_yaml
+
+    doc = read_yaml(profile, "profile", ProfileError)
+    return isinstance(doc, dict) and "diagnostics" in doc
+
+
+def _diagnostics(args: argparse.Namespace) -> Service:
+    """The diagnostics service: --diag's engine ECU, --obd's PIDs, the profile's section."""
+    import dbc
+    from gateway.diag.client import EcuTarget
+    from gateway.diag.plugin import diagnostics
+    from gateway.diag.service import DiagSchedule
+    from gateway.profile import load_profile
+
+    targets = (EcuTarget(),) if args.diag and not args.obd else ()
+    schedule = DiagSchedule(targets=targets, interval=args.diag_interval)
+    generic = load_profile(dbc.OBD2_PROFILE).diagnostics if args.obd else None
+    return diagnostics(args.bus, args.channel, schedule, obd=generic.obd if generic else None)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

@@ -8,6 +8,11 @@
     client.py     requests over can-isotp (11/29-bit, physical/functional), 0x78 and 0x7F handled
     reads.py      the request sequences of one OBD / UDS read, and merging their codes
     service.py    DiagnosticsService: scheduled and on-demand reads, publishes ``DtcReport``s
+    config.py     the profile's ``diagnostics`` section: OBD-II PIDs, UDS targets and DIDs
+    poll.py       OBD-II responder discovery and the PID/DID poll schedule
+    dids.py       a 0x22/0x21 data response -> samples (byte fields or a DBC message)
+    passive_decode.py  a Decoder that reads diagnostic traffic in replayed/sniffed frames
+    plugin.py     the gateway service: reports and polled samples through the spool
 
 The J1939 transport protocol (BAM, RTS/CTS) is ``gateway.j1939tp``, shared with the decoder.
 Parsers are pure functions of bytes that raise only ``errors.DiagError`` subclasses; the client

@@ -75,9 +75,10 @@ class DiagClient:
             )
         )
         answers: dict[EcuTarget, bytes] = {}
+        deadline = time.monotonic() + self._timeout  # one wait for all: they answer at once
         for target, stack in stacks:
             try:
-                answers[target] = self._await(target, stack, payload[0])
+                answers[target] = self._await(target, stack, payload[0], deadline)
             except DiagError as err:
                 log.info("functional request: 0x%X gave no answer: %s", target.response_id, err)
         return answers
@@ -108,10 +109,17 @@ class DiagClient:
             self._stacks[target] = stack
         return stack
 
-    def _await(self, target: EcuTarget, stack: isotp.NotifierBasedCanStack, service: int) -> bytes:
-        deadline = time.monotonic() + self._timeout
-        while (left := deadline - time.monotonic()) > 0:
-            data = stack.recv(block=True, timeout=left)
+    def _await(
+        self,
+        target: EcuTarget,
+        stack: isotp.NotifierBasedCanStack,
+        service: int,
+        deadline: float | None = None,
+    ) -> bytes:
+        if deadline is None:
+            deadline = time.monotonic() + self._timeout
+        while (left := deadline - time.monotonic()) > 0 or stack.available():
+            data = stack.recv(block=left > 0, timeout=left if left > 0 else None)
             if data is None:
                 break
             response = bytes(data)

@@ -49,14 +49,21 @@ PIDS: Mapping[int, Pid] = {
     0x0C: Pid("engine_speed", "rpm", 2, lambda d: _u16(d) / 4),
     0x0D: Pid("vehicle_speed", "km/h", 1, lambda d: float(d[0])),
     0x0F: Pid("intake_air_temperature", "degC", 1, lambda d: float(d[0] - 40)),
+    0x10: Pid("maf_air_flow_rate", "g/s", 2, lambda d: _u16(d) / 100),
     0x11: Pid("throttle_position", "%", 1, lambda d: d[0] * 100 / 255),
+    0x1F: Pid("run_time_since_engine_start", "s", 2, lambda d: float(_u16(d))),
+    0x21: Pid("distance_with_mil_on", "km", 2, lambda d: float(_u16(d))),
     0x2F: Pid("fuel_level", "%", 1, lambda d: d[0] * 100 / 255),
+    0x31: Pid("distance_since_codes_cleared", "km", 2, lambda d: float(_u16(d))),
     0x42: Pid("control_module_voltage", "V", 2, lambda d: _u16(d) / 1000),
     0x46: Pid("ambient_air_temperature", "degC", 1, lambda d: float(d[0] - 40)),
     0x5B: Pid("hybrid_battery_remaining", "%", 1, lambda d: d[0] * 100 / 255),
+    0xA6: Pid("odometer", "km", 4, lambda d: int.from_bytes(d[:4], "big") / 10),
 }
 STANDARD_SET = (0x01, 0x05, 0x0C, 0x0D, 0x06, 0x07, 0x42, 0x2F)
 SUPPORT_PIDS = (0x00, 0x20, 0x40, 0x60, 0x80, 0xA0, 0xC0)
+# ISO 15765-4, 11-bit: ECU n (0..7) answers on 0x7E8+n and is asked physically on 0x7E0+n
+RESPONDERS_11 = tuple((0x7E0 + n, 0x7E8 + n) for n in range(8))
 
 
 def check_response(request_service: int, payload: bytes) -> None:

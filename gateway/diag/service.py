@@ -7,9 +7,13 @@
 It polls each configured ECU over OBD-II and/or UDS every ``interval`` seconds, listens to J1939
 DM1/DM2 all the time, and calls ``publish(report)`` with the full set of codes (every source)
 whenever that set changes, after an on-demand read, and as a heartbeat every ``heartbeat``
-seconds. ``publish`` runs on the service's thread; an exception in it is logged, counted and the
-report is offered again on the next tick. Give it a bus instance of its own (socketcan allows
-several sockets; on the virtual bus open another ``can.Bus`` on the same channel).
+seconds. With ``schedule.diagnostics`` (a profile's diagnostics section) it also polls the
+OBD-II PIDs and UDS DIDs named there (``gateway.diag.poll``), reads the trouble codes of every
+OBD-II responder it discovered and of the UDS targets with ``dtcs: true``, and hands the
+samples to ``publish_samples`` in batches of ``batch_seconds``. ``publish`` runs on the service's
+thread; an exception in it is logged, counted and the report is offered again on the next tick.
+Give it a bus instance of its own (socketcan allows several sockets; on the virtual bus open
+another ``can.Bus`` on the same channel).
 """
 
 from __future__ import annotations
@@ -20,15 +24,18 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
 import can
 
 from gateway.diag.client import DiagClient, EcuTarget
+from gateway.diag.config import Diagnostics
 from gateway.diag.j1939dm import DmReader, DmUpdate
-from gateway.diag.reads import merge, read_obd, read_pids, read_uds
+from gateway.diag.poll import Poller, SampleBatch
+from gateway.diag.reads import merge, read_obd, read_uds
+from pitstop.codec import Sample
 from pitstop.dtc import Dtc, DtcReport
 
 log = logging.getLogger(__name__)
@@ -43,7 +50,9 @@ class DiagSchedule:
     heartbeat: float = 300.0  # seconds between reports when nothing changes
     request_timeout: float = 1.0
     j1939: bool = True
-    pids: bool = False  # also read the standard mode 01 PIDs at each scheduled read
+    diagnostics: Diagnostics | None = None  # PIDs and DIDs to poll, UDS targets
+    intervals: Mapping[str, float] = field(default_factory=dict)  # the plan's, by name
+    batch_seconds: float = 1.0  # polled samples per batch handed to publish_samples
     dm_timeout: float = 5.0  # a source's DM1 older than this is forgotten (sent every 1 s)
     tick: float = 0.2  # how often DM1 changes are looked at
 
@@ -76,6 +85,8 @@ class DiagnosticsService:
         publish: Callable[[DtcReport], None],
         schedule: DiagSchedule | None = None,
         clock: Callable[[], float] = time.time,
+        *,
+        publish_samples: Callable[[tuple[Sample, ...]], None] = lambda samples: None,
     ) -> None:
         self._bus = bus
         self._vin = vin
@@ -92,7 +103,13 @@ class DiagnosticsService:
         self._published: DtcReport | None = None
         self._thread: threading.Thread | None = None
         self.stats: Counter[str] = Counter()
-        self.pid_values: dict[int, dict[str, float]] = {}  # response id -> PID name -> value
+        diagnostics = self._schedule.diagnostics
+        self._poller = (
+            None
+            if diagnostics is None
+            else Poller(diagnostics, self._schedule.intervals, self.stats, clock)
+        )
+        self._samples = SampleBatch(publish_samples, self._schedule.batch_seconds, self.stats)
 
     # --- public -------------------------------------------------------------------------
 
@@ -142,6 +159,7 @@ class DiagnosticsService:
             while not self._stop.is_set():
                 reason = self._wait(next_read)
                 try:
+                    self._poll(client)
                     if reason in {"read", "request"}:
                         next_read = time.monotonic() + self._schedule.interval
                         self._read_all(client)
@@ -150,8 +168,27 @@ class DiagnosticsService:
                     self.stats["unexpected_errors"] += 1
                     log.exception("diagnostics: unexpected error, carrying on")
         finally:
+            self._samples.flush()
             client.close()
             notifier.stop()
+
+    def _poll(self, client: DiagClient) -> None:
+        if self._poller is not None:
+            self._samples.add(self._poller.step(client, time.monotonic()))
+        self._samples.maybe_flush()
+
+    def _targets(self) -> tuple[EcuTarget, ...]:
+        """Whom to ask for trouble codes: the configured ECUs, the OBD-II responders found and
+        the profile's UDS targets that keep codes."""
+        targets = list(self._schedule.targets)
+        if self._poller is not None:
+            targets += self._poller.obd_targets()
+        if self._schedule.diagnostics is not None:
+            targets += [t.ecu() for t in self._schedule.diagnostics.uds if t.dtcs]
+        unique: dict[int, EcuTarget] = {}
+        for target in targets:
+            unique.setdefault(target.response_id, target)
+        return tuple(unique.values())
 
     def _wait(self, next_read: float) -> str | None:
         timeout = max(0.0, min(self._schedule.tick, next_read - time.monotonic()))
@@ -159,18 +196,16 @@ class DiagnosticsService:
             self._commands.get(timeout=timeout)
             return "request"
         except queue.Empty:
-            return "read" if time.monotonic() >= next_read and self._schedule.targets else None
+            return "read" if time.monotonic() >= next_read and self._targets() else None
 
     def _read_all(self, client: DiagClient) -> None:
         now = self._clock()
-        for target in self._schedule.targets:
+        for target in self._targets():
             results: dict[str, list[Dtc] | None] = {}
             if "obd" in target.protocols:
                 results["obd"], mil = read_obd(client, target, now, self.stats)
                 if mil is not None:
                     self._mil[target.response_id] = mil
-                if self._schedule.pids:
-                    self.pid_values[target.response_id] = read_pids(client, target, self.stats)
             if "uds" in target.protocols:
                 results["uds"] = read_uds(client, target, now, self.stats)
             if all(r is None for r in results.values()):

@@ -54,7 +54,6 @@ def running() -> Iterator[tuple[EcuSimulator, DiagnosticsService, Inbox]]:
         heartbeat=1.0,
         request_timeout=0.5,
         tick=0.05,
-        pids=True,
         dm_timeout=1.0,
     )
     service = DiagnosticsService(bus, VIN, inbox.publish, schedule)
@@ -87,7 +86,6 @@ def test_publishes_changes_pending_then_confirmed_then_cleared(
     ecu.clear_fault("P0301")
     wait_until(lambda: inbox.last().codes == (), 5, "the cleared code")
     assert service.stats["obd_failures"] == 0
-    assert service.pid_values[0x7E8]["engine_speed"] == 3000.0
 
 
 def test_dm1_codes_join_the_report(

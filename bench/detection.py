@@ -4,10 +4,10 @@ vehicles, and the latency from a fault on the wire to the job in the job store.
 1. Every scenario of sim/scenarios.py runs through the real rules core (engine, job package,
    booking into a job store) in simulated time: booked_at against noticed_at (lead time).
    Goals: every fault booked before it is noticed, slow wear at least 3 days ahead.
-2. A healthy simulated fleet (``--vehicles`` x ``--days``) and the healthy real truck log in
-   ../shared/data/logs: false jobs per 1,000 vehicle-days (goal 0). The real logs are not the
-   demo EV: of their signals only the truck's wheel speed maps onto a canonical signal our
-   catalogue reads (Vehicle.Speed: maintenance running hours), so they test little; said below.
+2. A healthy simulated fleet (``--vehicles`` EVs x ``--days``, plus a combustion car and a
+   truck for 30 days each) and the healthy real truck log in ../shared/data/logs: false jobs
+   per 1,000 vehicle-days (goal 0). The truck log maps engine speed, wheel speed and its DM1
+   lamps (bench/truck_log.py); it carries no coolant temperature or oil pressure.
 3. Latency (``detect_to_job``), beyond the rule's own hold time: the whole loop (see
    bench/loop_latency.py: CAN frames on the virtual bus -> gateway -> Mosquitto -> ingest and
    rules -> job store -> GET /jobs), with the gateway's default 1 s batches and with 0.25 s
@@ -32,7 +32,9 @@ from typing import Any
 from bench.loop_latency import full_loop_latency
 from bench.replay import EPOCH, Outcome, replay
 from bench.report import emit
+from pitstop.dtc import DtcReport
 from sim.scenarios import DAY, fault_scenarios, healthy
+from sim.scenarios_engine import combustion_scenarios, healthy_car, healthy_truck
 
 LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs" / "css"
 TRUCK_DBC = LOGS.parents[1] / "dbc" / "css" / "j1939_demo.dbc"
@@ -46,7 +48,8 @@ def _progress(text: str) -> None:
 def scenario_figures(step_s: float) -> tuple[list[dict[str, Any]], list[str]]:
     rows: list[dict[str, Any]] = []
     missed: list[str] = []
-    for outcome in replay(fault_scenarios(), step_s=step_s, progress=_progress):
+    scenarios = fault_scenarios() + combustion_scenarios()
+    for outcome in replay(scenarios, step_s=step_s, progress=_progress):
         row = _row(outcome)
         rows.append(row)
         lead = row["lead_time_s"]
@@ -74,32 +77,30 @@ def _row(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def healthy_fleet(vehicles: int, days: float, step_s: float) -> tuple[int, float]:
+def healthy_fleet(
+    vehicles: int, days: float, step_s: float, engine_days: float = 30.0
+) -> tuple[int, float]:
+    """Healthy demo EVs for ``days``, one combustion car and one truck for ``engine_days``."""
     fleet = [healthy(i, 9000 + i) for i in range(vehicles)]
     fleet = [type(s)(s.name, s.vehicle, days * DAY, None, ()) for s in fleet]
+    fleet += [healthy_car(0, 9100, engine_days), healthy_truck(0, 9200, engine_days)]
     outcomes = replay(fleet, step_s=step_s, progress=_progress)
-    return sum(len(o.jobs) for o in outcomes), vehicles * days
+    return sum(len(o.jobs) for o in outcomes), vehicles * days + 2 * engine_days
 
 
 def real_truck_log() -> tuple[int, float, str]:
-    """The healthy J1939 truck log through the engine: (jobs, vehicle-days, what was mapped)."""
+    """The healthy J1939 truck log through the engine, with the log's own timestamps as the
+    engine's clock: (jobs, vehicle-days, what was mapped)."""
     log = LOGS / "j1939_truck.log"
     if not log.exists() or not TRUCK_DBC.exists():
         return 0, 0.0, "real logs not found (../shared/data absent): skipped"
-    import can
-    import cantools
-
+    from bench.truck_log import VIN, read_truck_log
     from jobs.seed import ensure_demo_workshops
     from jobs.sql.store import SqlJobStore
-    from pitstop.codec import Sample
     from rules.core import RulesCore
     from rules.jobsink import JobSink
     from rules.loader import DEFAULT_CATALOG, load_catalog
 
-    db = cantools.database.load_file(TRUCK_DBC)
-    assert isinstance(db, cantools.database.can.Database)
-    by_pgn = {(m.frame_id >> 8) & 0x3FFFF: m for m in db.messages}
-    canonical = {"WheelBasedVehicleSpeed": "Vehicle.Speed"}
     store = SqlJobStore.open("sqlite://")
     ensure_demo_workshops(store)
     now = [0.0]
@@ -107,27 +108,22 @@ def real_truck_log() -> tuple[int, float, str]:
     core = RulesCore(load_catalog(DEFAULT_CATALOG), sink, clock=lambda: now[0])
     first = last = None
     try:
-        for msg in can.LogReader(str(log)):
-            message = by_pgn.get((msg.arbitration_id >> 8) & 0x3FFFF)
-            first = msg.timestamp if first is None else first
-            last = msg.timestamp
-            if message is None:
-                continue
-            decoded = message.decode(bytes(msg.data), decode_choices=False)
-            assert isinstance(decoded, dict)
-            samples = [
-                Sample(canonical[k], msg.timestamp, float(v))
-                for k, v in decoded.items()
-                if k in canonical and isinstance(v, int | float)
-            ]
-            now[0] = msg.timestamp
-            if samples:
-                core.telemetry("PITSTOPTRUCK00001", samples)
+        for item in read_truck_log(log, TRUCK_DBC):
+            ts = item.ts if isinstance(item, DtcReport) else item[0].ts
+            first = ts if first is None else first
+            last = now[0] = ts
+            if isinstance(item, DtcReport):
+                core.dtc(item)
+            else:
+                core.telemetry(VIN, item)
         core.tick()
     finally:
         store.close()
     span = 0.0 if first is None or last is None else last - first
-    note = "j1939_truck.log: only WheelBasedVehicleSpeed maps (Vehicle.Speed)"
+    note = (
+        "j1939_truck.log: EngineSpeed, WheelBasedVehicleSpeed and DM1 (lamps F3FF) map; "
+        "no ET1 / EFL_P1 frames in the log"
+    )
     return len(sink.opened), span / DAY, note
 
 
@@ -261,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         "1 s gateway batches (the default); goal < 1",
         "detect_to_job_p99_s_batches_0_25s": "the same with 0.25 s gateway batches",
         "cloud_detect_to_job_p99_s": "publish of the batch completing the hold -> job in the store",
-        "real_logs": "not the demo EV: the logs barely exercise the catalogue",
+        "real_logs": "a standing truck, engine off: engine speed, speed and DM1 lamps only",
     }
     emit("bench.detection", figures, notes)
     return 0

@@ -15,6 +15,7 @@ from jobs.model import Job
 from jobs.seed import ensure_demo_workshops
 from jobs.sql.store import SqlJobStore
 from jobs.store import JobStore
+from pitstop.codec import Sample
 from rules.conditions import Maintenance
 from rules.core import RulesCore
 from rules.engine import mark_serviced
@@ -22,6 +23,7 @@ from rules.jobsink import JobSink
 from rules.loader import DEFAULT_CATALOG, load_catalog
 from rules.model import Rule
 from sim.canonical import canonical_samples, demo_profile_hash
+from sim.combustion import CombustionVehicle
 from sim.scenarios import DAY, Scenario
 
 log = logging.getLogger(__name__)
@@ -79,14 +81,14 @@ def _one(
     core = RulesCore(rules, sink, clock=lambda: now[0])
     vehicle = scenario.vehicle
     outcome = Outcome(scenario)
-    if scenario.last_service_days is not None:
+    if scenario.last_service_days is not None and not isinstance(vehicle, CombustionVehicle):
         odometer = vehicle.values(0.0)["Odometer"]
         for rule in rules:
             if isinstance(rule.condition, Maintenance):
                 at = EPOCH - scenario.last_service_days * DAY
                 mark_serviced(core.engine, vehicle.vin, rule.id, at, odometer - SERVICE_KM_AGO)
     reports = sorted(scenario.dtc_reports, key=lambda r: r.ts)
-    profile = demo_profile_hash()
+    profile = "" if isinstance(vehicle, CombustionVehicle) else demo_profile_hash()
     next_tick = TICK_S
     t = 0.0
     while t < scenario.duration_s:
@@ -94,9 +96,10 @@ def _one(
         while reports and reports[0].ts <= t:
             report = reports.pop(0)
             core.dtc(replace(report, ts=report.ts + EPOCH))
-        samples = canonical_samples(vehicle, t, EPOCH)
+        samples = _samples(scenario, t)
         outcome.samples += len(samples)
-        core.telemetry(vehicle.vin, samples, profile)
+        if samples:
+            core.telemetry(vehicle.vin, samples, profile)
         if t >= next_tick:
             core.tick()
             next_tick += TICK_S
@@ -105,3 +108,12 @@ def _one(
     if progress is not None:
         progress(f"{scenario.name} {vehicle.vin}: {len(outcome.jobs)} jobs")
     return outcome
+
+
+def _samples(scenario: Scenario, t: float) -> list[Sample]:
+    """What the vehicle's gateway would publish at ``t``: the demo EV through its profile, a
+    combustion car or truck directly in canonical names (nothing while its engine is off)."""
+    vehicle = scenario.vehicle
+    if isinstance(vehicle, CombustionVehicle):
+        return vehicle.samples(t, EPOCH)
+    return canonical_samples(vehicle, t, EPOCH)

@@ -173,18 +173,24 @@ class Trend:
 
 @dataclass(frozen=True, slots=True)
 class DtcPattern:
-    """A trouble code matching ``code`` (a glob), seen ``repeat`` times (rising edges)."""
+    """A trouble code matching ``code`` (a glob), seen ``repeat`` times (rising edges).
 
-    code: str
+    With ``lamp`` (``mil``, ``red_stop``, ``amber_warning``, ``protect``) the report must also
+    say that lamp is on; without ``code`` the lamp alone is enough (a J1939 DM1 lamp).
+    """
+
+    code: str | None
     statuses: frozenset[str]
     protocol: str | None
     repeat: int
     hold_s: float = 0.0
     clear_hold_s: float = 0.0
+    lamp: str | None = None
 
     def describe(self) -> str:
         status = "/".join(sorted(self.statuses)) or "any status"
-        return f"DTC {self.code} ({status}) x{self.repeat}"
+        lamp = "" if self.lamp is None else f"{self.lamp} lamp on, "
+        return f"DTC {self.code or '*'} ({lamp}{status}) x{self.repeat}"
 
     @property
     def signals(self) -> tuple[str, ...]:

@@ -48,6 +48,8 @@ def job_evidence(
         evidence["forecast"] = details["forecast"]
     if "dtcs" in details:
         evidence["dtcs"] = details["dtcs"]
+    if "lamp" in details:
+        evidence["lamp_on"] = details["lamp"]
     if "service" in details:
         evidence["service"] = details["service"]
     odo = odometer if odometer is not None else _last(transition.evidence.get(ODOMETER))

@@ -139,8 +139,10 @@ def evaluate_dtc(
         if ts < alert.last_ts:
             state.late_samples += 1
             continue
-        alert.last_ts = ts
         found = dtc_measure(cond, state, rule.id, report)
+        if found is None:
+            continue
+        alert.last_ts = ts
         out.extend(advance(state, rule, alert, report.vin, at=ts, found=found))
     return out
 

@@ -3,8 +3,8 @@ a condition value (rules/conditions.py). Unknown fields are errors; rules/loader
 
 Kinds: ``threshold``, ``window`` (mean/min/max/stddev over a window), ``rate`` (change per
 ``per`` over ``over``), ``trend`` (forecast crossing within ``horizon``), ``dtc`` (code glob,
-status, protocol, repeat), ``maintenance`` (distance, running hours, time), ``no_data``, and
-``all`` / ``any`` of threshold, window, rate and trend parts.
+status, protocol, repeat, warning lamp), ``maintenance`` (distance, running hours, time),
+``no_data``, and ``all`` / ``any`` of threshold, window, rate and trend parts.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ class TrendIn(_LimitIn, _Held, _BucketsIn):
 
 class DtcIn(_Held):
     kind: Literal["dtc"]
-    code: Annotated[str, Field(pattern=r"^[A-Z0-9*?\[\]-]{1,24}$")]
+    code: Annotated[str | None, Field(pattern=r"^[A-Z0-9*?\[\]-]{1,24}$")] = None
+    lamp: Literal["mil", "red_stop", "amber_warning", "protect"] | None = None
     status: list[Literal["pending", "confirmed", "permanent", "active", "previously_active"]] = []
     protocol: Literal["obd", "uds", "j1939"] | None = None
     repeat: Annotated[int, Field(ge=1)] = 1
@@ -224,8 +225,12 @@ def condition(raw: ConditionIn, derived: list[Difference], prefix: str = "") -> 
     if isinstance(raw, TrendIn):
         return _trend(raw, prefix)
     if isinstance(raw, DtcIn):
+        if raw.code is None and raw.lamp is None:
+            raise FieldProblemError(f"{prefix}code", "give a 'code' pattern, a 'lamp', or both")
         statuses = frozenset(raw.status)
-        return DtcPattern(raw.code, statuses, raw.protocol, raw.repeat, raw.for_, raw.clear_for)
+        return DtcPattern(
+            raw.code, statuses, raw.protocol, raw.repeat, raw.for_, raw.clear_for, raw.lamp
+        )
     if isinstance(raw, MaintenanceIn):
         return _maintenance(raw, prefix)
     if isinstance(raw, NoDataIn):

@@ -171,7 +171,7 @@ def _combination(
 
 
 def dtc_pattern_matches(cond: DtcPattern, code: str, protocol: str, statuses: set[str]) -> bool:
-    if not fnmatchcase(code, cond.code):
+    if cond.code is not None and not fnmatchcase(code, cond.code):
         return False
     if cond.protocol is not None and protocol != cond.protocol:
         return False
@@ -180,21 +180,32 @@ def dtc_pattern_matches(cond: DtcPattern, code: str, protocol: str, statuses: se
 
 def dtc_measure(
     cond: DtcPattern, state: EngineState, rule_id: str, report: DtcReport
-) -> Measurement:
-    """How often the codes ``cond`` matches rose in ``report`` (edges, or the ECU's count)."""
+) -> Measurement | None:
+    """How often the codes ``cond`` matches rose in ``report`` (edges, or the ECU's count).
+
+    A lamp rule holds while the report says its lamp is on (and a code matches, if it names
+    one); a report that says nothing about the lamp (``None``) does not move it.
+    """
+    lit = None if cond.lamp is None else report.lamps.get(cond.lamp)
+    if cond.lamp is not None and lit is None:
+        return None
     track = state.dtc.setdefault((report.vin, rule_id), DtcTrack())
     matching = [
         d
         for d in report.codes
         if dtc_pattern_matches(cond, d.code, d.protocol.value, {s.value for s in d.status})
     ]
-    if matching and not track.matching:
+    holds = (cond.code is None or bool(matching)) and lit is not False
+    if holds and not track.matching:
         track.edges += 1
-    track.matching = bool(matching)
-    seen = max([track.edges, *(d.occurrences or 0 for d in matching)]) if matching else 0
-    codes = [dtc_json(d) for d in matching]
-    details = {"dtcs": codes, "occurrences": seen} if codes else {}
-    return Measurement(float(seen), seen >= cond.repeat, not matching, details)
+    track.matching = holds
+    seen = max([track.edges, *(d.occurrences or 0 for d in matching)]) if holds else 0
+    details: dict[str, Any] = {"dtcs": [dtc_json(d) for d in matching]} if matching else {}
+    if holds:
+        details["occurrences"] = seen
+        if cond.lamp is not None:
+            details["lamp"] = cond.lamp
+    return Measurement(float(seen), seen >= cond.repeat, not holds, details)
 
 
 def dtc_json(dtc: Dtc) -> dict[str, Any]:

@@ -113,11 +113,16 @@ def relax(start: Thermal, target: Thermal, tau: float) -> Thermal:
 class Schedule:
     """The phases of one vehicle, generated on demand from a seeded RNG, always in order."""
 
-    def __init__(self, seed: int, pattern: str, ambient: float, soc: float) -> None:
+    def __init__(
+        self, seed: int, pattern: str, ambient: float, soc: float, idle_s: float = 0.0
+    ) -> None:
+        """``idle_s``: every drive starts standing with the engine running (a combustion
+        engine warming up); 0 for the EV."""
         if pattern not in PATTERNS:
             raise SimError(f"unknown driving pattern {pattern!r} (known: {', '.join(PATTERNS)})")
         self.pattern = pattern
         self.ambient = ambient
+        self.idle_s = idle_s
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         heat = Thermal(ambient, ambient, ambient, ambient)
@@ -166,6 +171,8 @@ class Schedule:
         daily = self.pattern == "daily"
         drive_s = rng.uniform(900.0, 2400.0) if daily else rng.uniform(180.0, 420.0)
         drive_until = self.phases[-1].end + drive_s
+        if self.idle_s > 0:
+            self._append(self.idle_s, Mode.DRIVE)
         while self.phases[-1].end < drive_until:
             self._leg(rng)
         if self.phases[-1].soc(self.phases[-1].duration) < CHARGE_BELOW:

@@ -61,6 +61,56 @@ FAULT_KINDS: dict[str, FaultKind] = {
             110.0,
             "one HV cell group drifts: the spread between the highest and lowest cell grows (mV)",
         ),
+        # combustion cars and trucks (sim/combustion.py), in canonical names
+        FaultKind(
+            "engine_coolant_loss",
+            "Vehicle.Powertrain.CombustionEngine.ECT",
+            90.0,
+            128.0,
+            "coolant lost: the engine coolant temperature reached while driving rises (degC)",
+        ),
+        FaultKind(
+            "misfire",
+            "Roughness",
+            0.0,
+            1.0,
+            "one cylinder misfires more and more: engine speed at idle shakes (0 smooth, 1 rough)",
+        ),
+        FaultKind(
+            "alternator_weak",
+            "Vehicle.OBD.ControlModuleVoltage",
+            14.3,
+            12.0,
+            "the alternator's output fades: the voltage with the engine running falls (V)",
+        ),
+        FaultKind(
+            "regulator_overcharge",
+            "Vehicle.OBD.ControlModuleVoltage",
+            14.3,
+            16.2,
+            "the voltage regulator fails high: the voltage with the engine running rises (V)",
+        ),
+        FaultKind(
+            "lean_drift",
+            "Vehicle.OBD.LongTermFuelTrim1",
+            0.0,
+            25.0,
+            "an intake leak or a dirty MAF: the long-term fuel trim adds more and more fuel (%)",
+        ),
+        FaultKind(
+            "rich_drift",
+            "Vehicle.OBD.LongTermFuelTrim1",
+            0.0,
+            -25.0,
+            "a leaking injector or high fuel pressure: the long-term trim takes fuel away (%)",
+        ),
+        FaultKind(
+            "oil_pressure_loss",
+            "OilPressureFactor",
+            1.0,
+            0.15,
+            "worn oil pump or bearings: oil pressure falls to a fraction of the healthy one",
+        ),
     )
 }
 

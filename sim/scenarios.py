@@ -19,6 +19,8 @@ would notice without pitstop:
 - ``service_due``: the yearly service was done 355 days ago; the car's own service reminder
   comes on when it is due, at 365 days.
 - ``healthy``: no fault; nothing should be booked, and nothing is noticed.
+
+Combustion cars and trucks have theirs in sim/scenarios_engine.py.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol
+from sim.combustion import CombustionVehicle
 from sim.faults import Fault
 from sim.vehicle import CELLS, SimVehicle
 
@@ -38,7 +41,7 @@ INVERTER_CODE = "P0A78"
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
-    vehicle: SimVehicle
+    vehicle: SimVehicle | CombustionVehicle  # the demo EV, or a combustion car or truck
     duration_s: float
     noticed_at_s: float | None  # None: nothing to notice (healthy)
     rules: tuple[str, ...]  # rule ids that should book it (any one of them)

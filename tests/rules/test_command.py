@@ -12,7 +12,7 @@ def test_check_lists_the_default_rules(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "lv-battery-low" in out
     assert "< 11.8 for 20s" in out
-    assert "24 rules OK" in out
+    assert "38 rules OK" in out
     for kind in ("trend", "rate", "window", "dtc", "maintenance", "no_data", "all"):
         assert f" {kind} " in out, kind
 

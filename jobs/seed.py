@@ -15,7 +15,10 @@ DEMO_WORKSHOPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "Pitstop Demo Garage",
         "Demo City",
-        ("electrical", "high-voltage", "brakes", "tyres", "cooling"),
+        (
+            *("electrical", "high-voltage", "brakes", "tyres", "cooling"),
+            *("engine", "exhaust", "fuel-system", "heavy-vehicle"),
+        ),
     ),
 )
 

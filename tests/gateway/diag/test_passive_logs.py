@@ -29,16 +29,6 @@ SOC_DISPLAYED = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed"
 SOC_CURRENT = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
 
 
-def shipped(profile: Path, tmp_path: Path, dbc_file: Path) -> Path:
-    """The shipped profile with its DBC pointed at the shared data (the DBCs are not shipped)."""
-    doc = yaml.safe_load(profile.read_text(encoding="utf-8"))
-    for bus in doc["buses"]:
-        bus["dbc"] = [str(dbc_file)]
-    path = tmp_path / profile.name
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
-
-
 def replay(
     profile: Profile, log: Path, spool_path: Path
 ) -> tuple[list[Sample], list[DtcReport], DiagDecoder]:
@@ -68,9 +58,7 @@ def _last_frames(log: Path, can_id: int, last_index: int) -> set[int]:
 
 
 def test_kona_ev_state_of_charge_from_the_real_log(shared_data: Path, tmp_path: Path) -> None:
-    css = shared_data / "dbc" / "css"
-    path = shipped(dbc.KONA_EV_PROFILE, tmp_path, css / "kona_ev_uds.dbc")
-    profile = load_profile(path)
+    profile = load_profile(dbc.KONA_EV_PROFILE, [shared_data / "dbc" / "css"])
     log = shared_data / "logs" / "css" / "kona_ev_uds_soc.log"
     samples, _, decoder = replay(profile, log, tmp_path / "spool.db")
     soc = [s for s in samples if s.signal == SOC_DISPLAYED]
@@ -86,8 +74,7 @@ def test_kona_ev_state_of_charge_from_the_real_log(shared_data: Path, tmp_path: 
 
 
 def test_nissan_leaf_state_of_charge_from_the_real_log(shared_data: Path, tmp_path: Path) -> None:
-    css = shared_data / "dbc" / "css"
-    profile = load_profile(shipped(dbc.LEAF_PROFILE, tmp_path, css / "leaf_uds.dbc"))
+    profile = load_profile(dbc.LEAF_PROFILE, [shared_data / "dbc" / "css"])
     log = shared_data / "logs" / "css" / "leaf_uds_soc.log"
     samples, _, decoder = replay(profile, log, tmp_path / "spool.db")
     soc = [s for s in samples if s.signal == SOC_CURRENT]

@@ -137,7 +137,9 @@ def influx_raw(server: InfluxDB1, columns: list[TelemetryColumns]) -> float:
     with httpx.Client(base_url=server.http, timeout=60) as http:
         for body in bodies:
             http.post(
-                "/write", params={"db": "raw", "precision": "ms"}, content=body
+                "/write",
+                params={"db": "raw", "precision": influx_proto.TELEMETRY_PRECISION},
+                content=body,
             ).raise_for_status()
     return sum(c.sample_count for c in columns) / (time.perf_counter() - started)
 

@@ -9,7 +9,12 @@ gives in its status.
 A batch closes when ``interval`` seconds of *frame time* have passed since its first sample (so
 a replay at full speed still makes batches of about one second of driving), when the bus has
 been quiet for ``interval`` seconds of wall-clock time (so a quiet live bus still flushes), when
-it reaches ``max_samples``, and when the source ends or ``stop`` is set.
+it reaches ``max_samples``, and when the source ends or ``stop`` is set. It closes only between
+two frames of different milliseconds (as the codec rounds them): the samples of one signal in
+one millisecond always travel in one batch, so the store numbers them the same way in every
+copy of the batch and keeps each of them (``pitstop.codec``: no two samples merge). With capture
+windows a sample may be handed on twice (the plan sent it and the window's ring sends it again);
+a batch carries each exact (signal, time, value) once.
 """
 
 from __future__ import annotations
@@ -132,7 +137,7 @@ class Reader:
         state = self.state
         control = self._control
         reducer = self._reducer
-        frame_start = wall_start = 0.0
+        frame_start = wall_start = last_ts = 0.0
         frames = 0
         try:
             for msg in self._source.messages(stop):
@@ -147,7 +152,15 @@ class Reader:
                     reducer = self._reducer
                     interval = self._batch_interval()
                 ts = msg.timestamp
-                if batch and (ts - frame_start >= interval or ts < frame_start):
+                if (
+                    batch
+                    and (
+                        ts - frame_start >= interval
+                        or ts < frame_start
+                        or len(batch) >= max_samples
+                    )
+                    and round(ts * 1000) != round(last_ts * 1000)  # never split a millisecond
+                ):
                     state.frames = frames
                     self._flush(batch)
                 was_empty = not batch
@@ -160,10 +173,10 @@ class Reader:
                         self._report(reducer.captures.events)
                 else:
                     continue
-                if kept and was_empty:
-                    frame_start, wall_start = ts, self._monotonic()
-                if len(batch) >= max_samples:
-                    self._flush(batch)
+                if kept:
+                    last_ts = ts
+                    if was_empty:
+                        frame_start, wall_start = ts, self._monotonic()
         finally:
             state.frames = frames
             if batch:
@@ -181,7 +194,8 @@ class Reader:
 
     def _flush(self, batch: list[Sample]) -> None:
         """Close the batch; it is committed with the others closed in the same moment."""
-        self._ready.append(tuple(batch))
+        captures = self._reducer.captures if self._reducer is not None else None
+        self._ready.append(tuple(dict.fromkeys(batch)) if captures is not None else tuple(batch))
         batch.clear()
         self._commit()
 

@@ -3,9 +3,12 @@
 Layout:
 
 - ``telemetry`` (``?measurement=``): tag ``vin``; one float field per signal, named by its
-  canonical name; one point per (vehicle, millisecond), so a sample written again overwrites
-  itself with the same value: idempotent on (series, timestamp) by nature. (Where SQLite keeps
-  the first value of a repeated timestamp, InfluxDB keeps the last.)
+  canonical name; one point per (vehicle, sample key), the key being the sample's time in
+  microseconds, ``ms * 1000 + k`` (``ingest.repeats``: the k-th sample of a signal in one
+  millisecond of its batch), so two samples in one millisecond are two points, and a sample
+  written again overwrites itself with the same value: idempotent on (series, key) by nature.
+  (Where SQLite keeps the first value of a repeated key, InfluxDB keeps the last.) Reads give
+  back the millisecond the car sent; points written in milliseconds before are keys with k 0.
 - ``pitstop_batches``: tag ``vin``; the point's time is the batch's ``seq`` in milliseconds
   since 1970, fields ``profile``, ``n``, ``first_ms``, ``last_ms``, ``received_at``. It is the
   (VIN, seq) ledger: ``write_batches`` looks the sequence numbers up (one InfluxQL request per
@@ -34,6 +37,7 @@ from ingest import influx_proto as proto
 from ingest.buckets import plan
 from ingest.influx_http import InfluxHttp
 from ingest.influx_url import InfluxConfig
+from ingest.repeats import US_PER_MS, ms_of
 from ingest.store import (
     Bucket,
     DeadLetter,
@@ -87,7 +91,7 @@ class InfluxStore:
         lines: list[str] = []
         for batch in fresh:
             lines += proto.telemetry_lines(self._prefix + proto.key(batch.vin), batch)
-        self._http.write(lines)
+        self._http.write(lines, precision=proto.TELEMETRY_PRECISION)
         self._http.write([self._ledger_line(b, received_at) for b in fresh])
         return flags
 
@@ -178,10 +182,10 @@ class InfluxStore:
             return {}
         where = f"WHERE vin = {proto.literal(vin)}"
         results = self._http.query(
-            [f"SELECT last({proto.ident(n)}) FROM {self._m} {where}" for n in names]
+            [f"SELECT last({proto.ident(n)}) FROM {self._m} {where}" for n in names], epoch="u"
         )
         return {
-            name: Point(series[0][2][0][0] / 1000, float(series[0][2][0][1]))
+            name: Point(ms_of(series[0][2][0][0]) / 1000, float(series[0][2][0][1]))
             for name, series in zip(names, results, strict=True)
             if series
         }
@@ -203,12 +207,13 @@ class InfluxStore:
     ) -> Page:
         if limit <= 0:
             return Page([], None)
-        where = self._where(vin, decode_cursor(cursor) if cursor else _ms(start), _ms(end))
+        first = decode_cursor(cursor) if cursor else _us(start)
+        where = self._where(vin, first, _us(end), unit="u")
         field = proto.ident(signal)
         sql = f"SELECT {field} FROM {self._m} {where} ORDER BY time ASC LIMIT {int(limit) + 1}"
-        rows = self._rows(sql)
+        rows = self._rows(sql, epoch="u")
         after = encode_cursor(rows[limit - 1][0] + 1) if len(rows) > limit else None
-        return Page([Point(r[0] / 1000, float(r[1])) for r in rows[:limit]], after)
+        return Page([Point(ms_of(r[0]) / 1000, float(r[1])) for r in rows[:limit]], after)
 
     def downsample(
         self, vin: str, signal: str, start: float, end: float, max_points: int = 2_000
@@ -249,12 +254,13 @@ class InfluxStore:
         result = self._http.query([sql], epoch)[0]
         return [row for _tags, _cols, rows in result for row in rows]
 
-    def _where(self, vin: str, start_ms: int | None, end_ms: int | None) -> str:
+    def _where(self, vin: str, start: int | None, end: int | None, unit: str = "ms") -> str:
+        """Bounds in ``unit`` (InfluxQL's ``ms`` or ``u``); None: unbounded."""
         clauses = [f"vin = {proto.literal(vin)}"]
-        if start_ms is not None:
-            clauses.append(f"time >= {start_ms}ms")
-        if end_ms is not None:
-            clauses.append(f"time < {end_ms}ms")
+        if start is not None:
+            clauses.append(f"time >= {start}{unit}")
+        if end is not None:
+            clauses.append(f"time < {end}{unit}")
         return "WHERE " + " AND ".join(clauses)
 
 
@@ -263,3 +269,9 @@ def _ms(seconds: float) -> int | None:
     if math.isinf(seconds):
         return None
     return math.ceil(round(seconds * 1000, 6))
+
+
+def _us(seconds: float) -> int | None:
+    """A query bound on sample keys: its whole millisecond in µs (None: unbounded)."""
+    ms = _ms(seconds)
+    return None if ms is None else ms * US_PER_MS

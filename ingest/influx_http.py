@@ -16,6 +16,7 @@ from ingest.errors import StoreError
 from ingest.influx_url import InfluxConfig
 
 Row = list[Any]
+_V2_PRECISION = {"ms": "ms", "u": "us", "ns": "ns"}  # v1's precision names -> WritePrecision
 
 
 class InfluxHttp:
@@ -41,7 +42,7 @@ class InfluxHttp:
             self._v2 = (client, client.write_api(write_options=SYNCHRONOUS))
 
     def write(self, lines: list[str], precision: str = "ms") -> None:
-        """Write lines with timestamps in ``precision`` (ms or ns); nothing to do for none."""
+        """Write lines with timestamps in ``precision`` (ms, u or ns); nothing to do for none."""
         if not lines:
             return
         body = "\n".join(lines)
@@ -54,14 +55,12 @@ class InfluxHttp:
         self._check(self._post("/write", params, body.encode()), "write")
 
     def _write_v2(self, body: str, precision: str) -> None:
-        from influxdb_client.domain.write_precision import WritePrecision
-
         try:
             self._v2[1].write(
                 bucket=self.config.bucket,
                 org=self.config.org,
                 record=body,
-                write_precision=WritePrecision.MS if precision == "ms" else WritePrecision.NS,
+                write_precision=_V2_PRECISION[precision],
             )
         except Exception as err:  # ApiException, urllib3's errors: the seam converts them all
             raise StoreError(f"InfluxDB v2 write failed: {err}") from err

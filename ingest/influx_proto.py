@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ingest.repeats import keys_us
 from pitstop.codec import TelemetryColumns
 
 # backslashes stay as they are in names (InfluxDB 1.x reads them literally there)
@@ -43,19 +44,26 @@ def literal(value: str) -> str:
     return "'" + value.translate(_LITERAL) + "'"
 
 
+TELEMETRY_PRECISION = "u"  # the time unit of ``telemetry_lines``: write them with it
+
+
 def telemetry_lines(prefix: str, batch: TelemetryColumns) -> list[str]:
-    """One line per timestamp: ``prefix`` (measurement and tags, escaped) and the signals
-    sampled at that moment as float fields, time in milliseconds."""
+    """One line per sample key: ``prefix`` (measurement and tags, escaped) and the signals
+    sampled at that moment as float fields, time in microseconds (``TELEMETRY_PRECISION``).
+
+    The time is the sample's key, ``ms * 1000 + k`` (``ingest.repeats``): InfluxDB keeps one
+    value per (series, field, time), so the k-th sample of a signal in one millisecond needs
+    a time of its own."""
     by_time: dict[int, list[str]] = {}
     for name, series in batch.series.items():
         field = key(name) + "="
-        for ms, value in zip(series.ts_ms, series.values, strict=True):
-            fields = by_time.get(ms)
+        for us, value in zip(keys_us(series.ts_ms), series.values, strict=True):
+            fields = by_time.get(us)
             if fields is None:
-                by_time[ms] = [field + repr(value)]
+                by_time[us] = [field + repr(value)]
             else:
                 fields.append(field + repr(value))
-    return [f"{prefix} {','.join(fields)} {ms}" for ms, fields in by_time.items()]
+    return [f"{prefix} {','.join(fields)} {us}" for us, fields in by_time.items()]
 
 
 def fields_line(prefix: str, fields: Iterable[tuple[str, object]], ms: int) -> str:

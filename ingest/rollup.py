@@ -1,7 +1,8 @@
 """Rollups: a batch's samples folded into per-minute and per-hour aggregates (pure, no I/O).
 
-An aggregate keeps what merges exactly: count, min, max, sum, and the last value with its time.
-The mean is sum / count when read. Aggregates of the same bucket merge in any order.
+An aggregate keeps what merges exactly: count, min, max, sum, and the last value with its key
+(microseconds, ``ingest.repeats``: the last of several samples in one millisecond wins). The
+mean is sum / count when read. Aggregates of the same bucket merge in any order.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from ingest.repeats import last
 from pitstop.codec import Series
 
 MINUTE_MS = 60_000
@@ -21,7 +23,7 @@ class Agg(NamedTuple):
     lo: float
     hi: float
     total: float
-    last_ms: int
+    last_us: int
     last: float
 
 
@@ -32,9 +34,8 @@ def fold(series: Series, width_ms: int) -> list[Agg]:
         return []
     first, newest = min(ts), max(ts)
     if first // width_ms == newest // width_ms:  # the common case: one bucket, C-speed passes
-        at = ts.index(newest)
         bucket = first - first % width_ms
-        return [Agg(bucket, len(ts), min(values), max(values), sum(values), newest, values[at])]
+        return [Agg(bucket, len(ts), min(values), max(values), sum(values), *last(ts, values))]
     groups: dict[int, Series] = {}
     for ms, value in zip(ts, values, strict=True):
         bucket = ms - ms % width_ms
@@ -55,22 +56,21 @@ def merge(aggs: Iterable[Agg], width_ms: int) -> list[Agg]:
         if kept is None:
             merged[bucket] = agg._replace(bucket_ms=bucket)
             continue
-        newer = agg.last_ms > kept.last_ms
+        newer = agg.last_us > kept.last_us
         merged[bucket] = Agg(
             bucket,
             kept.n + agg.n,
             min(kept.lo, agg.lo),
             max(kept.hi, agg.hi),
             kept.total + agg.total,
-            agg.last_ms if newer else kept.last_ms,
+            agg.last_us if newer else kept.last_us,
             agg.last if newer else kept.last,
         )
     return list(merged.values())
 
 
 def newest(series: Series) -> tuple[int, float] | None:
-    """The newest (ms, value) of a signal's samples."""
+    """The newest (key in microseconds, value) of a signal's samples."""
     if not series.ts_ms:
         return None
-    ms = max(series.ts_ms)
-    return ms, series.values[series.ts_ms.index(ms)]
+    return last(series.ts_ms, series.values)

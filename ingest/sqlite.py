@@ -8,7 +8,9 @@ Threads: one writer connection behind a lock; each reading thread gets its own r
 (WAL lets readers run while the writer writes). In memory there is only one database per
 connection, so reads share the writer connection and its lock.
 
-Timestamps are stored as integer milliseconds since the epoch; the interface speaks seconds.
+Samples are keyed in integer microseconds since the epoch, ``ms * 1000 + k`` (``ingest.repeats``:
+``k`` numbers the samples of one signal in one millisecond), so none merge; reads give back the
+millisecond the car sent, in seconds, in key order. Other times are integer milliseconds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from ingest import sqlite_schema as sql
 from ingest.buckets import plan
 from ingest.errors import StoreError
+from ingest.repeats import US_PER_MS, ms_of
 from ingest.sqlite_write import write_columns
 from ingest.store import (
     Bucket,
@@ -47,21 +50,26 @@ from pitstop.errors import CodecError, ConfigError
 # and a crash of the whole machine is rare enough. ``?synchronous=full`` fsyncs every commit.
 _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
 _BUSY_TIMEOUT_S = 5.0
-_MAX_MS = 2**62  # bounds for open-ended queries, inside SQLite's 64-bit integers
+_MAX_MS = 2**53 + 1  # past every timestamp the codec allows; in µs still a 64-bit integer
 
 _LEVELS = tuple((level, width) for level, _table, width, _source in sql.ROLLUPS)
-_RAW_COLS = "count(*), min(value), max(value), sum(value), max(ts_ms), value"
-_ROLLUP_COLS = "sum(n), min(lo), max(hi), sum(total), max(last_ms), last"
-# bucket number, n, lo, hi, total, last_ms, last; a bare column beside max() is from its row
+_RAW_COLS = "count(*), min(value), max(value), sum(value), max(ts_us), value"
+_ROLLUP_COLS = "sum(n), min(lo), max(hi), sum(total), max(last_us), last"
+# bucket number, n, lo, hi, total, last_us, last; a bare column beside max() is from its row.
+# Parameters: origin_ms, width_ms, vin, signal, start, end (µs for raw, ms for the rollups).
 _DOWNSAMPLE = {
-    level: f"SELECT ({t} - ?) / ? AS b, {cols} FROM {table} WHERE vin = ? AND signal = ? "
+    level: f"SELECT ({ms} - ?) / ? AS b, {cols} FROM {table} WHERE vin = ? AND signal = ? "
     f"AND {t} >= ? AND {t} < ? GROUP BY b ORDER BY b"
-    for level, table, t, cols in [
-        ("raw", "samples", "ts_ms", _RAW_COLS),
-        ("1m", "rollup_1m", "bucket_ms", _ROLLUP_COLS),
-        ("1h", "rollup_1h", "bucket_ms", _ROLLUP_COLS),
+    for level, table, t, ms, cols in [
+        ("raw", "samples", "ts_us", "ts_us / 1000", _RAW_COLS),
+        ("1m", "rollup_1m", "bucket_ms", "bucket_ms", _ROLLUP_COLS),
+        ("1h", "rollup_1h", "bucket_ms", "bucket_ms", _ROLLUP_COLS),
     ]
 }
+_SELECT_RAW = (
+    "SELECT ts_us, value FROM samples WHERE vin = ? AND signal = ? "
+    "AND ts_us >= ? AND ts_us < ? ORDER BY ts_us LIMIT ?"
+)
 _DAY_S = 86_400.0
 
 
@@ -165,18 +173,14 @@ class SqliteStore:
         return [r[0] for r in rows]
 
     def latest(self, vin: str) -> dict[str, Point]:
-        rows = self._read("SELECT signal, ts_ms, value FROM latest WHERE vin = ?", (vin,))
-        return {r[0]: Point(r[1] / 1000, r[2]) for r in rows}
+        rows = self._read("SELECT signal, ts_us, value FROM latest WHERE vin = ?", (vin,))
+        return {r[0]: Point(ms_of(r[1]) / 1000, r[2]) for r in rows}
 
     def query(
         self, vin: str, signal: str, start: float, end: float, limit: int = 10_000
     ) -> list[Point]:
-        sql = (
-            "SELECT ts_ms, value FROM samples WHERE vin = ? AND signal = ? "
-            "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?"
-        )
-        rows = self._read(sql, (vin, signal, _ms_bound(start), _ms_bound(end), max(limit, 0)))
-        return [Point(r[0] / 1000, r[1]) for r in rows]
+        params = (vin, signal, _us_bound(start), _us_bound(end), max(limit, 0))
+        return [Point(ms_of(r[0]) / 1000, r[1]) for r in self._read(_SELECT_RAW, params)]
 
     def query_page(
         self,
@@ -188,40 +192,37 @@ class SqliteStore:
         limit: int = 10_000,
         cursor: str | None = None,
     ) -> Page:
-        first = decode_cursor(cursor) if cursor is not None else _ms_bound(start)
-        sql_text = (
-            "SELECT ts_ms, value FROM samples WHERE vin = ? AND signal = ? "
-            "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?"
-        )
+        first = decode_cursor(cursor) if cursor is not None else _us_bound(start)
         limit = max(limit, 1)
-        rows = self._read(sql_text, (vin, signal, first, _ms_bound(end), limit + 1))
+        rows = self._read(_SELECT_RAW, (vin, signal, first, _us_bound(end), limit + 1))
         after = encode_cursor(rows[limit - 1][0] + 1) if len(rows) > limit else None
-        return Page([Point(r[0] / 1000, r[1]) for r in rows[:limit]], after)
+        return Page([Point(ms_of(r[0]) / 1000, r[1]) for r in rows[:limit]], after)
 
     def downsample(
         self, vin: str, signal: str, start: float, end: float, max_points: int = 2_000
     ) -> list[Bucket]:
         p = plan(start, end, max_points, _LEVELS)
-        params = (p.origin_ms, p.width_ms, vin, signal, p.origin_ms, p.end_ms)
-        rows = self._read(_DOWNSAMPLE[p.level], params)
+        scale = 1000 if p.level == "raw" else 1
+        bounds = (p.origin_ms * scale, p.end_ms * scale)
+        rows = self._read(_DOWNSAMPLE[p.level], (p.origin_ms, p.width_ms, vin, signal, *bounds))
         return [
             Bucket((p.origin_ms + b * p.width_ms) / 1000, n, lo, hi, total / n, last)
-            for b, n, lo, hi, total, _last_ms, last in rows
+            for b, n, lo, hi, total, _last_us, last in rows
         ]
 
     def apply_retention(self, retention: Retention, now: float) -> dict[str, int]:
         levels = (
-            ("raw", "samples", "ts_ms", retention.raw_days),
-            ("1m", "rollup_1m", "bucket_ms", retention.minute_days),
-            ("1h", "rollup_1h", "bucket_ms", retention.hour_days),
+            ("raw", "samples", "ts_us", 1000, retention.raw_days),
+            ("1m", "rollup_1m", "bucket_ms", 1, retention.minute_days),
+            ("1h", "rollup_1h", "bucket_ms", 1, retention.hour_days),
         )
         deleted: dict[str, int] = {}
         with self._write() as conn:
-            for level, table, time_col, days in levels:
+            for level, table, time_col, scale, days in levels:
                 if days is None:
                     deleted[level] = 0
                     continue
-                cutoff = round((now - days * _DAY_S) * 1000)
+                cutoff = round((now - days * _DAY_S) * 1000) * scale
                 cur = conn.execute(f"DELETE FROM {table} WHERE {time_col} < ?", (cutoff,))
                 deleted[level] = cur.rowcount
         return deleted
@@ -294,6 +295,11 @@ class SqliteStore:
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("telemetry store is closed")
+
+
+def _us_bound(seconds: float) -> int:
+    """The key of the first sample at or after ``seconds``: its whole millisecond, in µs."""
+    return _ms_bound(seconds) * US_PER_MS
 
 
 def _ms_bound(seconds: float) -> int:

@@ -1,18 +1,22 @@
 """The SQLite telemetry schema, the statements that keep it, and ``migrate`` (the only I/O).
 
-``samples`` holds the raw values; ``rollup_1m`` and ``rollup_1h`` hold per-minute and per-hour
-aggregates (count ``n``, ``lo``, ``hi``, ``total``, and the ``last`` value at ``last_ms``),
-updated in the same transaction as the samples they fold. Schema version 2 added the rollups;
-opening a version-1 file builds them once from its samples. ``dtc_reports`` is the trouble-code
-history: one row per report, keyed (vin, ts_ms, source; ``''`` for every source), holding the
-report's JSON wire form (``pitstop.dtc``); created on open in any older file.
+``samples`` holds the raw values keyed by ``ts_us``, the sample's millisecond times 1000 plus
+its rank among the samples of its signal in that millisecond (``ingest.repeats``), so that two
+samples in one millisecond are two rows; ``latest`` keeps the newest per signal by the same key.
+``rollup_1m`` and ``rollup_1h`` hold per-minute and per-hour aggregates (count ``n``, ``lo``,
+``hi``, ``total``, and the ``last`` value at key ``last_us``), updated in the same transaction as
+the samples they fold. Schema version 2 added the rollups; version 3 the microsecond keys
+(``ts_ms`` became ``ts_us``, ``last_ms`` ``last_us``). Opening an older file upgrades it once.
+``dtc_reports`` is the trouble-code history: one row per report, keyed (vin, ts_ms, source;
+``''`` for every source), holding the report's JSON wire form (``pitstop.dtc``); created on
+open in any older file.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _ROLLUP_TABLE = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -23,34 +27,39 @@ CREATE TABLE IF NOT EXISTS {table} (
     lo REAL NOT NULL,
     hi REAL NOT NULL,
     total REAL NOT NULL,
-    last_ms INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
     last REAL NOT NULL,
     PRIMARY KEY (vin, signal, bucket_ms)
 ) WITHOUT ROWID;
 """
 
+# samples and latest, keyed by ts_us (the upgrade creates them inside its transaction)
+_KEYED = (
+    """CREATE TABLE IF NOT EXISTS samples (
+    vin TEXT NOT NULL,
+    signal TEXT NOT NULL,
+    ts_us INTEGER NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (vin, signal, ts_us)
+) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS latest (
+    vin TEXT NOT NULL,
+    signal TEXT NOT NULL,
+    ts_us INTEGER NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (vin, signal)
+) WITHOUT ROWID""",
+)
+
 SCHEMA = (
-    """
+    ";\n".join(_KEYED)
+    + """;
 CREATE TABLE IF NOT EXISTS batches (
     vin TEXT NOT NULL,
     seq INTEGER NOT NULL,
     received_at REAL NOT NULL,
     profile TEXT NOT NULL,
     PRIMARY KEY (vin, seq)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS samples (
-    vin TEXT NOT NULL,
-    signal TEXT NOT NULL,
-    ts_ms INTEGER NOT NULL,
-    value REAL NOT NULL,
-    PRIMARY KEY (vin, signal, ts_ms)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS latest (
-    vin TEXT NOT NULL,
-    signal TEXT NOT NULL,
-    ts_ms INTEGER NOT NULL,
-    value REAL NOT NULL,
-    PRIMARY KEY (vin, signal)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS vehicles (
     vin TEXT PRIMARY KEY,
@@ -91,11 +100,14 @@ SELECT_DTC = (
     "SELECT report FROM dtc_reports WHERE vin = ? AND ts_ms >= ? AND ts_ms < ? "
     "ORDER BY ts_ms, source LIMIT ?"
 )
-INSERT_SAMPLE = "INSERT OR IGNORE INTO samples (vin, signal, ts_ms, value) VALUES (?,?,?,?)"
+# (vin, signal, ms, k, value): the key is computed here, not per sample in Python
+INSERT_SAMPLE = (
+    "INSERT OR IGNORE INTO samples (vin, signal, ts_us, value) VALUES (?,?,? * 1000 + ?,?)"
+)
 UPSERT_LATEST = (
-    "INSERT INTO latest (vin, signal, ts_ms, value) VALUES (?,?,?,?) "
-    "ON CONFLICT (vin, signal) DO UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value "
-    "WHERE excluded.ts_ms > latest.ts_ms"
+    "INSERT INTO latest (vin, signal, ts_us, value) VALUES (?,?,?,?) "
+    "ON CONFLICT (vin, signal) DO UPDATE SET ts_us = excluded.ts_us, value = excluded.value "
+    "WHERE excluded.ts_us > latest.ts_us"
 )
 UPSERT_VEHICLE = (
     "INSERT INTO vehicles (vin, profile, first_seen, last_seen) VALUES (?,?,?,?) "
@@ -108,36 +120,38 @@ UPSERT_VEHICLE = (
 
 
 def upsert_rollup(table: str) -> str:
-    """Merge one aggregate row (vin, signal, bucket_ms, n, lo, hi, total, last_ms, last)."""
+    """Merge one aggregate row (vin, signal, bucket_ms, n, lo, hi, total, last_us, last)."""
     return (
         f"INSERT INTO {table} VALUES (?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (vin, signal, bucket_ms) DO UPDATE SET "
         "n = n + excluded.n, lo = min(lo, excluded.lo), hi = max(hi, excluded.hi), "
         "total = total + excluded.total, "
-        "last = CASE WHEN excluded.last_ms > last_ms THEN excluded.last ELSE last END, "
-        "last_ms = max(last_ms, excluded.last_ms)"
+        "last = CASE WHEN excluded.last_us > last_us THEN excluded.last ELSE last END, "
+        "last_us = max(last_us, excluded.last_us)"
     )
 
 
 def rebuild_rollup(table: str, width_ms: int, source: str, where: str = "") -> str:
     """Recompute aggregates of ``table`` from ``source`` (exact; SQLite's bare column with
-    max() takes ``last`` from the newest row)."""
+    max() takes ``last`` from the newest row). ``where`` bounds ``ts_us`` (samples) or
+    ``bucket_ms`` (a rollup)."""
     if source == "samples":
-        cols = "count(*), min(value), max(value), sum(value), max(ts_ms), value"
-        time = "ts_ms"
+        cols = "count(*), min(value), max(value), sum(value), max(ts_us), value"
+        bucket = f"ts_us / {width_ms * 1000} * {width_ms}"
     else:
-        cols = "sum(n), min(lo), max(hi), sum(total), max(last_ms), last"
-        time = "bucket_ms"
+        cols = "sum(n), min(lo), max(hi), sum(total), max(last_us), last"
+        bucket = f"bucket_ms - bucket_ms % {width_ms}"
     return (
-        f"INSERT OR REPLACE INTO {table} SELECT vin, signal, "
-        f"{time} - {time} % {width_ms} AS b, {cols} FROM {source} {where} "
-        "GROUP BY vin, signal, b"
+        f"INSERT OR REPLACE INTO {table} SELECT vin, signal, {bucket} AS b, {cols} "
+        f"FROM {source} {where} GROUP BY vin, signal, b"
     )
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Create the schema; a version-1 file gets its rollups built once from its samples."""
+    """Create the schema; an older file is upgraded and gets its rollups rebuilt, once."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version < SCHEMA_VERSION and "ts_ms" in _columns(conn, "samples"):
+        _rekey_in_microseconds(conn)
     conn.executescript(SCHEMA)
     if version >= SCHEMA_VERSION:
         return
@@ -146,3 +160,33 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute(rebuild_rollup(table, width_ms, source))
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     conn.execute("COMMIT")
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _rekey_in_microseconds(conn: sqlite3.Connection) -> None:
+    """Schema 1 or 2 to 3: ``samples`` and ``latest`` keyed by ``ts_us`` (each old sample is
+    the first of its millisecond), the rollups dropped (``migrate`` rebuilds them). One
+    transaction: a crash leaves the old file as it was."""
+    statements = [
+        "BEGIN IMMEDIATE",
+        "ALTER TABLE samples RENAME TO samples_v2",
+        "ALTER TABLE latest RENAME TO latest_v2",
+        "DROP TABLE IF EXISTS rollup_1m",
+        "DROP TABLE IF EXISTS rollup_1h",
+        *_KEYED,
+        "INSERT INTO samples SELECT vin, signal, ts_ms * 1000, value FROM samples_v2",
+        "INSERT INTO latest SELECT vin, signal, ts_ms * 1000, value FROM latest_v2",
+        "DROP TABLE samples_v2",
+        "DROP TABLE latest_v2",
+        "COMMIT",
+    ]
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

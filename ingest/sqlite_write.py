@@ -1,18 +1,22 @@
 """One batch into SQLite inside the caller's transaction: samples, rollups, latest, vehicle.
 
-Rollups are merged from the batch itself when every one of its samples was new (the usual
-case, cheap); when some were already stored (a re-sent batch under a new sequence number),
-the touched buckets are recomputed from what is stored, so a sample is never counted twice.
+Each sample is keyed ``ms * 1000 + k`` (``ingest.repeats``): two samples of a signal in one
+millisecond are two rows. Rollups are merged from the batch itself when every one of its
+samples was new (the usual case, cheap); when some were already stored (a re-sent batch under
+a new sequence number), the touched buckets are recomputed from what is stored, so a sample is
+never counted twice.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from itertools import chain, repeat
 
 from ingest import sqlite_schema as sql
+from ingest.repeats import ranks
 from ingest.rollup import Agg, fold, merge, newest
-from pitstop.codec import TelemetryColumns
+from pitstop.codec import Series, TelemetryColumns
 
 _UPSERTS = {table: sql.upsert_rollup(table) for _level, table, _w, _src in sql.ROLLUPS}
 _MINUTE = sql.ROLLUPS[0]
@@ -29,9 +33,7 @@ def write_columns(conn: sqlite3.Connection, columns: TelemetryColumns, received:
     if not series:
         return True
     before = conn.total_changes
-    rows = chain.from_iterable(
-        zip(repeat(vin), repeat(name), s.ts_ms, s.values) for name, s in series.items()
-    )
+    rows = chain.from_iterable(_rows(vin, name, s) for name, s in series.items())
     conn.executemany(sql.INSERT_SAMPLE, rows)
     all_new = conn.total_changes - before == sum(len(s.ts_ms) for s in series.values())
     minutes = {name: fold(s, _MINUTE[2]) for name, s in series.items()}
@@ -47,6 +49,12 @@ def write_columns(conn: sqlite3.Connection, columns: TelemetryColumns, received:
     return True
 
 
+def _rows(vin: str, name: str, s: Series) -> Iterable[tuple[str, str, int, int, float]]:
+    """(vin, signal, ms, k, value) for ``INSERT_SAMPLE``."""
+    k = ranks(s.ts_ms)
+    return zip(repeat(vin), repeat(name), s.ts_ms, repeat(0) if k is None else k, s.values)
+
+
 def _merge_rollups(conn: sqlite3.Connection, vin: str, minutes: dict[str, list[Agg]]) -> None:
     minute_rows = [(vin, name, *agg) for name, aggs in minutes.items() for agg in aggs]
     hour_rows = [
@@ -58,7 +66,7 @@ def _merge_rollups(conn: sqlite3.Connection, vin: str, minutes: dict[str, list[A
 
 def _rebuild_rollups(conn: sqlite3.Connection, vin: str, minutes: dict[str, list[Agg]]) -> None:
     for _level, table, width, source in sql.ROLLUPS:
-        time_col = "ts_ms" if source == "samples" else "bucket_ms"
+        time_col, scale = ("ts_us", 1000) if source == "samples" else ("bucket_ms", 1)
         where = f"WHERE vin = ? AND signal = ? AND {time_col} >= ? AND {time_col} < ?"
         statement = sql.rebuild_rollup(table, width, source, where)
         buckets = {
@@ -67,4 +75,4 @@ def _rebuild_rollups(conn: sqlite3.Connection, vin: str, minutes: dict[str, list
             for agg in aggs
         }
         for name, bucket in buckets:
-            conn.execute(statement, (vin, name, bucket, bucket + width))
+            conn.execute(statement, (vin, name, bucket * scale, (bucket + width) * scale))

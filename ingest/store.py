@@ -83,7 +83,9 @@ class TelemetryStore(Protocol):
         """Store a batch durably (committed when this returns).
 
         Idempotent: returns False and changes nothing if (VIN, seq) was stored before; a sample
-        already stored for the same (VIN, signal, timestamp) is kept, not duplicated.
+        already stored under the same key is kept, not duplicated. The key is (VIN, signal,
+        millisecond, rank among the batch's samples of that signal in that millisecond), so
+        two samples in one millisecond are two samples (``ingest.repeats``).
         """
         ...
 
@@ -167,12 +169,17 @@ class TelemetryStore(Protocol):
     def close(self) -> None: ...
 
 
-def encode_cursor(next_start_ms: int) -> str:
-    return f"ms:{next_start_ms}"
+def encode_cursor(next_key_us: int) -> str:
+    """A cursor: the key (``ingest.repeats``, microseconds) the next page starts at."""
+    return f"us:{next_key_us}"
 
 
 def decode_cursor(cursor: str) -> int:
+    """The key in microseconds; cursors of earlier versions (``ms:``) still work."""
     kind, _, value = cursor.partition(":")
-    if kind != "ms" or not value.lstrip("-").isdigit():
+    if kind not in _CURSOR_SCALE or not value.lstrip("-").isdigit():
         raise StoreError(f"not a cursor this store made: {cursor!r}")
-    return int(value)
+    return int(value) * _CURSOR_SCALE[kind]
+
+
+_CURSOR_SCALE = {"us": 1, "ms": 1000}

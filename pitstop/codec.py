@@ -17,6 +17,11 @@ Telemetry, schema 1 (``pitstop/v1/{vin}/telemetry``), after ``zlib.decompress``:
 - ``s``: canonical signal name -> ``[time deltas, values]``. The first delta is from ``t0``,
   each next one from the previous sample of the same signal, in milliseconds. Values are
   numbers (value-table signals carry their raw value); NaN and infinity are not allowed.
+- Samples of one signal that share a millisecond (a delta of 0; a 100 Hz bus does that) are
+  each a sample of their own, in the order sent: nothing merges them. At most
+  ``MAX_SAMPLES_PER_MS`` (1000) samples of one signal share a millisecond. A gateway keeps all
+  the samples of one signal in one millisecond in the same batch, so that the k-th of them is
+  the k-th in every copy of the batch (stores key it as ``ms * 1000 + k``).
 
 Reading it in a few lines of Python::
 
@@ -38,10 +43,10 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import Any, NamedTuple
 
 from pitstop.errors import CodecError, TopicError
@@ -50,6 +55,7 @@ from pitstop.topics import validate_vin
 SCHEMA_VERSION = 1
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024  # decompressed; guards against zip bombs
 _MIN_MS, _MAX_MS = 0, 2**53  # timestamps a float holds exactly; policy limits are ingest's
+MAX_SAMPLES_PER_MS = 1000  # of one signal: the k-th is stored at ms * 1000 + k microseconds
 
 
 class Sample(NamedTuple):
@@ -72,7 +78,8 @@ class TelemetryBatch:
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One signal of a batch, column-wise: integer ms timestamps and float values."""
+    """One signal of a batch, column-wise: integer ms timestamps and float values, in the
+    order sent; equal timestamps are distinct samples."""
 
     ts_ms: list[int]
     values: list[float]
@@ -230,7 +237,17 @@ def _series(name: str, pair: object, t0: int) -> Series:
     for ms in (min(ts_ms), max(ts_ms)):
         if not _MIN_MS <= ms <= _MAX_MS:
             raise CodecError(f"signal {name!r}: timestamp {ms} ms is out of range")
+    if len(deltas) > 1 and min(islice(deltas, 1, None)) <= 0:  # a repeat is possible
+        _check_repeats(name, ts_ms)
     return Series(ts_ms, floats)
+
+
+def _check_repeats(name: str, ts_ms: list[int]) -> None:
+    ms, count = Counter(ts_ms).most_common(1)[0]
+    if count > MAX_SAMPLES_PER_MS:
+        raise CodecError(
+            f"signal {name!r}: {count} samples at {ms} ms, more than {MAX_SAMPLES_PER_MS}"
+        )
 
 
 # --- control messages --------------------------------------------------------------------

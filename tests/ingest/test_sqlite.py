@@ -125,14 +125,14 @@ _batch = st.builds(
 
 
 def _aggregates(conn: sqlite3.Connection, table: str) -> dict[tuple[str, int], tuple[Any, ...]]:
-    rows = conn.execute(f"SELECT signal, bucket_ms, n, lo, hi, total, last_ms, last FROM {table}")
+    rows = conn.execute(f"SELECT signal, bucket_ms, n, lo, hi, total, last_us, last FROM {table}")
     return {(r[0], r[1]): r[2:] for r in rows}
 
 
 def _from_samples(conn: sqlite3.Connection, width: int) -> dict[tuple[str, int], tuple[Any, ...]]:
     rows = conn.execute(
-        f"SELECT signal, ts_ms - ts_ms % {width} AS b, count(*), min(value), max(value), "
-        "sum(value), max(ts_ms), value FROM samples GROUP BY signal, b"
+        f"SELECT signal, ts_us / {width * 1000} * {width} AS b, count(*), min(value), "
+        "max(value), sum(value), max(ts_us), value FROM samples GROUP BY signal, b"
     )
     return {(r[0], r[1]): r[2:] for r in rows}
 
@@ -142,8 +142,8 @@ def assert_rollups_match_samples(path: Path) -> None:
         for table, width in (("rollup_1m", 60_000), ("rollup_1h", _HOUR_MS)):
             stored, expected = _aggregates(conn, table), _from_samples(conn, width)
             assert stored.keys() == expected.keys(), table
-            for bucket, (n, lo, hi, total, last_ms, last) in expected.items():
-                assert stored[bucket] == (n, lo, hi, pytest.approx(total, abs=1e-3), last_ms, last)
+            for bucket, (n, lo, hi, total, last_us, last) in expected.items():
+                assert stored[bucket] == (n, lo, hi, pytest.approx(total, abs=1e-3), last_us, last)
 
 
 @settings(max_examples=60, deadline=None)
@@ -164,22 +164,46 @@ def test_rollups_agree_with_the_samples_after_duplicates_and_disorder(
         assert_rollups_match_samples(path)
 
 
-def test_a_schema_1_file_gets_its_rollups_and_dtc_table_on_opening(tmp_path: Path) -> None:
+_MS_KEYED = """
+ALTER TABLE {table} RENAME TO keyed_in_us;
+CREATE TABLE {table} (vin TEXT NOT NULL, signal TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+    value REAL NOT NULL, PRIMARY KEY ({key})) WITHOUT ROWID;
+INSERT INTO {table} SELECT vin, signal, ts_us / 1000, value FROM keyed_in_us;
+DROP TABLE keyed_in_us;
+"""
+_OLD_SCHEMA = {  # from what schema 3 is, what schema 1 and 2 were (samples keyed by ms)
+    1: "DROP TABLE rollup_1m; DROP TABLE rollup_1h; DROP TABLE dtc_reports;",
+    2: "UPDATE rollup_1m SET last_us = last_us / 1000; "
+    "UPDATE rollup_1h SET last_us = last_us / 1000; "
+    "ALTER TABLE rollup_1m RENAME COLUMN last_us TO last_ms; "
+    "ALTER TABLE rollup_1h RENAME COLUMN last_us TO last_ms;",
+}
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_file_is_upgraded_on_opening(tmp_path: Path, version: int) -> None:
     path = tmp_path / "t.db"
     store = SqliteStore.open(f"sqlite:///{path}")
     for seq in range(50):
         store.write_batch(make_batch(VIN, seq, n=30, t0=T0 + seq * 97))
     expected = store.downsample(VIN, SIGNALS[0], T0, T0 + 86_400, max_points=24)
+    points = store.query(VIN, SIGNALS[0], T0, T0 + 86_400)
+    latest = store.latest(VIN)
     store.close()
-    with sqlite3.connect(path) as conn:  # what schema 1 was: no rollups, no DTC history
+    with sqlite3.connect(path) as conn:
         conn.executescript(
-            "DROP TABLE rollup_1m; DROP TABLE rollup_1h; DROP TABLE dtc_reports; "
-            "PRAGMA user_version = 1;"
+            _MS_KEYED.format(table="samples", key="vin, signal, ts_ms")
+            + _MS_KEYED.format(table="latest", key="vin, signal")
+            + _OLD_SCHEMA[version]
+            + f"PRAGMA user_version = {version};"
         )
     again = SqliteStore.open(f"sqlite:///{path}")
     assert again.downsample(VIN, SIGNALS[0], T0, T0 + 86_400, max_points=24) == expected
+    assert again.query(VIN, SIGNALS[0], T0, T0 + 86_400) == points
+    assert again.latest(VIN) == latest
+    assert again.write_batch(make_batch(VIN, 0, n=30, t0=T0)) is False
     assert again.write_dtc_report(make_dtc_report(VIN, T0))
     again.close()
     assert_rollups_match_samples(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (3,)

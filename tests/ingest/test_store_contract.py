@@ -20,6 +20,7 @@ from ingest.open import open_store
 from ingest.store import Point, Retention, TelemetryStore
 from pitstop.codec import Sample, Series, TelemetryBatch, TelemetryColumns
 from tests.ingest.helpers import SIGNALS, T0, VIN, VIN2, make_batch, make_dtc_report
+from tests.ingest.real_log import spool_log
 from tests.ingest.servers_influx import InfluxDB1, InfluxDB2Env
 
 BACKENDS = ["sqlite-file", "sqlite-memory", "influxdb-1.6", "influxdb-v2-env"]
@@ -280,3 +281,89 @@ def test_dtc_history_is_a_time_range_oldest_first(store: TelemetryStore) -> None
     assert history[0] == reports[1]  # every field back as written
     assert store.dtc_history(VIN, T0, float("inf"), limit=2) == [reports[1], reports[2]]
     assert store.dtc_history(VIN2, T0, T0 + 100) == []
+
+
+# --- no two samples merge ------------------------------------------------------------------------
+
+
+def test_two_samples_of_a_signal_in_one_millisecond_are_two_samples(
+    store: TelemetryStore,
+) -> None:
+    ms = T0 + 0.010  # 10.1 ms and 10.4 ms after T0 both round to 10 ms
+    samples = (
+        Sample("S", T0 + 0.0101, 1.0),
+        Sample("Other", T0 + 0.0102, 7.0),  # the same millisecond, another signal
+        Sample("S", T0 + 0.0104, 2.0),
+        Sample("S", T0 + 0.011, 3.0),
+    )
+    batch = TelemetryBatch(VIN, 1, "p", samples)
+    assert store.write_batch(batch)
+    assert store.count(VIN) == 4
+    assert store.query(VIN, "S", T0, T0 + 1) == [Point(ms, 1.0), Point(ms, 2.0),
+                                                  Point(T0 + 0.011, 3.0)]  # fmt: skip
+    assert store.query(VIN, "S", T0 + 0.010, T0 + 0.011) == [Point(ms, 1.0), Point(ms, 2.0)]
+    assert store.query(VIN, "S", T0 + 0.0101, T0 + 1) == [Point(T0 + 0.011, 3.0)]
+    assert store.latest(VIN)["S"] == Point(T0 + 0.011, 3.0)
+    # redelivered, or re-sent under a new seq: every sample has the same key again
+    assert store.write_batch(batch) is False
+    assert store.write_batch(TelemetryBatch(VIN, 2, "p", samples))
+    assert store.count(VIN) == 4
+    buckets = store.downsample(VIN, "S", T0, T0 + 1, max_points=1000)
+    assert [b.start for b in buckets] == pytest.approx([ms, T0 + 0.011])
+    assert [(b.count, b.min, b.max, b.last) for b in buckets] == [(2, 1.0, 2.0, 2.0),
+                                                                  (1, 3.0, 3.0, 3.0)]  # fmt: skip
+
+
+def test_the_latest_of_a_millisecond_is_its_last_sample(store: TelemetryStore) -> None:
+    samples = (Sample("S", T0 + 5.0001, 1.0), Sample("S", T0 + 5.0002, 2.0))
+    store.write_batch(TelemetryBatch(VIN, 1, "p", samples))
+    assert store.latest(VIN) == {"S": Point(T0 + 5, 2.0)}
+
+
+def test_pages_never_cut_between_samples_of_one_millisecond(store: TelemetryStore) -> None:
+    # five samples in each of 20 milliseconds; pages of 3 end inside a millisecond
+    samples = tuple(Sample("S", T0 + m / 1000 + k / 10_000, m * 5 + k) for m in range(20)
+                    for k in range(5))  # fmt: skip
+    store.write_batch(TelemetryBatch(VIN, 1, "p", samples))
+    seen: list[Point] = []
+    page = store.query_page(VIN, "S", T0, T0 + 1, limit=3)
+    while True:
+        seen += page.points
+        if page.cursor is None:
+            break
+        page = store.query_page(VIN, "S", T0, T0 + 1, limit=3, cursor=page.cursor)
+    assert [p.value for p in seen] == [float(i) for i in range(100)]
+    assert seen[7] == Point(T0 + 0.001, 7.0)  # the time is the millisecond the car sent
+
+
+def test_the_same_millisecond_in_another_batch_is_a_copy(store: TelemetryStore) -> None:
+    """The gateway never splits one millisecond of one signal across batches (the reader's
+    test checks it), so another batch with a sample there is a copy, not a new sample."""
+    store.write_batch(TelemetryBatch(VIN, 1, "p", (Sample("S", T0 + 0.0101, 1.0),)))
+    store.write_batch(TelemetryBatch(VIN, 2, "p", (Sample("S", T0 + 0.0101, 1.0),)))
+    assert store.count(VIN) == 1
+
+
+def test_a_real_100_hz_log_is_stored_sample_for_sample(
+    store: TelemetryStore, tmp_path: Path, shared_data: Path
+) -> None:
+    """canmod_gps.log: its 100 Hz IMU frame twice in one millisecond, seven signals each."""
+    css = shared_data / "logs" / "css"
+    spooled = spool_log(
+        tmp_path, css / "canmod_gps.log", shared_data / "dbc" / "css" / "canmod_gps.dbc", VIN
+    )
+    assert spooled.repeats() >= 7  # what a (signal, millisecond) key merged
+    batches = spooled.columns()
+    assert sum(b.sample_count for b in batches) == spooled.samples
+    assert all(store.write_batches(batches[i : i + 50]) for i in range(0, len(batches), 50))
+    assert store.count(VIN) == spooled.samples
+    assert not any(store.write_batches(batches))  # redelivered: nothing more
+    assert store.count(VIN) == spooled.samples
+    sent = [(ms / 1000, v) for b in batches for ms, v in zip(*_imu(b), strict=True)]
+    stored = store.query(VIN, "gnss_imu.AccelerationX", 0, float("inf"), limit=1_000_000)
+    assert [(p.ts, p.value) for p in stored] == sorted(sent, key=lambda p: p[0])
+
+
+def _imu(batch: TelemetryColumns) -> tuple[list[int], list[float]]:
+    series = batch.series.get("gnss_imu.AccelerationX", Series([], []))
+    return series.ts_ms, series.values

@@ -48,7 +48,8 @@ def test_every_point_written_through_api_v2_write_arrives(victoria: VictoriaMetr
     try:
         for batch in batches:
             columns = TelemetryColumns.from_batch(batch)
-            http.write(proto.telemetry_lines(f"telemetry,vin={proto.key(batch.vin)}", columns))
+            lines = proto.telemetry_lines(f"telemetry,vin={proto.key(batch.vin)}", columns)
+            http.write(lines, precision=proto.TELEMETRY_PRECISION)
             expected |= {
                 (f"telemetry_{s.signal}", batch.vin, round(s.ts * 1000), s.value)
                 for s in batch.samples

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pitstop.codec import (
+    MAX_SAMPLES_PER_MS,
     Ack,
     Event,
     Sample,
@@ -135,3 +136,31 @@ def test_arbitrary_bytes_never_raise_anything_but_codec_error(payload: bytes) ->
 def test_huge_numbers_are_codec_errors(payload: bytes) -> None:
     with pytest.raises(CodecError):
         decode_telemetry(payload)
+
+
+def test_samples_of_one_signal_in_one_millisecond_travel_in_order() -> None:
+    samples = (
+        Sample("S", 1.0101, 3.0),
+        Sample("S", 1.0104, 1.0),  # the same millisecond: a delta of 0, in the order of time
+        Sample("S", 1.0103, 2.0),
+    )
+    payload = encode_telemetry(TelemetryBatch(VIN, 1, "p", samples))
+    assert json.loads(zlib.decompress(payload))["s"]["S"] == [[0, 0, 0], [3.0, 2.0, 1.0]]
+    assert decode_telemetry(payload).samples == (
+        Sample("S", 1.01, 3.0),
+        Sample("S", 1.01, 2.0),
+        Sample("S", 1.01, 1.0),
+    )
+
+
+def test_at_most_max_samples_per_ms_of_one_signal_share_a_millisecond() -> None:
+    def doc(deltas: list[int]) -> bytes:
+        series = {"S": [deltas, [1.0] * len(deltas)]}
+        return zlib.compress(json.dumps({"v": 1, "vin": VIN, "seq": 1, "profile": "p",
+                                         "t0": 5, "s": series}).encode())  # fmt: skip
+
+    assert len(decode_telemetry(doc([0] * MAX_SAMPLES_PER_MS + [1])).samples) == 1001
+    with pytest.raises(CodecError, match="1001 samples at 5 ms"):
+        decode_telemetry(doc([0] * (MAX_SAMPLES_PER_MS + 1)))
+    with pytest.raises(CodecError, match="1001 samples at 6 ms"):  # back in time, then again
+        decode_telemetry(doc([1, -1, 1] + [0] * (MAX_SAMPLES_PER_MS - 1)))

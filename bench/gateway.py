@@ -179,7 +179,7 @@ def _end_to_end(
         stop_ingest = threading.Event()
         ready = threading.Event()
         config = IngestConfig(
-            broker_url=url, client_id="bench-ingest", policy=Policy(max_age_s=1e9)
+            broker_url=url, client_id="bench-ingest", policy=Policy()
         )
         ingest = threading.Thread(target=run_ingest, args=(config, store, stop_ingest, ready))
         ingest.start()

@@ -27,7 +27,12 @@ Reading it in a few lines of Python::
             t += dt
             print(name, t / 1000, value)
 
-Ack (cloud -> car, ``pitstop/v1/{vin}/ack``): ``{"v": 1, "vin": ..., "seqs": [41, 42]}``.
+Ack (cloud -> car, ``pitstop/v1/{vin}/ack``): ``{"v": 1, "vin": ..., "seqs": [41, 42],
+"rejected": {"43": "VIN ... differs from ... in the topic"}}``. ``seqs`` are durably stored;
+``rejected`` (optional, absent when empty; keys are decimal sequence numbers) maps each refused
+sequence number to the reason, sent once the message is durably in the dead-letter store. The
+car deletes both from its spool: a refused message is not sent again. An ack without
+``rejected`` (the first form of schema 1) still decodes, with nothing refused.
 Status (retained, ``pitstop/v1/{vin}/status``): ``{"v": 1, "vin": ..., "state": "online" |
 "offline", "version": ..., "profile": ..., "ts": <ms>}`` plus optional counters.
 Event (``pitstop/v1/{vin}/event``): ``{"v": 1, "vin": ..., "type": ..., "ts": <ms>, "data": {}}``.
@@ -117,10 +122,12 @@ class TelemetryColumns:
 
 @dataclass(frozen=True, slots=True)
 class Ack:
-    """The cloud's word that these sequence numbers of one vehicle are durably stored."""
+    """The cloud's word on these sequence numbers of one vehicle: ``seqs`` are durably stored,
+    ``rejected`` (seq -> reason) are durably dead-lettered; either way they are answered."""
 
     vin: str
     seqs: tuple[int, ...]
+    rejected: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +244,10 @@ def _series(name: str, pair: object, t0: int) -> Series:
 
 
 def encode_ack(ack: Ack) -> bytes:
-    return _dumps({"v": SCHEMA_VERSION, "vin": ack.vin, "seqs": list(ack.seqs)})
+    doc: dict[str, Any] = {"v": SCHEMA_VERSION, "vin": ack.vin, "seqs": list(ack.seqs)}
+    if ack.rejected:
+        doc["rejected"] = {str(seq): reason for seq, reason in ack.rejected.items()}
+    return _dumps(doc)
 
 
 def decode_ack(payload: bytes) -> Ack:
@@ -245,7 +255,29 @@ def decode_ack(payload: bytes) -> Ack:
     seqs = doc.get("seqs")
     if not isinstance(seqs, list) or not all(type(s) is int for s in seqs):
         raise CodecError("field 'seqs' must be an array of integers")
-    return Ack(vin=_vin(doc), seqs=tuple(seqs))
+    return Ack(vin=_vin(doc), seqs=tuple(seqs), rejected=_rejected(doc.get("rejected", {})))
+
+
+def _rejected(found: object) -> dict[int, str]:
+    if not isinstance(found, dict):
+        raise CodecError("field 'rejected' must be an object of seq -> reason")
+    rejected: dict[int, str] = {}
+    for key, reason in found.items():
+        if not (key.isascii() and key.isdigit()) or not isinstance(reason, str):
+            raise CodecError(f"field 'rejected': {key!r} must be a sequence number -> a reason")
+        rejected[int(key)] = reason
+    return rejected
+
+
+def peek_seq(payload: bytes) -> int | None:
+    """The sequence number of a message of any kind, if it can be read at all (None if the
+    payload does not decode as far as a non-negative integer ``seq``): what ingest answers a
+    refused message with."""
+    try:
+        seq = _loads(payload).get("seq")
+    except (CodecError, OverflowError, RecursionError):
+        return None
+    return seq if type(seq) is int and seq >= 0 else None
 
 
 def encode_status(status: Status) -> bytes:

@@ -20,6 +20,7 @@ from pitstop.codec import (
     decode_status,
     decode_telemetry,
     encode_ack,
+    peek_seq,
     encode_event,
     encode_status,
     encode_telemetry,
@@ -135,3 +136,34 @@ def test_arbitrary_bytes_never_raise_anything_but_codec_error(payload: bytes) ->
 def test_huge_numbers_are_codec_errors(payload: bytes) -> None:
     with pytest.raises(CodecError):
         decode_telemetry(payload)
+
+
+def test_an_ack_names_the_refused_seqs_with_their_reasons() -> None:
+    ack = Ack(VIN, (41,), {42: "VIN 'X' differs", 43: "sample at 1989 is before 1990"})
+    payload = encode_ack(ack)
+    assert json.loads(payload)["rejected"] == {"42": "VIN 'X' differs", "43": ack.rejected[43]}
+    assert decode_ack(payload) == ack
+    # nothing refused: the first form of the ack, byte for byte
+    assert encode_ack(Ack(VIN, (1,))) == b'{"v":1,"vin":"%s","seqs":[1]}' % VIN.encode()
+
+
+def test_an_old_ack_without_rejected_still_decodes() -> None:
+    old = json.dumps({"v": 1, "vin": VIN, "seqs": [5, 6]}).encode()
+    assert decode_ack(old) == Ack(VIN, (5, 6), {})
+
+
+@pytest.mark.parametrize(
+    "rejected", [[], {"x": "r"}, {"-1": "r"}, {"4": 5}, {"٤": "r"}, "42"], ids=repr
+)
+def test_a_malformed_rejected_field_is_a_codec_error(rejected: object) -> None:
+    payload = json.dumps({"v": 1, "vin": VIN, "seqs": [], "rejected": rejected}).encode()
+    with pytest.raises(CodecError, match="rejected"):
+        decode_ack(payload)
+
+
+def test_peek_seq_reads_what_it_can() -> None:
+    good = encode_telemetry(TelemetryBatch(VIN, 9, "p", ()))
+    assert peek_seq(good) == 9
+    assert peek_seq(json.dumps({"v": 1, "seq": 4, "vin": "nonsense"}).encode()) == 4
+    for bad in (b"", b"\x78\x9c junk", b'{"v": 1}', b'{"v": 1, "seq": -3}', b'{"v":1,"seq":"7"}'):
+        assert peek_seq(bad) is None

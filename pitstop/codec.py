@@ -273,10 +273,13 @@ def peek_seq(payload: bytes) -> int | None:
     """The sequence number of a message of any kind, if it can be read at all (None if the
     payload does not decode as far as a non-negative integer ``seq``): what ingest answers a
     refused message with."""
-    try:
-        seq = _loads(payload).get("seq")
-    except (CodecError, OverflowError, RecursionError):
+    try:  # leniently: a batch refused for a NaN value still names its seq
+        doc = json.loads(_inflate(payload))
+    except (CodecError, ValueError, OverflowError, RecursionError):
         return None
+    if not isinstance(doc, dict) or doc.get("v") != SCHEMA_VERSION:
+        return None
+    seq = doc.get("seq")
     return seq if type(seq) is int and seq >= 0 else None
 
 
@@ -346,17 +349,24 @@ def _reject_constant(name: str) -> None:
     raise CodecError(f"{name} is not allowed")
 
 
-def _loads(payload: bytes) -> dict[str, Any]:
+def _inflate(payload: bytes) -> bytes:
+    """The JSON text of a payload: as it is, or decompressed (bounded)."""
     if not payload:
         raise CodecError("empty payload")
-    if payload[:1] != b"{":
-        try:
-            inflater = zlib.decompressobj()
-            payload = inflater.decompress(payload, MAX_PAYLOAD_BYTES)
-        except zlib.error as err:
-            raise CodecError(f"neither JSON nor zlib: {err}") from err
-        if inflater.unconsumed_tail:
-            raise CodecError(f"payload inflates beyond {MAX_PAYLOAD_BYTES} bytes")
+    if payload[:1] == b"{":
+        return payload
+    try:
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(payload, MAX_PAYLOAD_BYTES)
+    except zlib.error as err:
+        raise CodecError(f"neither JSON nor zlib: {err}") from err
+    if inflater.unconsumed_tail:
+        raise CodecError(f"payload inflates beyond {MAX_PAYLOAD_BYTES} bytes")
+    return text
+
+
+def _loads(payload: bytes) -> dict[str, Any]:
+    payload = _inflate(payload)
     try:
         doc = json.loads(payload, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, huge integers

@@ -167,3 +167,9 @@ def test_peek_seq_reads_what_it_can() -> None:
     assert peek_seq(json.dumps({"v": 1, "seq": 4, "vin": "nonsense"}).encode()) == 4
     for bad in (b"", b"\x78\x9c junk", b'{"v": 1}', b'{"v": 1, "seq": -3}', b'{"v":1,"seq":"7"}'):
         assert peek_seq(bad) is None
+
+
+def test_peek_seq_reads_the_seq_of_a_batch_refused_for_nan() -> None:
+    doc = '{"v": 1, "vin": "%s", "seq": 6, "t0": 0, "s": {"a": [[0], [NaN]]}}' % VIN
+    assert peek_seq(doc.encode()) == 6
+    assert peek_seq(zlib.compress(doc.encode())) == 6

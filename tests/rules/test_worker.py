@@ -55,7 +55,9 @@ class Publisher:
 
     def send(self, batch_list: list[TelemetryBatch]) -> None:
         for batch in batch_list:
-            info = self.client.publish(cloud_topic(batch.vin, Kind.TELEMETRY), encode_telemetry(batch), 1)
+            info = self.client.publish(
+                cloud_topic(batch.vin, Kind.TELEMETRY), encode_telemetry(batch), 1
+            )
             info.wait_for_publish(5)
 
     def send_raw(self, vin: str, payload: bytes) -> None:

@@ -20,10 +20,10 @@ from pitstop.codec import (
     decode_status,
     decode_telemetry,
     encode_ack,
-    peek_seq,
     encode_event,
     encode_status,
     encode_telemetry,
+    peek_seq,
 )
 from pitstop.errors import CodecError
 
@@ -170,6 +170,6 @@ def test_peek_seq_reads_what_it_can() -> None:
 
 
 def test_peek_seq_reads_the_seq_of_a_batch_refused_for_nan() -> None:
-    doc = '{"v": 1, "vin": "%s", "seq": 6, "t0": 0, "s": {"a": [[0], [NaN]]}}' % VIN
+    doc = f'{{"v": 1, "vin": "{VIN}", "seq": 6, "t0": 0, "s": {{"a": [[0], [NaN]]}}}}'
     assert peek_seq(doc.encode()) == 6
     assert peek_seq(zlib.compress(doc.encode())) == 6

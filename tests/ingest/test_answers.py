@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ def test_refused_messages_are_answered_and_a_resent_one_is_kept_once(
     for sent in range(1, 4):  # a gateway that never heard the answer sends them again
         for payload in refused.values():
             publisher.publish(TELEMETRY, payload, qos=1).wait_for_publish(5)
-        wait_until(lambda n=sent: acks.times_refused(VIN) == {5: n, 6: n}, what=f"answered {sent}x")
+        wait_until(partial(_answered, acks, {5: sent, 6: sent}), what=f"answered {sent}x")
     publisher.publish(TELEMETRY, b"no seq in here", qos=1).wait_for_publish(5)
     publish_all(publisher, [make_batch(VIN, 1)])
     wait_until(lambda: acks.acked(VIN) == {1}, what="the good batch acked")
@@ -121,6 +122,10 @@ def test_refused_messages_are_answered_and_a_resent_one_is_kept_once(
     stats = ingest.finish()
     assert (stats.dead_letters, stats.dead_letter_repeats, stats.unanswerable) == (3, 4, 1)
     assert (stats.stored, stats.messages) == (1, 8)
+
+
+def _answered(acks: AckCollector, expected: dict[int, int]) -> bool:
+    return acks.times_refused(VIN) == expected
 
 
 def test_old_samples_are_stored_as_history_and_never_reach_the_rules(

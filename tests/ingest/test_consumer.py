@@ -176,7 +176,9 @@ def test_dtc_reports_join_the_history_once_and_bad_ones_are_dead_lettered(
 class _DefectiveStore(SqliteStore):
     """A real SQLite store with a programming error in its write path."""
 
-    def write_batches(self, batches: Sequence[TelemetryColumns]) -> list[bool]:
+    def write_batches(
+        self, batches: Sequence[TelemetryColumns], received_at: float | None = None
+    ) -> list[bool]:
         raise TypeError("a defect, not a passing fault")
 
 

@@ -18,6 +18,7 @@ from api.errors import install_error_handlers
 from api.keys import KeyStore
 from api.routes import (
     consent_routes,
+    dead_letter_routes,
     health_routes,
     job_routes,
     page_routes,
@@ -133,4 +134,5 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     job_routes.router,
     workshop_routes.router,
     rule_routes.router,
+    dead_letter_routes.router,
 )

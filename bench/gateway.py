@@ -178,9 +178,7 @@ def _end_to_end(
         store = SqliteStore(str(tmp / "telemetry.db"))
         stop_ingest = threading.Event()
         ready = threading.Event()
-        config = IngestConfig(
-            broker_url=url, client_id="bench-ingest", policy=Policy(max_age_s=1e9)
-        )
+        config = IngestConfig(broker_url=url, client_id="bench-ingest", policy=Policy())
         ingest = threading.Thread(target=run_ingest, args=(config, store, stop_ingest, ready))
         ingest.start()
         try:

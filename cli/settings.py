@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     """Folders searched for the DBC files a vehicle profile names (after the profile's own
     folder), separated by ``os.pathsep`` (``:``) like ``PATH``."""
 
+    live_window_s: float = 86_400.0
+    """Ingest: a batch whose newest sample is older than this is history: stored, shown,
+    exported, never handed to the rules (so it books no live job)."""
+
+    max_future_s: float = 300.0
+    """Ingest: how far ahead of its clock a sample time may be (clock skew) before it is refused."""
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

@@ -5,9 +5,9 @@ CAN source, builds the paho publisher and the ``ReaderControl`` (``gateway.hando
 which the ``set_plan`` command and the sender's budget check reach the reader, starts the reader
 thread (``gateway.reader``) and any *services* (each on its own thread, e.g. the diagnostics
 service), and runs the sender (``gateway.sender``) on the calling thread. A replay ends when the
-log is read and the spool is empty; a live bus runs until ``stop`` is set. On stop the open
-batch goes to the spool, nothing more is published but the retained ``offline`` status, and the
-client disconnects cleanly.
+log is read and the spool is empty (every batch acknowledged or refused); a live bus runs until
+``stop`` is set. On stop the open batch goes to the spool, nothing more is published but the
+retained ``offline`` status, and the client disconnects cleanly.
 
 Services follow the contract of ``gateway.services``; ``ServiceContext`` is the
 ``GatewayContext`` they are given.
@@ -90,10 +90,11 @@ class GatewayStats:
     acked: int
     dropped: int
     spool_count: int
-    completed: bool  # a replay whose every batch was acknowledged
+    completed: bool  # a replay whose every batch was answered (acknowledged or refused)
     not_due: int = 0  # frames the plan needed nothing from
     unmapped: int = 0  # frames of messages a DBC knows, with no mapped (or planned) signal
     by_bus: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # decoder, per channel
+    rejected: int = 0  # batches the cloud refused (kept as dead letters) and the spool dropped
 
 
 class ServiceContext:
@@ -284,6 +285,7 @@ def _stats(
         published=sender.published,
         resent=sender.resent,
         acked=sender.acked,
+        rejected=sender.rejected,
         dropped=spool.dropped,
         spool_count=spool.depth().count,
         completed=completed,

@@ -1,6 +1,9 @@
 """The publishing half of the gateway: the in-flight window, the outbox and the status.
 
-Every round (``POLL_SECONDS``): take the publisher's queued events (connects, acks, cmds); when
+Every round (``POLL_SECONDS``): take the publisher's queued events (connects, acks, cmds); an
+ack's stored sequence numbers and its refused ones (``Ack.rejected``: the cloud kept them as
+dead letters) both leave the spool, the refused ones counted in ``rejected`` with each distinct
+reason logged once; when
 connected, send the outbox (events and messages of services), publish again whatever had no ack
 after ``ack_timeout``, then fill the window: *live* entries (spooled since the last connect)
 first, then the *backlog* oldest first, so that draining an outage never starves live data. At
@@ -21,9 +24,10 @@ from __future__ import annotations
 import collections
 import logging
 import queue
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +46,8 @@ from pitstop.topics import Kind, topic
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
+_DIGITS = re.compile(r"\d+")
+_MAX_REASONS = 100  # distinct refusal reasons logged; beyond, only counted
 MQTT_OVERHEAD = 2 + 2 + 2  # fixed header (up to 2 bytes of length here), topic length, packet id
 
 
@@ -94,7 +100,8 @@ class Sender:
         self._unsaved = 0
         self._seen_dropped = spool.dropped
         self._next_status = time.monotonic() + config.status_interval
-        self.published = self.resent = self.acked = 0
+        self.published = self.resent = self.acked = self.rejected = 0
+        self._reasons_seen: set[str] = set()
         self._topic_bytes = len(topic(config.vin, Kind.TELEMETRY))
 
     def queue(self, kind: Kind, payload: bytes) -> None:
@@ -127,7 +134,11 @@ class Sender:
                 if live or reader.failed:
                     return False
                 if self._spool.depth().count == 0 and not self.outbox:
-                    log.info("replay complete: every batch acknowledged")
+                    log.info(
+                        "replay complete: every batch answered (%d acknowledged, %d refused)",
+                        self.acked,
+                        self.rejected,
+                    )
                     return True
         return False
 
@@ -159,6 +170,7 @@ class Sender:
             "spool_count": depth.count,
             "spool_bytes": depth.bytes,
             "dropped": self._spool.dropped,
+            "rejected": self.rejected,
             "events_dropped": self.outbox_dropped,
             "budget_used_bytes": self._month_used,
             "budget_bytes": control.budget_bytes() or 0,
@@ -187,19 +199,24 @@ class Sender:
         """Wait briefly for the first event, then take every queued one; acks in one go."""
         events = self._publisher.events
         acked: list[int] = []
+        rejected: list[int] = []
         try:
             event = events.get(timeout=POLL_SECONDS)
             while True:
-                self._handle(event, acked)
+                self._handle(event, acked, rejected)
                 event = events.get_nowait()
         except queue.Empty:
             pass
         if acked:
             self.acked += self._spool.ack(acked)
-            for seq in acked:
-                self._in_flight.pop(seq, None)
+        if rejected:
+            self.rejected += self._spool.ack(rejected)
+        for seq in acked + rejected:
+            self._in_flight.pop(seq, None)
 
-    def _handle(self, event: tuple[str, bytes | None], acked: list[int]) -> None:
+    def _handle(
+        self, event: tuple[str, bytes | None], acked: list[int], rejected: list[int]
+    ) -> None:
         kind, payload = event
         if kind == "connected":
             log.info("connected to %s", self._publisher.url)
@@ -220,8 +237,18 @@ class Sender:
                 return
             if ack.vin == self._config.vin:
                 acked.extend(ack.seqs)
+                rejected.extend(ack.rejected)
+                self._log_reasons(ack.rejected)
         elif kind == "cmd" and payload is not None:
             self.event(*self._commands.dispatch(payload))
+
+    def _log_reasons(self, rejected: Mapping[int, str]) -> None:
+        """Log each kind of refusal once (reasons differ in their numbers: times, counts)."""
+        for seq, reason in rejected.items():
+            kind = _DIGITS.sub("#", reason)
+            if kind not in self._reasons_seen and len(self._reasons_seen) < _MAX_REASONS:
+                self._reasons_seen.add(kind)
+                log.warning("the cloud refused seq %d (kept as a dead letter): %s", seq, reason)
 
     def _send_outbox(self, now: float) -> None:
         while self.outbox:

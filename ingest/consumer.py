@@ -1,19 +1,27 @@
-"""MQTT -> validation -> telemetry store -> acknowledgement.
+"""MQTT -> validation -> telemetry store -> hand-on to the rules -> acknowledgement.
 
 Ingest takes ``pitstop/v1/+/telemetry`` (batches) and ``pitstop/v1/+/dtc`` (trouble-code
 reports, kept as each vehicle's DTC history) on one persistent session. Order of work for each
 message, on the caller's thread (never on paho's):
 
-1. validate; a payload that fails goes whole to the dead letters, then on to step 4;
+1. validate; a payload that fails goes whole to the dead letters (idempotent on topic and
+   payload: a message sent again is kept once, and answered again);
 2. ``store.write_batches`` / ``store.write_dtc_report`` (committed when it returns; a
    duplicate returns False);
-3. publish an ``Ack`` to ``pitstop/v1/{vin}/ack`` naming the batches' sequence numbers (and a
-   DTC report's, when it carries one) so the gateway may drop them from its spool;
-4. PUBACK to the broker (``client.ack``: the broker forgets the message only now).
+3. hand each accepted *live* batch and report on to the rules: its original payload on
+   ``pitstop/cloud/v1/{vin}/telemetry|dtc`` (also a duplicate's: ingest may have died between
+   store and hand-on). A *history* batch (newest sample older than ``Policy.live_window_s``)
+   is stored, counted, and not handed on: no live job is booked for the past;
+4. publish an ``Ack`` to ``pitstop/v1/{vin}/ack`` naming the stored sequence numbers and the
+   refused ones with their reasons (``Ack.rejected``), so the gateway drops both from its
+   spool; a refused message whose seq (or VIN) cannot be read cannot be answered: counted;
+5. once the broker has taken the group's hand-ons (their PUBACKs came), PUBACK to the broker
+   (``client.ack``: the broker forgets the message only now). The worker does not wait for
+   that: it goes on with the next messages (paho's thread, which reads those PUBACKs, may be
+   blocked on a full inbox) and releases the PUBACKs of finished groups in order.
 
-The ``Ack`` goes out before the PUBACK (both on paho's one ordered outgoing queue): if ingest
-dies between the two, the broker delivers the message again, it is a duplicate, and it is
-acknowledged again. The other order could leave a stored batch that no ``Ack`` ever names.
+If ingest dies anywhere before step 5, the broker delivers the message again: it is found a
+duplicate (or already dead-lettered), handed on and answered again; nothing is lost or doubled.
 Messages already waiting are handled together (up to ``_DRAIN``): decoded column-wise,
 stored in one commit (``store.write_batches``), one ``Ack`` per vehicle.
 
@@ -28,27 +36,30 @@ whatever ingest cannot take yet (back-pressure) and memory stays bounded.
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
 
+from ingest.answers import Answers
 from ingest.errors import StoreError, ValidationError
+from ingest.stats import Counters, IngestStats, Reporter
 from ingest.store import TelemetryStore
-from ingest.validate import Policy, validate_message
-from pitstop.codec import Ack, TelemetryColumns, encode_ack
+from ingest.validate import Policy, is_history, validate_message
+from pitstop.codec import TelemetryColumns, encode_ack, peek_seq
 from pitstop.dtc import DtcReport
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
-from pitstop.topics import Kind, subscription, topic
+from pitstop.topics import Kind, cloud_topic, subscription, topic
 
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.2  # how often blocked loops look at ``stop``
+_PENDING_POLL_S = 0.005  # ... and at hand-ons the broker may have taken meanwhile
 _DRAIN = 200  # messages handled before their acks are published together
 _BACKOFF_S = (0.1, 5.0)  # first and longest pause between store retries
 _KEEPALIVE_S = 30
@@ -62,39 +73,6 @@ class IngestConfig:
     queue_size: int = 1000
     policy: Policy = field(default_factory=Policy)
     report_interval_s: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class IngestStats:
-    messages: int = 0  # handled to the end (acknowledged)
-    stored: int = 0  # batches newly stored
-    samples: int = 0  # samples in newly stored batches
-    duplicates: int = 0  # batches stored before, acknowledged again
-    dead_letters: int = 0
-    store_errors: int = 0  # failed store attempts (each retried)
-    dtc_reports: int = 0  # DTC reports newly added to the history
-
-
-@dataclass(slots=True)
-class _Counters:
-    messages: int = 0
-    stored: int = 0
-    samples: int = 0
-    duplicates: int = 0
-    dead_letters: int = 0
-    store_errors: int = 0
-    dtc_reports: int = 0
-
-    def snapshot(self) -> IngestStats:
-        return IngestStats(
-            self.messages,
-            self.stored,
-            self.samples,
-            self.duplicates,
-            self.dead_letters,
-            self.store_errors,
-            self.dtc_reports,
-        )
 
 
 def run_ingest(
@@ -137,8 +115,12 @@ def run_ingest(
     return stats
 
 
+Accepted = tuple[Received, TelemetryColumns | DtcReport]
+
+
 class _Worker:
-    """Takes messages off the queue and runs them through validate -> store -> ack."""
+    """Takes messages off the queue and runs them through validate -> store -> hand on ->
+    answer."""
 
     def __init__(
         self,
@@ -153,62 +135,101 @@ class _Worker:
         self.policy = policy
         self.stop = stop
         self.clock = clock
-        self.counters = _Counters()
+        self.counters = Counters()
+        # groups stored and answered, waiting for the broker to take their hand-ons
+        self.pending: collections.deque[tuple[list[mqtt.MQTTMessageInfo], list[Received]]] = (
+            collections.deque()
+        )
 
     def run(self, inbox: queue.Queue[Received], report_interval_s: float) -> None:
-        report = _Reporter(self.counters, report_interval_s)
+        report = Reporter(self.counters, report_interval_s)
         while not self.stop.is_set():
+            self._release()
             try:
-                first = inbox.get(timeout=_POLL_S)
+                first = inbox.get(timeout=_POLL_S if not self.pending else _PENDING_POLL_S)
             except queue.Empty:
                 report.maybe_log()
                 continue
             messages = list(_drain(inbox, first, _DRAIN))
-            if not self._handle(messages):
+            handed = self._handle(messages)
+            if handed is None:
                 return  # stopping: what was not stored stays unacknowledged at the broker
+            self.pending.append((handed, messages))
+            report.maybe_log()
+
+    def _release(self) -> None:
+        """PUBACK the groups whose hand-ons the broker has taken, in order. (Never wait for
+        them: paho's thread may be blocked on a full inbox, and it is the one reading them.)"""
+        while self.pending and all(map(_taken, self.pending[0][0])):
+            _handed, messages = self.pending.popleft()
             for message in messages:
                 self.client.ack(message.mid, message.qos)
             self.counters.messages += len(messages)
-            report.maybe_log()
 
-    def _handle(self, messages: list[Received]) -> bool:
-        """Validate, store in one commit, publish the acks; False if ``stop`` came first."""
+    def _handle(self, messages: list[Received]) -> list[mqtt.MQTTMessageInfo] | None:
+        """Validate, store in one commit, hand on, answer; the hand-ons to wait for before the
+        PUBACKs, or None if ``stop`` came first."""
         now = self.clock()
-        valid: list[TelemetryColumns] = []
-        reports: list[DtcReport] = []
+        answers = Answers()
+        accepted: list[Accepted] = []
         for message in messages:
             try:
-                checked = validate_message(message.topic, message.payload, now, self.policy)
+                accepted.append(
+                    (message, validate_message(message.topic, message.payload, now, self.policy))
+                )
             except ValidationError as err:
-                if not self._dead_letter(message, err.reason, now):
-                    return False
-                continue
-            if isinstance(checked, DtcReport):
-                reports.append(checked)
-            else:
-                valid.append(checked)
-        if valid and not self._store(valid):
-            return False
+                if not self._dead_letter(message, err, now, answers):
+                    return None
+        batches = [c for _m, c in accepted if isinstance(c, TelemetryColumns)]
+        if batches and not self._store(batches):
+            return None
+        reports = [r for _m, r in accepted if isinstance(r, DtcReport)]
         if not all(self._store_dtc(report, now) for report in reports):
-            return False
-        acks: dict[str, list[int]] = defaultdict(list)
-        for columns in valid:
-            acks[columns.vin].append(columns.seq)
-        for report in reports:
-            if report.seq is not None:
-                acks[report.vin].append(report.seq)
-        self._publish_acks(acks)
-        return True
+            return None
+        handed = self._hand_on(accepted, now)
+        for _message, checked in accepted:
+            answers.stored(checked.vin, checked.seq)
+        for vin, ack in answers.acks():
+            self.client.publish(topic(vin, Kind.ACK), encode_ack(ack), qos=1)
+        return handed
 
-    def _dead_letter(self, message: Received, reason: str, now: float) -> bool:
+    def _dead_letter(
+        self, message: Received, err: ValidationError, now: float, answers: Answers
+    ) -> bool:
+        kept: list[bool] = []
+
         def write() -> None:
-            self.store.write_dead_letter(message.topic, message.payload, reason, now)
+            kept.append(
+                self.store.write_dead_letter(
+                    message.topic, message.payload, err.reason, now, err.code
+                )
+            )
 
         if not self._retry(write, message.topic):
             return False
-        self.counters.dead_letters += 1
-        log.warning("ingest: dead letter from %s: %s", message.topic, reason)
+        if kept[0]:
+            self.counters.dead_letters += 1
+            log.warning("ingest: dead letter from %s: %s", message.topic, err.reason)
+        else:
+            self.counters.dead_letter_repeats += 1
+        if not answers.refused(message.topic, peek_seq(message.payload), err.reason):
+            self.counters.unanswerable += 1
+            log.warning("ingest: cannot answer a dead letter on %s (no seq or VIN)", message.topic)
         return True
+
+    def _hand_on(self, accepted: list[Accepted], now: float) -> list[mqtt.MQTTMessageInfo]:
+        """Republish each live batch and report for the rules; count the history."""
+        handed = []
+        for message, checked in accepted:
+            if is_history(checked, now, self.policy):
+                self.counters.history += 1
+                continue
+            kind = Kind.DTC if isinstance(checked, DtcReport) else Kind.TELEMETRY
+            handed.append(
+                self.client.publish(cloud_topic(checked.vin, kind), message.payload, qos=1)
+            )
+        self.counters.handed_on += len(handed)
+        return handed
 
     def _store(self, batches: list[TelemetryColumns]) -> bool:
         outcome: list[list[bool]] = []
@@ -247,9 +268,12 @@ class _Worker:
                 return False
             pause = min(pause * 2, _BACKOFF_S[1])
 
-    def _publish_acks(self, acks: dict[str, list[int]]) -> None:
-        for vin, seqs in acks.items():
-            self.client.publish(topic(vin, Kind.ACK), encode_ack(Ack(vin, tuple(seqs))), qos=1)
+
+def _taken(info: mqtt.MQTTMessageInfo) -> bool:
+    """Whether the broker has taken a QoS 1 publish (its PUBACK came)."""
+    if info.rc == mqtt.MQTT_ERR_NO_CONN:
+        info.rc = mqtt.MQTT_ERR_SUCCESS  # made while disconnected: queued, sent on reconnect
+    return info.is_published()
 
 
 def _drain(inbox: queue.Queue[Received], first: Received, most: int) -> Iterator[Received]:
@@ -262,29 +286,4 @@ def _drain(inbox: queue.Queue[Received], first: Received, most: int) -> Iterator
             return
 
 
-class _Reporter:
-    """Logs throughput every ``interval_s`` seconds at INFO."""
-
-    def __init__(self, counters: _Counters, interval_s: float) -> None:
-        self.counters = counters
-        self.interval_s = interval_s
-        self.since = time.monotonic()
-        self.last = counters.snapshot()
-
-    def maybe_log(self) -> None:
-        now = time.monotonic()
-        elapsed = now - self.since
-        if elapsed < self.interval_s:
-            return
-        current = self.counters.snapshot()
-        log.info(
-            "ingest: %.0f messages/s, %.0f samples/s (stored %d, duplicates %d, dead letters %d, "
-            "store errors %d)",
-            (current.messages - self.last.messages) / elapsed,
-            (current.samples - self.last.samples) / elapsed,
-            current.stored,
-            current.duplicates,
-            current.dead_letters,
-            current.store_errors,
-        )
-        self.since, self.last = now, current
+__all__ = ["IngestConfig", "IngestStats", "run_ingest"]

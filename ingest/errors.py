@@ -17,11 +17,14 @@ class IngestError(PitstopError):
 
 
 class ValidationError(IngestError, ValueError):
-    """A payload that is not a valid telemetry batch; ``reason`` says why."""
+    """A payload that is not a valid telemetry batch; ``reason`` says why, ``code`` names the
+    kind of fault in one word (what dead letters are counted by: ``topic``, ``undecodable``,
+    ``vin_mismatch``, ``too_large``, ``signal_name``, ``time``)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "invalid") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 class StoreError(PitstopError):

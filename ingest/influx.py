@@ -16,8 +16,7 @@ Layout:
   between leaves the batch unrecorded and its redelivery writes it again, idempotently. Keep
   the ledger in a retention policy that does not drop 1970 (the default ``autogen`` does not).
 - ``pitstop_dtc``: the trouble-code history (see ``ingest.influx_dtc``).
-- ``pitstop_dead_letters``: fields ``topic``, ``reason``, ``payload`` (base64),
-  ``received_at``; time in nanoseconds (ms plus a random part, so two in one ms do not clash).
+- ``pitstop_dead_letters``: the refused messages (see ``ingest.influx_dead``).
 
 Downsampling runs on the server (``GROUP BY time()``); retention deletes raw points only
 (InfluxDB's own retention policies and continuous queries are the production tools).
@@ -25,14 +24,12 @@ Downsampling runs on the server (``GROUP BY time()``); retention deletes raw poi
 
 from __future__ import annotations
 
-import base64
 import math
-import random
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from ingest import influx_dtc
+from ingest import influx_dead, influx_dtc
 from ingest import influx_proto as proto
 from ingest.buckets import plan
 from ingest.influx_http import InfluxHttp
@@ -41,6 +38,7 @@ from ingest.repeats import US_PER_MS, ms_of
 from ingest.store import (
     Bucket,
     DeadLetter,
+    DeadLetterCount,
     Page,
     Point,
     Retention,
@@ -52,7 +50,6 @@ from pitstop.codec import TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport
 
 BATCHES = "pitstop_batches"
-DEAD_LETTERS = "pitstop_dead_letters"
 _DAY_MS = 86_400_000
 
 
@@ -122,16 +119,20 @@ class InfluxStore:
         return proto.fields_line(f"{BATCHES},vin={proto.key(batch.vin)}", fields, batch.seq)
 
     def write_dead_letter(
-        self, topic: str, payload: bytes, reason: str, received_at: float
-    ) -> None:
-        fields: list[tuple[str, object]] = [
-            ("topic", topic),
-            ("reason", reason),
-            ("payload", base64.b64encode(payload).decode()),
-            ("received_at", float(received_at)),
-        ]
-        ns = round(received_at * 1000) * 1_000_000 + random.randrange(1_000_000)
-        self._http.write([proto.fields_line(DEAD_LETTERS, fields, ns)], precision="ns")
+        self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
+    ) -> bool:
+        return influx_dead.write_dead_letter(
+            self._http, topic, payload, reason, received_at, code=code
+        )
+
+    def dead_letter(self, letter_id: int) -> DeadLetter | None:
+        return influx_dead.dead_letter(self._http, letter_id)
+
+    def delete_dead_letters(self, ids: Sequence[int]) -> int:
+        return influx_dead.delete_dead_letters(self._http, ids)
+
+    def dead_letter_summary(self) -> list[DeadLetterCount]:
+        return influx_dead.dead_letter_summary(self._http)
 
     def write_dtc_report(self, report: DtcReport, received_at: float | None = None) -> bool:
         return influx_dtc.write_dtc_report(self._http, report)
@@ -143,11 +144,8 @@ class InfluxStore:
     ) -> list[DtcReport]:
         return influx_dtc.dtc_history(self._http, self._where(vin, _ms(start), _ms(end)), limit)
 
-    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        columns = "topic, reason, payload, received_at"
-        sql = f"SELECT {columns} FROM {DEAD_LETTERS} ORDER BY time DESC LIMIT {int(limit)}"
-        rows = self._rows(sql, epoch="ns")
-        return [DeadLetter(r[0], r[4], r[1], r[2], base64.b64decode(r[3])) for r in rows]
+    def dead_letters(self, limit: int = 100, vin: str | None = None) -> list[DeadLetter]:
+        return influx_dead.dead_letters(self._http, limit, vin)
 
     def vehicles(self) -> list[VehicleSummary]:
         last, first = self._http.query(

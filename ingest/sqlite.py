@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ingest import sqlite_dead as dead_sql
 from ingest import sqlite_schema as sql
 from ingest.buckets import plan
 from ingest.errors import StoreError
@@ -33,12 +34,15 @@ from ingest.sqlite_write import write_columns
 from ingest.store import (
     Bucket,
     DeadLetter,
+    DeadLetterCount,
     Page,
     Point,
     Retention,
     VehicleSummary,
     decode_cursor,
     encode_cursor,
+    payload_digest,
+    topic_vin,
 )
 from pitstop.codec import TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport, decode_dtc_report, encode_dtc_report
@@ -87,6 +91,7 @@ class SqliteStore:
         try:
             self._writer = self._connect()
             sql.migrate(self._writer)
+            dead_sql.migrate(self._writer)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open telemetry store {target or ':memory:'}: {err}") from err
 
@@ -133,13 +138,16 @@ class SqliteStore:
         return stored
 
     def write_dead_letter(
-        self, topic: str, payload: bytes, reason: str, received_at: float
-    ) -> None:
+        self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
+    ) -> bool:
+        row = (received_at, topic, reason, payload, topic_vin(topic), code)
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO dead_letters (received_at, topic, reason, payload) VALUES (?,?,?,?)",
-                (received_at, topic, reason, payload),
-            )
+            cur = conn.execute(dead_sql.INSERT, (*row, payload_digest(payload)))
+        return cur.rowcount == 1
+
+    def delete_dead_letters(self, ids: Sequence[int]) -> int:
+        with self._write() as conn:
+            return sum(conn.execute(dead_sql.DELETE, (i,)).rowcount for i in ids)
 
     def write_dtc_report(self, report: DtcReport, received_at: float | None = None) -> bool:
         row = (report.vin, round(report.ts * 1000), report.source or "", report.seq)
@@ -159,10 +167,21 @@ class SqliteStore:
         except CodecError as err:
             raise StoreError(f"a stored DTC report does not decode: {err}") from err
 
-    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        sql = "SELECT id, received_at, topic, reason, payload FROM dead_letters "
-        rows = self._read(sql + "ORDER BY id DESC LIMIT ?", (limit,))
-        return [DeadLetter(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
+    def dead_letters(self, limit: int = 100, vin: str | None = None) -> list[DeadLetter]:
+        if vin is None:
+            rows = self._read(dead_sql.SELECT_ALL, (limit,))
+        else:
+            rows = self._read(dead_sql.SELECT_VIN, (vin, limit))
+        return [DeadLetter(r[0], r[1], r[2], r[3], bytes(r[4]), r[5], r[6]) for r in rows]
+
+    def dead_letter(self, letter_id: int) -> DeadLetter | None:
+        rows = self._read(dead_sql.SELECT_ONE, (letter_id,))
+        return next(
+            (DeadLetter(r[0], r[1], r[2], r[3], bytes(r[4]), r[5], r[6]) for r in rows), None
+        )
+
+    def dead_letter_summary(self) -> list[DeadLetterCount]:
+        return [DeadLetterCount(*row) for row in self._read(dead_sql.SUMMARY)]
 
     def vehicles(self) -> list[VehicleSummary]:
         sql = "SELECT vin, profile, first_seen, last_seen FROM vehicles ORDER BY vin"

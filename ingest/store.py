@@ -16,6 +16,7 @@ widened to whole minutes or hours. InfluxDB downsamples on the server (``GROUP B
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -23,6 +24,8 @@ from typing import NamedTuple, Protocol
 from ingest.errors import StoreError
 from pitstop.codec import TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport
+from pitstop.errors import TopicError
+from pitstop.topics import parse_topic
 
 
 class Point(NamedTuple):
@@ -42,11 +45,39 @@ class VehicleSummary:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
+    """A refused message, kept whole: ``vin`` from its topic ('' if the topic names none),
+    ``code`` the kind of fault (``ingest.errors.ValidationError.code``)."""
+
     id: int
     received_at: float
     topic: str
     reason: str
     payload: bytes
+    vin: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterCount:
+    """How many dead letters one vehicle has of one kind of fault, and the latest one's time."""
+
+    vin: str
+    reason: str  # the fault's code, e.g. vin_mismatch, time, undecodable
+    count: int
+    last_at: float
+
+
+def topic_vin(topic: str) -> str:
+    """The VIN a topic names, '' when it names none (what dead letters are filed under)."""
+    try:
+        return parse_topic(topic)[0]
+    except TopicError:
+        return ""
+
+
+def payload_digest(payload: bytes) -> str:
+    """The key (with the topic) that makes a dead letter idempotent: a SHA-256 in hex."""
+    return hashlib.sha256(payload).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +129,25 @@ class TelemetryStore(Protocol):
         ...
 
     def write_dead_letter(
-        self, topic: str, payload: bytes, reason: str, received_at: float
-    ) -> None:
-        """Keep a payload that failed validation, whole, with the reason."""
+        self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
+    ) -> bool:
+        """Keep a payload that failed validation, whole, with the reason (committed on return).
+
+        Idempotent on (topic, ``payload_digest``): a message sent again is kept once; False
+        (nothing changed) if it was kept before.
+        """
+        ...
+
+    def dead_letter(self, letter_id: int) -> DeadLetter | None:
+        """One dead letter by its id, or None."""
+        ...
+
+    def delete_dead_letters(self, ids: Sequence[int]) -> int:
+        """Delete dead letters (once re-ingested); how many there were."""
+        ...
+
+    def dead_letter_summary(self) -> list[DeadLetterCount]:
+        """Dead letters counted per (VIN, code), ordered by VIN then code."""
         ...
 
     def write_dtc_report(self, report: DtcReport, received_at: float | None = None) -> bool:
@@ -116,8 +163,8 @@ class TelemetryStore(Protocol):
         """The vehicle's DTC reports with ``start <= ts < end``, oldest first, at most ``limit``."""
         ...
 
-    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        """The most recent dead letters, newest first."""
+    def dead_letters(self, limit: int = 100, vin: str | None = None) -> list[DeadLetter]:
+        """The most recent dead letters (of one vehicle, or all), newest first."""
         ...
 
     def vehicles(self) -> list[VehicleSummary]:

@@ -32,7 +32,12 @@ Reading it in a few lines of Python::
             t += dt
             print(name, t / 1000, value)
 
-Ack (cloud -> car, ``pitstop/v1/{vin}/ack``): ``{"v": 1, "vin": ..., "seqs": [41, 42]}``.
+Ack (cloud -> car, ``pitstop/v1/{vin}/ack``): ``{"v": 1, "vin": ..., "seqs": [41, 42],
+"rejected": {"43": "VIN ... differs from ... in the topic"}}``. ``seqs`` are durably stored;
+``rejected`` (optional, absent when empty; keys are decimal sequence numbers) maps each refused
+sequence number to the reason, sent once the message is durably in the dead-letter store. The
+car deletes both from its spool: a refused message is not sent again. An ack without
+``rejected`` (the first form of schema 1) still decodes, with nothing refused.
 Status (retained, ``pitstop/v1/{vin}/status``): ``{"v": 1, "vin": ..., "state": "online" |
 "offline", "version": ..., "profile": ..., "ts": <ms>}`` plus optional counters.
 Event (``pitstop/v1/{vin}/event``): ``{"v": 1, "vin": ..., "type": ..., "ts": <ms>, "data": {}}``.
@@ -124,10 +129,12 @@ class TelemetryColumns:
 
 @dataclass(frozen=True, slots=True)
 class Ack:
-    """The cloud's word that these sequence numbers of one vehicle are durably stored."""
+    """The cloud's word on these sequence numbers of one vehicle: ``seqs`` are durably stored,
+    ``rejected`` (seq -> reason) are durably dead-lettered; either way they are answered."""
 
     vin: str
     seqs: tuple[int, ...]
+    rejected: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +261,10 @@ def _check_repeats(name: str, ts_ms: list[int]) -> None:
 
 
 def encode_ack(ack: Ack) -> bytes:
-    return _dumps({"v": SCHEMA_VERSION, "vin": ack.vin, "seqs": list(ack.seqs)})
+    doc: dict[str, Any] = {"v": SCHEMA_VERSION, "vin": ack.vin, "seqs": list(ack.seqs)}
+    if ack.rejected:
+        doc["rejected"] = {str(seq): reason for seq, reason in ack.rejected.items()}
+    return _dumps(doc)
 
 
 def decode_ack(payload: bytes) -> Ack:
@@ -262,7 +272,32 @@ def decode_ack(payload: bytes) -> Ack:
     seqs = doc.get("seqs")
     if not isinstance(seqs, list) or not all(type(s) is int for s in seqs):
         raise CodecError("field 'seqs' must be an array of integers")
-    return Ack(vin=_vin(doc), seqs=tuple(seqs))
+    return Ack(vin=_vin(doc), seqs=tuple(seqs), rejected=_rejected(doc.get("rejected", {})))
+
+
+def _rejected(found: object) -> dict[int, str]:
+    if not isinstance(found, dict):
+        raise CodecError("field 'rejected' must be an object of seq -> reason")
+    rejected: dict[int, str] = {}
+    for key, reason in found.items():
+        if not (key.isascii() and key.isdigit()) or not isinstance(reason, str):
+            raise CodecError(f"field 'rejected': {key!r} must be a sequence number -> a reason")
+        rejected[int(key)] = reason
+    return rejected
+
+
+def peek_seq(payload: bytes) -> int | None:
+    """The sequence number of a message of any kind, if it can be read at all (None if the
+    payload does not decode as far as a non-negative integer ``seq``): what ingest answers a
+    refused message with."""
+    try:  # leniently: a batch refused for a NaN value still names its seq
+        doc = json.loads(_inflate(payload))
+    except (CodecError, ValueError, OverflowError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("v") != SCHEMA_VERSION:
+        return None
+    seq = doc.get("seq")
+    return seq if type(seq) is int and seq >= 0 else None
 
 
 def encode_status(status: Status) -> bytes:
@@ -331,17 +366,24 @@ def _reject_constant(name: str) -> None:
     raise CodecError(f"{name} is not allowed")
 
 
-def _loads(payload: bytes) -> dict[str, Any]:
+def _inflate(payload: bytes) -> bytes:
+    """The JSON text of a payload: as it is, or decompressed (bounded)."""
     if not payload:
         raise CodecError("empty payload")
-    if payload[:1] != b"{":
-        try:
-            inflater = zlib.decompressobj()
-            payload = inflater.decompress(payload, MAX_PAYLOAD_BYTES)
-        except zlib.error as err:
-            raise CodecError(f"neither JSON nor zlib: {err}") from err
-        if inflater.unconsumed_tail:
-            raise CodecError(f"payload inflates beyond {MAX_PAYLOAD_BYTES} bytes")
+    if payload[:1] == b"{":
+        return payload
+    try:
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(payload, MAX_PAYLOAD_BYTES)
+    except zlib.error as err:
+        raise CodecError(f"neither JSON nor zlib: {err}") from err
+    if inflater.unconsumed_tail:
+        raise CodecError(f"payload inflates beyond {MAX_PAYLOAD_BYTES} bytes")
+    return text
+
+
+def _loads(payload: bytes) -> dict[str, Any]:
+    payload = _inflate(payload)
     try:
         doc = json.loads(payload, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, huge integers

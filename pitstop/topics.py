@@ -2,6 +2,11 @@
 
 A VIN is 17 characters with no MQTT wildcard or separator in it. Topics are built and parsed
 only here, so no other module spells a topic by hand.
+
+Cloud services hand data on to each other under ``pitstop/cloud/v1/{vin}/{kind}``, a root that
+cars cannot publish to (deploy/mosquitto.acl): ingest republishes there what it stored (live
+telemetry batches and DTC reports, the original payload), and the rules engine reads only that,
+so it never acts on a message ingest refused.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from enum import StrEnum
 from pitstop.errors import TopicError
 
 ROOT = "pitstop/v1"
+CLOUD_ROOT = "pitstop/cloud/v1"
 
 _VIN = re.compile(r"[A-Za-z0-9]{17}")
 
@@ -45,14 +51,43 @@ def subscription(kind: Kind, share_group: str | None = None) -> str:
     return f"$share/{share_group}/{pattern}" if share_group else pattern
 
 
+def cloud_topic(vin: str, kind: Kind) -> str:
+    """Where ingest hands on what it accepted of one vehicle (telemetry or dtc)."""
+    _check_cloud_kind(kind)
+    return f"{CLOUD_ROOT}/{validate_vin(vin)}/{kind.value}"
+
+
+def cloud_subscription(kind: Kind, share_group: str | None = None) -> str:
+    """The filter matching accepted ``kind`` messages of every vehicle (see ``cloud_topic``)."""
+    _check_cloud_kind(kind)
+    pattern = f"{CLOUD_ROOT}/+/{kind.value}"
+    return f"$share/{share_group}/{pattern}" if share_group else pattern
+
+
 def parse_topic(name: str) -> tuple[str, Kind]:
     """Split a concrete topic into (VIN, kind); raise ``TopicError`` for anything else."""
-    prefix = ROOT + "/"
+    return _parse(name, ROOT)
+
+
+def parse_cloud_topic(name: str) -> tuple[str, Kind]:
+    """Split a concrete cloud topic (``cloud_topic``) into (VIN, kind)."""
+    vin, kind = _parse(name, CLOUD_ROOT)
+    _check_cloud_kind(kind)
+    return vin, kind
+
+
+def _check_cloud_kind(kind: Kind) -> None:
+    if kind not in (Kind.TELEMETRY, Kind.DTC):
+        raise TopicError(f"no cloud topic for {kind.value!r}: only telemetry and dtc")
+
+
+def _parse(name: str, root: str) -> tuple[str, Kind]:
+    prefix = root + "/"
     if not name.startswith(prefix):
-        raise TopicError(f"topic {name!r} is not under {ROOT}/")
+        raise TopicError(f"topic {name!r} is not under {root}/")
     parts = name[len(prefix) :].split("/")
     if len(parts) != 2:
-        raise TopicError(f"topic {name!r} is not {ROOT}/{{vin}}/{{kind}}")
+        raise TopicError(f"topic {name!r} is not {root}/{{vin}}/{{kind}}")
     vin, kind = parts
     try:
         return validate_vin(vin), Kind(kind)

@@ -6,7 +6,11 @@ broker). The worker thread decodes, evaluates and hands the firings to the sink 
 message (manual PUBACK on a persistent session): a message the worker never finished is
 delivered again after a crash.
 
-It subscribes to telemetry and DTC reports, and ticks the engine on the clock (no-data rules).
+It subscribes to what ingest accepted and stored, never to the cars' own topics: live telemetry
+batches and DTC reports that ingest republishes under ``pitstop/cloud/v1/{vin}/telemetry|dtc``
+(a root cars cannot publish to), so a refused message or a replayed old log (history, stored
+but not handed on) never moves a rule. The VIN is the topic's. It ticks the engine on the
+clock (no-data rules).
 The engine state is checkpointed into the ``StateStore`` (``rules.checkpoint``) before the
 messages it covers are acknowledged, so a restart neither re-fires nor forgets what was
 pending (rules.core).
@@ -25,7 +29,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jobs.errors import JobStoreError
@@ -33,7 +37,7 @@ from pitstop.codec import decode_telemetry
 from pitstop.dtc import decode_dtc_report
 from pitstop.errors import CodecError, TopicError
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
-from pitstop.topics import Kind, parse_topic, subscription
+from pitstop.topics import Kind, cloud_subscription, parse_cloud_topic
 from rules.checkpoint import StateStore
 from rules.core import CoreStats, RulesCore, Shard
 from rules.loader import DEFAULT_CATALOG, load_catalog
@@ -97,7 +101,7 @@ def run_rules(
     inbox: queue.Queue[Received] = queue.Queue(maxsize=config.queue_size)
     address = BrokerAddress.parse(config.broker_url)
     client = make_client(address, config.client_id, persistent_session=True, manual_ack=True)
-    patterns = [subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
+    patterns = [cloud_subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
     wire_inbox(client, patterns, inbox, stop, ready=ready, name="rules")
     client.connect_async(address.host, address.port)
     client.loop_start()
@@ -146,7 +150,7 @@ def _guarded(work: Callable[[], object], stats: RulesStats) -> None:
 def _handle(message: Received, core: RulesCore, stats: RulesStats) -> None:
     stats.messages += 1
     try:
-        vin, kind = parse_topic(message.topic)
+        vin, kind = parse_cloud_topic(message.topic)
     except TopicError as err:
         stats.undecodable += 1
         log.warning("message on an unexpected topic %s: %s", message.topic, err)
@@ -156,16 +160,15 @@ def _handle(message: Received, core: RulesCore, stats: RulesStats) -> None:
         return
     try:
         if kind is Kind.DTC:
-            report = decode_dtc_report(message.payload)
-            core.dtc(report)
+            core.dtc(replace(decode_dtc_report(message.payload), vin=vin))
             return
         batch = decode_telemetry(message.payload)
     except CodecError as err:
         stats.undecodable += 1
-        log.warning("undecodable %s on %s: %s (ingest dead-letters it)", kind, message.topic, err)
+        log.warning("undecodable %s on %s: %s (ingest accepted it?)", kind, message.topic, err)
         return
     try:
-        core.telemetry(batch.vin, batch.samples, batch.profile)
+        core.telemetry(vin, batch.samples, batch.profile)
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules failed on %s seq %d (%s)", batch.vin, batch.seq, message.topic)

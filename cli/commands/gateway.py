@@ -22,8 +22,10 @@ DESCRIPTION = """\
 Read CAN frames from live buses (any python-can interface) or replay a recorded log (candump
 .log or .log.gz, .asc, .blf, .trc: whatever python-can reads), decode them with the vehicle
 profile's DBC files, keep what the collection plan asks for, spool them on disk and publish them
-over MQTT (QoS 1). A batch leaves the spool only when the cloud acknowledges it. A replay exits
-with status 0 once every batch is acknowledged; a live bus runs until SIGTERM or Ctrl-C.
+over MQTT (QoS 1). A batch leaves the spool only when the cloud answers it: acknowledged
+(stored) or refused (kept in the cloud's dead letters, with the reason; logged once per kind of
+reason and counted as "rejected"). A replay exits with status 0 once every batch is answered;
+a live bus runs until SIGTERM or Ctrl-C.
 
 Live buses: --bus names the interface; a profile with several buses opens one per bus, on the
 channel its profile entry names (default: the bus name); a one-bus profile uses --channel.
@@ -209,7 +211,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"mapped signal, {stats.unknown_id} unknown ids, "
         f"{stats.bad_frame} bad frames; {stats.batches} batches ({stats.samples} samples) "
         f"spooled, {stats.published} published, {stats.resent} resent, {stats.acked} acked, "
-        f"{stats.dropped} dropped, {stats.spool_count} still spooled",
+        f"{stats.rejected} rejected, {stats.dropped} dropped, {stats.spool_count} still spooled",
         flush=True,
     )
     for channel, counts in sorted(stats.by_bus.items()):

@@ -10,18 +10,29 @@ from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from cli.commands import dead_letters
 from cli.settings import Settings
 
 if TYPE_CHECKING:
     from ingest.store import TelemetryStore
+    from ingest.validate import Policy
 
 HELP = "store vehicle telemetry and trouble codes from MQTT in the telemetry store"
 DESCRIPTION = """\
 Subscribe to every vehicle's telemetry and trouble-code reports (pitstop/v1/+/telemetry and
 pitstop/v1/+/dtc, QoS 1, one persistent session), validate each message, store it, then
 acknowledge it to the broker and to the vehicle (pitstop/v1/{vin}/ack). A message that fails
-validation is kept whole in the dead-letter table and acknowledged. Runs until SIGINT or
-SIGTERM. With --retention-days it instead deletes old data once and exits.
+validation is kept whole in the dead-letter table (once, however often it is sent) and
+answered to the vehicle as refused, with the reason, so that it is not sent again. Runs until
+SIGINT or SIGTERM. With --retention-days it instead deletes old data once and exits.
+
+History is data: a batch whose newest sample is older than the live window (--live-window-s,
+PITSTOP_LIVE_WINDOW_S, default one day) is stored as history, however old, and not handed on
+to the rules; only absurd times are refused (before 1990, or more than --max-future-s ahead).
+Live batches and trouble-code reports are handed on to the rules under pitstop/cloud/v1/{vin}/
+(telemetry, dtc), a root cars cannot publish to, once stored.
+
+dead letters: `pitstop ingest dead-letters list|show|reingest` (see its --help).
 
 telemetry store URLs (--store, or PITSTOP_TELEMETRY_URL; default sqlite:///<data_dir>/telemetry.db):
   sqlite:///relative/path.db      a SQLite file (created if absent); four slashes for an
@@ -48,6 +59,9 @@ examples:
   pitstop ingest --share-group ingest --client-id ingest-1   # one of several workers
   pitstop ingest --share-group ingest --client-id ingest-2   # ... and another
   pitstop ingest --retention-days 30 --rollup-days 365       # daily, from cron or a timer
+  pitstop ingest --live-window-s 3600                         # older than an hour: history
+  pitstop ingest dead-letters list --vin WPITSTOPDEMO00001
+  pitstop ingest dead-letters reingest --all --accept-old
 """
 
 
@@ -79,6 +93,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --retention-days: keep minute rollups N days (default: %(default)s; "
         "hour rollups are kept for ever)",
     )
+    parser.add_argument(
+        "--live-window-s",
+        metavar="S",
+        type=_seconds,
+        help="older batches are history, not handed to the rules (default: "
+        "PITSTOP_LIVE_WINDOW_S, 86400)",
+    )
+    parser.add_argument(
+        "--max-future-s",
+        metavar="S",
+        type=_seconds,
+        help="clock skew allowed ahead of ours (default: PITSTOP_MAX_FUTURE_S, 300)",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="[dead-letters ...]")
+    dead_letters.add_parser(actions)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,6 +116,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     store_url: str = args.store or settings.telemetry_store_url()
     store = open_store(store_url)
     try:
+        if args.action == "dead-letters":
+            return dead_letters.run(args, store, _policy(args, settings))
         if args.retention_days is not None:
             return _retention(store, args.retention_days, args.rollup_days)
         return _ingest(args, settings, store, store_url)
@@ -102,7 +133,10 @@ def _ingest(
 
     broker_url: str = args.broker or settings.broker_url
     config = IngestConfig(
-        broker_url=broker_url, client_id=args.client_id, share_group=args.share_group
+        broker_url=broker_url,
+        client_id=args.client_id,
+        share_group=args.share_group,
+        policy=_policy(args, settings),
     )
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -114,11 +148,22 @@ def _ingest(
     stats = run_ingest(config, store, stop)
     print(
         f"pitstop ingest: stopped; stored {stats.stored} batches ({stats.samples} samples), "
+        f"{stats.history} history (not handed to the rules), {stats.handed_on} handed on, "
         f"{stats.duplicates} duplicates, {stats.dtc_reports} DTC reports, "
-        f"{stats.dead_letters} dead letters",
+        f"{stats.dead_letters} dead letters ({stats.dead_letter_repeats} sent again, "
+        f"{stats.unanswerable} unanswerable)",
         flush=True,
     )
     return 0
+
+
+def _policy(args: argparse.Namespace, settings: Settings) -> Policy:
+    from ingest.validate import Policy
+
+    return Policy(
+        live_window_s=args.live_window_s or settings.live_window_s,
+        max_future_s=args.max_future_s or settings.max_future_s,
+    )
 
 
 def _retention(store: TelemetryStore, raw_days: float, rollup_days: float) -> int:
@@ -142,6 +187,16 @@ def _days(text: str) -> float:
     if not days > 0 or days == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number of days, got {text!r}")
     return days
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return seconds
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

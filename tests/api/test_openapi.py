@@ -28,6 +28,7 @@ JSON_ROUTES = {
     "/vehicles/{vin}/consent/{workshop_id}",
     "/jobs/{job_id}/{action}",
     "/vehicles/{vin}/signals/{signal}/buckets",
+    "/dead-letters/summary",
 }
 STREAMED = {"/vehicles/{vin}/signals/{signal}/csv", "/vehicles/{vin}/stream"}
 

@@ -50,9 +50,7 @@ class Cloud:
         self.store = SqliteStore(str(path))
         self.stop = threading.Event()
         self.ready = threading.Event()
-        config = IngestConfig(
-            broker_url=url, client_id="test-ingest-gw", policy=Policy(max_age_s=10 * 365 * 86_400)
-        )
+        config = IngestConfig(broker_url=url, client_id="test-ingest-gw", policy=Policy())
         self.thread = threading.Thread(
             target=run_ingest, args=(config, self.store, self.stop, self.ready), name="ingest"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +47,8 @@ def make_dtc_report(
 
 
 def clock() -> float:
-    """Ingest's clock in tests: the test batches are a day old, inside the 30-day window."""
+    """Ingest's clock in tests: the test batches are about a day old (``T0 + seq`` seconds),
+    just inside the default one-day live window."""
     return T0 + 86_400.0
 
 
@@ -142,10 +144,13 @@ def create_session(url: str, client_id: str) -> None:
 
 
 class AckCollector:
-    """A car's-eye view: every sequence number acknowledged on ``pitstop/v1/+/ack``."""
+    """A car's-eye view: every sequence number acknowledged on ``pitstop/v1/+/ack``, and how
+    often each refused one was answered, with the last reason."""
 
     def __init__(self, url: str) -> None:
         self.seqs: dict[str, set[int]] = {}
+        self.refusals: dict[str, Counter[int]] = {}
+        self.reasons: dict[str, dict[int, str]] = {}
         self.lock = threading.Lock()
         subscribed = threading.Event()
         address = BrokerAddress.parse(url)
@@ -163,10 +168,21 @@ class AckCollector:
         ack = decode_ack(bytes(msg.payload))
         with self.lock:
             self.seqs.setdefault(ack.vin, set()).update(ack.seqs)
+            self.refusals.setdefault(ack.vin, Counter()).update(ack.rejected.keys())
+            self.reasons.setdefault(ack.vin, {}).update(ack.rejected)
 
     def acked(self, vin: str) -> set[int]:
         with self.lock:
             return set(self.seqs.get(vin, ()))
+
+    def refused(self, vin: str) -> dict[int, str]:
+        """Refused seq -> the reason it was last answered with."""
+        with self.lock:
+            return dict(self.reasons.get(vin, {}))
+
+    def times_refused(self, vin: str) -> Counter[int]:
+        with self.lock:
+            return Counter(self.refusals.get(vin, Counter()))
 
     def close(self) -> None:
         self.client.disconnect()

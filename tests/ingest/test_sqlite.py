@@ -207,3 +207,31 @@ def test_an_older_file_is_upgraded_on_opening(tmp_path: Path, version: int) -> N
     assert_rollups_match_samples(path)
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+
+
+def test_an_older_file_with_repeated_dead_letters_opens_and_files_them_by_vin(
+    tmp_path: Path,
+) -> None:
+    """Before dead letters were idempotent, a rejected batch resent for ever made many rows."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "received_at REAL NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL, "
+            "payload BLOB NOT NULL)"
+        )
+        for i in range(3):
+            db.execute(
+                "INSERT INTO dead_letters (received_at, topic, reason, payload) VALUES (?,?,?,?)",
+                (T0 + i, f"pitstop/v1/{VIN}/telemetry", "older than 2592000 s", b"same"),
+            )
+    store = SqliteStore.open(f"sqlite:///{path}")
+    try:
+        assert [d.vin for d in store.dead_letters()] == [VIN] * 3
+        summary = store.dead_letter_summary()
+        assert [(c.vin, c.reason, c.count) for c in summary] == [(VIN, "", 3)]
+        topic = f"pitstop/v1/{VIN}/telemetry"
+        assert store.write_dead_letter(topic, b"same", "again", T0 + 9, "time") is True
+        assert store.write_dead_letter(topic, b"same", "again", T0 + 9, "time") is False
+    finally:
+        store.close()

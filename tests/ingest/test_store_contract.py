@@ -149,6 +149,40 @@ def test_dead_letters_are_kept_whole_newest_first(store: TelemetryStore) -> None
     assert store.count() == 0
 
 
+def test_a_dead_letter_is_kept_once_per_topic_and_payload(store: TelemetryStore) -> None:
+    topic = f"pitstop/v1/{VIN}/telemetry"
+    assert store.write_dead_letter(topic, b"bad", "r", T0, "undecodable") is True
+    assert store.write_dead_letter(topic, b"bad", "r again", T0 + 5, "undecodable") is False
+    assert store.write_dead_letter(f"pitstop/v1/{VIN2}/telemetry", b"bad", "r", T0 + 1) is True
+    assert store.write_dead_letter(topic, b"bad!", "r", T0 + 2, "time") is True
+    assert len(store.dead_letters()) == 3
+    assert [(d.vin, d.reason) for d in store.dead_letters(vin=VIN)] == [(VIN, "r"), (VIN, "r")]
+
+
+def test_dead_letters_are_found_deleted_and_summarised(store: TelemetryStore) -> None:
+    topic = f"pitstop/v1/{VIN}/telemetry"
+    for i in range(3):
+        store.write_dead_letter(topic, b"p%d" % i, f"VIN differs {i}", T0 + i, "vin_mismatch")
+    store.write_dead_letter(topic, b"late", "too new", T0 + 7, "time")
+    store.write_dead_letter(f"pitstop/v1/{VIN2}/dtc", b"x", "undecodable", T0 + 3, "undecodable")
+    store.write_dead_letter("not/a/topic", b"y", "not under", T0 + 4, "topic")
+    summary = [(c.vin, c.reason, c.count, c.last_at) for c in store.dead_letter_summary()]
+    assert summary == [
+        ("", "topic", 1, T0 + 4),
+        (VIN, "time", 1, T0 + 7),
+        (VIN, "vin_mismatch", 3, T0 + 2),
+        (VIN2, "undecodable", 1, T0 + 3),
+    ]
+    newest = store.dead_letters(limit=1, vin=VIN)[0]
+    found = store.dead_letter(newest.id)
+    assert found == newest
+    assert (found.payload, found.code, found.vin) == (b"late", "time", VIN)
+    assert store.delete_dead_letters([newest.id]) == 1
+    assert store.dead_letter(newest.id) is None
+    assert store.delete_dead_letters([newest.id]) == 0
+    assert len(store.dead_letters()) == 5
+
+
 def test_a_writer_and_readers_at_once(store: TelemetryStore) -> None:
     atomic = not type(store).__name__.startswith("Influx")
     batches = 200

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import ValidationError
-from ingest.validate import Policy, validate, validate_message
+from ingest.validate import Policy, is_history, validate, validate_message
 from pitstop.codec import Sample, TelemetryBatch, TelemetryColumns, encode_telemetry
 from pitstop.dtc import encode_dtc_report
 from tests.ingest.helpers import T0, VIN, VIN2, make_batch, make_dtc_report
@@ -42,8 +42,9 @@ def test_an_empty_batch_is_valid() -> None:
         (f"pitstop/v1/{VIN2}/telemetry", payload_of(Sample("A", T0, 1)), "differs"),
         (f"pitstop/v1/{VIN}/event", payload_of(Sample("A", T0, 1)), "not a telemetry topic"),
         ("elsewhere/x", payload_of(Sample("A", T0, 1)), "not under"),
-        (TOPIC, payload_of(Sample("A", NOW - 31 * 86400, 1)), "older than"),
+        (TOPIC, payload_of(Sample("A", 631_151_999.0, 1)), "before 1990-01-01"),
         (TOPIC, payload_of(Sample("A", NOW + 301, 1)), "in the future"),
+        (TOPIC, payload_of(Sample("A", NOW + 301, 1)), "PITSTOP_MAX_FUTURE_S"),
         (TOPIC, payload_of(Sample("", NOW, 1)), "expected [deltas, values]"),
         (TOPIC, payload_of(Sample("A" * 201, NOW, 1)), "1 to 200 characters"),
         (TOPIC, payload_of(Sample("Vehicle.\nSpeed", NOW, 1)), "unprintable"),
@@ -57,8 +58,39 @@ def test_invalid_messages_name_their_reason(topic: str, payload: bytes, reason: 
 
 
 def test_the_window_edges_are_inside() -> None:
-    payload = payload_of(Sample("A", NOW - 30 * 86400, 1), Sample("A", NOW + 300, 2))
+    payload = payload_of(Sample("A", 631_152_000.0, 1), Sample("A", NOW + 300, 2))
     assert len(validate(TOPIC, payload, NOW, POLICY).samples) == 2
+
+
+def test_old_samples_are_history_not_refused() -> None:
+    """A log recorded years ago is data: accepted, and history (not for the rules)."""
+    years_ago = NOW - 6 * 365 * 86400
+    old = validate_message(TOPIC, payload_of(Sample("A", years_ago, 1)), NOW, POLICY)
+    assert is_history(old, NOW, POLICY)
+    # the newest sample decides: a batch reaching into the live window is live
+    mixed = payload_of(Sample("A", years_ago, 1), Sample("A", NOW - 60, 2))
+    assert not is_history(validate_message(TOPIC, mixed, NOW, POLICY), NOW, POLICY)
+    edge = payload_of(Sample("A", NOW - 86400, 1))
+    assert not is_history(validate_message(TOPIC, edge, NOW, POLICY), NOW, POLICY)
+    assert is_history(validate_message(TOPIC, edge, NOW, POLICY), NOW, Policy(live_window_s=60))
+    assert not is_history(validate_message(TOPIC, payload_of(), NOW, POLICY), NOW, POLICY)
+    report = make_dtc_report(VIN, years_ago)
+    dtc = validate_message(f"pitstop/v1/{VIN}/dtc", encode_dtc_report(report), NOW, POLICY)
+    assert is_history(dtc, NOW, POLICY)
+
+
+def test_each_refusal_names_its_kind() -> None:
+    cases = {
+        "vin_mismatch": (f"pitstop/v1/{VIN2}/telemetry", payload_of(Sample("A", NOW, 1))),
+        "undecodable": (TOPIC, b"\x78\x9c garbage"),
+        "topic": ("elsewhere/x", payload_of()),
+        "time": (TOPIC, payload_of(Sample("A", NOW + 301, 1))),
+        "signal_name": (TOPIC, payload_of(Sample(" A", NOW, 1))),
+    }
+    for code, (topic, payload) in cases.items():
+        with pytest.raises(ValidationError) as caught:
+            validate_message(topic, payload, NOW, POLICY)
+        assert caught.value.code == code
 
 
 def test_the_sample_limit_is_the_policy() -> None:
@@ -137,7 +169,7 @@ def test_a_dtc_report_is_checked_by_its_topic() -> None:
         (DTC_TOPIC, b"", "empty payload"),
         (DTC_TOPIC, b'{"v": 1}', "undecodable DTC report"),
         (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN2, NOW)), "differs"),
-        (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN, NOW - 31 * 86400)), "older than"),
+        (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN, 100.0)), "before 1990"),
         (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN, NOW + 301)), "in the future"),
         (DTC_TOPIC, encode_dtc_report(make_dtc_report(VIN, NOW, codes=5)), "at most 4"),
         (f"pitstop/v1/{VIN}/event", b"{}", "not a telemetry topic"),

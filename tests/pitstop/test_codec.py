@@ -24,6 +24,7 @@ from pitstop.codec import (
     encode_event,
     encode_status,
     encode_telemetry,
+    peek_seq,
 )
 from pitstop.errors import CodecError
 
@@ -164,3 +165,40 @@ def test_at_most_max_samples_per_ms_of_one_signal_share_a_millisecond() -> None:
         decode_telemetry(doc([0] * (MAX_SAMPLES_PER_MS + 1)))
     with pytest.raises(CodecError, match="1001 samples at 6 ms"):  # back in time, then again
         decode_telemetry(doc([1, -1, 1] + [0] * (MAX_SAMPLES_PER_MS - 1)))
+
+
+def test_an_ack_names_the_refused_seqs_with_their_reasons() -> None:
+    ack = Ack(VIN, (41,), {42: "VIN 'X' differs", 43: "sample at 1989 is before 1990"})
+    payload = encode_ack(ack)
+    assert json.loads(payload)["rejected"] == {"42": "VIN 'X' differs", "43": ack.rejected[43]}
+    assert decode_ack(payload) == ack
+    # nothing refused: the first form of the ack, byte for byte
+    assert encode_ack(Ack(VIN, (1,))) == b'{"v":1,"vin":"%s","seqs":[1]}' % VIN.encode()
+
+
+def test_an_old_ack_without_rejected_still_decodes() -> None:
+    old = json.dumps({"v": 1, "vin": VIN, "seqs": [5, 6]}).encode()
+    assert decode_ack(old) == Ack(VIN, (5, 6), {})
+
+
+@pytest.mark.parametrize(
+    "rejected", [[], {"x": "r"}, {"-1": "r"}, {"4": 5}, {"٤": "r"}, "42"], ids=repr
+)
+def test_a_malformed_rejected_field_is_a_codec_error(rejected: object) -> None:
+    payload = json.dumps({"v": 1, "vin": VIN, "seqs": [], "rejected": rejected}).encode()
+    with pytest.raises(CodecError, match="rejected"):
+        decode_ack(payload)
+
+
+def test_peek_seq_reads_what_it_can() -> None:
+    good = encode_telemetry(TelemetryBatch(VIN, 9, "p", ()))
+    assert peek_seq(good) == 9
+    assert peek_seq(json.dumps({"v": 1, "seq": 4, "vin": "nonsense"}).encode()) == 4
+    for bad in (b"", b"\x78\x9c junk", b'{"v": 1}', b'{"v": 1, "seq": -3}', b'{"v":1,"seq":"7"}'):
+        assert peek_seq(bad) is None
+
+
+def test_peek_seq_reads_the_seq_of_a_batch_refused_for_nan() -> None:
+    doc = f'{{"v": 1, "vin": "{VIN}", "seq": 6, "t0": 0, "s": {{"a": [[0], [NaN]]}}}}'
+    assert peek_seq(doc.encode()) == 6
+    assert peek_seq(zlib.compress(doc.encode())) == 6

@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 
 from pitstop.errors import TopicError
-from pitstop.topics import Kind, parse_topic, subscription, topic, validate_vin
+from pitstop.topics import (
+    Kind,
+    cloud_subscription,
+    cloud_topic,
+    parse_cloud_topic,
+    parse_topic,
+    subscription,
+    topic,
+    validate_vin,
+)
 
 VIN = "PITSTOPDEMO000001"
 
@@ -30,3 +39,21 @@ def test_foreign_topics_are_refused(name: str) -> None:
 def test_shared_subscription() -> None:
     assert subscription(Kind.TELEMETRY) == "pitstop/v1/+/telemetry"
     assert subscription(Kind.TELEMETRY, "ingest") == "$share/ingest/pitstop/v1/+/telemetry"
+
+
+def test_cloud_topics_are_a_root_of_their_own() -> None:
+    vin = "WPITSTOPDEMO00001"
+    name = cloud_topic(vin, Kind.TELEMETRY)
+    assert name == f"pitstop/cloud/v1/{vin}/telemetry"
+    assert parse_cloud_topic(name) == (vin, Kind.TELEMETRY)
+    assert parse_cloud_topic(cloud_topic(vin, Kind.DTC)) == (vin, Kind.DTC)
+    assert cloud_subscription(Kind.DTC) == "pitstop/cloud/v1/+/dtc"
+    assert (
+        cloud_subscription(Kind.TELEMETRY, "rules") == "$share/rules/pitstop/cloud/v1/+/telemetry"
+    )
+    with pytest.raises(TopicError):
+        parse_cloud_topic(topic(vin, Kind.TELEMETRY))  # a car's topic is not a cloud topic
+    with pytest.raises(TopicError):
+        parse_topic(name)
+    with pytest.raises(TopicError, match="only telemetry and dtc"):
+        cloud_topic(vin, Kind.CMD)

@@ -13,7 +13,7 @@ from jobs.seed import DEMO_WORKSHOPS, ensure_demo_workshops
 from jobs.sql.store import SqlJobStore
 from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.mqtt import BrokerAddress, make_client
-from pitstop.topics import Kind, topic
+from pitstop.topics import Kind, cloud_topic
 from rules.jobsink import JobSink
 from rules.worker import RulesConfig, RulesStats, run_rules
 from tests.servers import Mosquitto
@@ -55,11 +55,13 @@ class Publisher:
 
     def send(self, batch_list: list[TelemetryBatch]) -> None:
         for batch in batch_list:
-            info = self.client.publish(topic(batch.vin, Kind.TELEMETRY), encode_telemetry(batch), 1)
+            info = self.client.publish(
+                cloud_topic(batch.vin, Kind.TELEMETRY), encode_telemetry(batch), 1
+            )
             info.wait_for_publish(5)
 
     def send_raw(self, vin: str, payload: bytes) -> None:
-        self.client.publish(topic(vin, Kind.TELEMETRY), payload, 1).wait_for_publish(5)
+        self.client.publish(cloud_topic(vin, Kind.TELEMETRY), payload, 1).wait_for_publish(5)
 
     def close(self) -> None:
         self.client.disconnect()

@@ -12,7 +12,7 @@ import pytest
 from jobs.seed import ensure_demo_workshops
 from jobs.sql.store import SqlJobStore
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol, encode_dtc_report
-from pitstop.topics import Kind, topic
+from pitstop.topics import Kind, cloud_topic
 from rules.core import Shard, shard_of
 from rules.jobsink import JobSink
 from rules.worker import RulesConfig, RulesStats, run_rules
@@ -57,7 +57,7 @@ def test_two_shards_split_the_vehicles(mosquitto: Mosquitto, tmp_path: Path) -> 
             publisher.send(batches(vin, [11.0] * 30, start, seq0=10 * n))
         dtc = Dtc("P0AA6", Protocol.UDS, 0x7E3, frozenset({DtcStatus.CONFIRMED}))
         report = DtcReport(VINS[0], start + 40, (dtc,))
-        publisher.client.publish(topic(VINS[0], Kind.DTC), encode_dtc_report(report), 1)
+        publisher.client.publish(cloud_topic(VINS[0], Kind.DTC), encode_dtc_report(report), 1)
         wait_for("a job per vehicle and the DTC's", lambda: len(store.list_jobs()) == 9)
     finally:
         publisher.close()

@@ -1,0 +1,124 @@
+"""``pitstop ingest dead-letters list|show|reingest``: what ingest refused, and a second try.
+
+A part of ``pitstop ingest`` (``cli.commands.ingest`` adds the parser and calls ``run``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pitstop.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ingest.store import DeadLetter, TelemetryStore
+    from ingest.validate import Policy
+
+DESCRIPTION = """\
+The messages ingest refused, each kept whole with the reason (and answered to its car, which
+then deletes it from its spool). list shows the newest first; show one prints its reason and
+its payload, decoded when it decodes, else as hex; reingest validates dead letters again with
+today's policy (the live window and future skew of the settings), stores what now passes as
+history (it is not handed on to the rules) and deletes it from the dead letters, and reports
+what still fails. --accept-old also lets in sample times before 1990, the earliest ingest
+accepts (a logger whose clock was never set).
+
+examples:
+  pitstop ingest dead-letters list --limit 20
+  pitstop ingest dead-letters list --vin WPITSTOPDEMO00001
+  pitstop ingest dead-letters show 42
+  pitstop ingest dead-letters reingest 42 43
+  pitstop ingest --store sqlite:///t.db dead-letters reingest --all --accept-old
+"""
+
+
+def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dead = actions.add_parser(
+        "dead-letters",
+        help="list, show or re-ingest the messages ingest refused",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dead.add_argument(
+        "--store", metavar="URL", default=argparse.SUPPRESS, help="telemetry store URL"
+    )
+    verbs = dead.add_subparsers(dest="dead_action", metavar="list|show|reingest", required=True)
+    listing = verbs.add_parser("list", help="the newest dead letters: id, when, VIN, reason, size")
+    listing.add_argument("--vin", help="only this vehicle's")
+    listing.add_argument("--limit", type=int, default=50, help="at most N (default: %(default)s)")
+    show = verbs.add_parser("show", help="one dead letter: reason and payload")
+    show.add_argument("id", type=int)
+    again = verbs.add_parser("reingest", help="validate again and store what now passes")
+    again.add_argument("ids", type=int, nargs="*", metavar="ID")
+    again.add_argument("--all", action="store_true", help="every dead letter")
+    again.add_argument(
+        "--accept-old", action="store_true", help="also accept sample times before 1990"
+    )
+
+
+def run(args: argparse.Namespace, store: TelemetryStore, policy: Policy) -> int:
+    if args.dead_action == "list":
+        return _list(store, args.vin, args.limit)
+    if args.dead_action == "show":
+        return _show(store, args.id)
+    return _reingest(store, args, policy)
+
+
+def _list(store: TelemetryStore, vin: str | None, limit: int) -> int:
+    letters = store.dead_letters(limit=max(limit, 1), vin=vin)
+    print(f"{'id':>20}  {'received (UTC)':<23}  {'VIN':<17}  {'bytes':>7}  reason")
+    for letter in letters:
+        who = letter.vin or letter.topic[:17]
+        print(
+            f"{letter.id:>20}  {_when(letter.received_at):<23}  {who:<17}  "
+            f"{len(letter.payload):>7}  {letter.reason[:120]}"
+        )
+    print(f"{len(letters)} dead letters", flush=True)
+    return 0
+
+
+def _show(store: TelemetryStore, letter_id: int) -> int:
+    from ingest.dead_letters import describe_payload
+
+    letter = _get(store, letter_id)
+    print(f"id: {letter.id}\nreceived: {_when(letter.received_at)} UTC\ntopic: {letter.topic}")
+    print(f"code: {letter.code or '-'}\nreason: {letter.reason}\nbytes: {len(letter.payload)}")
+    print(describe_payload(letter.payload), flush=True)
+    return 0
+
+
+def _reingest(store: TelemetryStore, args: argparse.Namespace, policy: Policy) -> int:
+    from ingest.dead_letters import reingest
+
+    if args.all == bool(args.ids):
+        raise ConfigError("give dead-letter ids or --all, not both and not neither")
+    if args.accept_old:
+        policy = dataclasses.replace(policy, earliest_s=0.0)
+    letters = _all(store) if args.all else [_get(store, i) for i in args.ids]
+    outcomes = reingest(store, letters, policy, time.time())
+    for outcome in outcomes:
+        if outcome.stored:
+            print(f"{outcome.id}: stored{' as history' if outcome.history else ''}")
+        else:
+            print(f"{outcome.id}: still refused: {outcome.reason}")
+    stored = sum(o.stored for o in outcomes)
+    print(f"{stored} stored, {len(outcomes) - stored} still refused", flush=True)
+    return 0 if stored == len(outcomes) else 1
+
+
+def _all(store: TelemetryStore) -> list[DeadLetter]:
+    return store.dead_letters(limit=1_000_000)
+
+
+def _get(store: TelemetryStore, letter_id: int) -> DeadLetter:
+    letter = store.dead_letter(letter_id)
+    if letter is None:
+        raise ConfigError(f"no dead letter with id {letter_id} (see `dead-letters list`)")
+    return letter
+
+
+def _when(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:23]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,26 +54,27 @@ def test_a_years_old_log_survives_ingest_killed_mid_backfill(
     tmp_path: Path, mosquitto: Mosquitto, shared_data: Path
 ) -> None:
     db, log = tmp_path / "telemetry.db", tmp_path / "ingest.log"
-    ingest = _ingest(mosquitto, db, log)
-    wait_until(lambda: "subscribed" in log.read_text(errors="replace"), 20, "ingest subscribed")
     truck = shared_data / "logs" / "css" / "j1939_truck.log"
     args = [
         *("--vin", VIN, "--profile", str(dbc.DIR / "j1939_truck.yaml")),
         *("--dbc-dir", str(shared_data / "dbc" / "css"), "--broker", mosquitto.url),
         *("--spool", str(tmp_path / "spool.db"), "--ack-timeout", "1", "--batch-interval", "0.2"),
     ]
-    gateway = start_gateway([*args, "replay", str(truck), "--speed", "40"], tmp_path)
+    processes: list[subprocess.Popen[Any]] = [_ingest(mosquitto, db, log)]
     try:
+        wait_until(lambda: "subscribed" in log.read_text(errors="replace"), 20, "ingest subscribed")
+        gateway = start_gateway([*args, "replay", str(truck), "--speed", "40"], tmp_path)
+        processes.append(gateway)
         wait_until(lambda: _count(db) > 500, 60, "part of the log stored")
-        ingest.kill()  # SIGKILL in the middle of the backfill
-        ingest.wait(10)
+        processes[0].kill()  # SIGKILL in the middle of the backfill
+        processes[0].wait(10)
         killed_at = _count(db)
-        ingest = _ingest(mosquitto, db, log)
+        processes.append(_ingest(mosquitto, db, log))
         output, _ = gateway.communicate(timeout=120)
     finally:
-        gateway.kill()
-        ingest.terminate()
-        ingest.wait(20)
+        for process in processes:
+            process.kill()
+            process.wait(20)
     assert gateway.returncode == 0, output
     spooled = int(re.findall(r"\((\d+) samples\) spooled", output)[-1])
     assert spooled == 7986  # every mapped sample of the log (EEC1, CCVS1)

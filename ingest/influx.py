@@ -13,6 +13,7 @@ Layout:
   between leaves the batch unrecorded and its redelivery writes it again, idempotently. Keep
   the ledger in a retention policy that does not drop 1970 (the default ``autogen`` does not).
 - ``pitstop_dtc``: the trouble-code history (see ``ingest.influx_dtc``).
+- ``pitstop_status``, ``pitstop_events``: the gateways' presence (see ``ingest.influx_presence``).
 - ``pitstop_dead_letters``: fields ``topic``, ``reason``, ``payload`` (base64),
   ``received_at``; time in nanoseconds (ms plus a random part, so two in one ms do not clash).
 
@@ -33,6 +34,7 @@ from ingest import influx_dtc
 from ingest import influx_proto as proto
 from ingest.buckets import plan
 from ingest.influx_http import InfluxHttp
+from ingest.influx_presence import InfluxPresence
 from ingest.influx_url import InfluxConfig
 from ingest.store import (
     Bucket,
@@ -52,7 +54,7 @@ DEAD_LETTERS = "pitstop_dead_letters"
 _DAY_MS = 86_400_000
 
 
-class InfluxStore:
+class InfluxStore(InfluxPresence):
     """A ``TelemetryStore`` on InfluxDB; open it with ``InfluxStore.open(url)``."""
 
     def __init__(self, config: InfluxConfig) -> None:

@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ingest import sqlite_presence
 from ingest import sqlite_schema as sql
 from ingest.buckets import plan
 from ingest.errors import StoreError
+from ingest.sqlite_presence import SqlitePresence
 from ingest.sqlite_write import write_columns
 from ingest.store import (
     Bucket,
@@ -65,8 +67,9 @@ _DOWNSAMPLE = {
 _DAY_S = 86_400.0
 
 
-class SqliteStore:
-    """A ``TelemetryStore`` on SQLite; open it with ``SqliteStore.open(url)``."""
+class SqliteStore(SqlitePresence):
+    """A ``TelemetryStore`` on SQLite; open it with ``SqliteStore.open(url)``. The status and
+    events of the gateways are ``SqlitePresence``'s (``ingest.sqlite_presence``)."""
 
     def __init__(self, target: str | None, synchronous: str = "NORMAL") -> None:
         """Open ``target`` (a file path), or a private in-memory database when it is None."""
@@ -79,6 +82,7 @@ class SqliteStore:
         try:
             self._writer = self._connect()
             sql.migrate(self._writer)
+            sqlite_presence.migrate(self._writer)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open telemetry store {target or ':memory:'}: {err}") from err
 

@@ -54,7 +54,7 @@ def send(
             raise InvalidInputError(("body", "plan"), "set_plan needs a plan", None)
     fields: dict[str, Any] = {}
     if request.type == SET_PLAN and request.plan is not None:
-        fields["plan"] = request.plan.model_dump(exclude_none=True)
+        fields["plan"] = request.plan.model_dump(exclude_unset=True)
     publisher.check()
     record = CommandRecord(
         id="c-" + secrets.token_hex(10),

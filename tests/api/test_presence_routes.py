@@ -55,6 +55,7 @@ def sent(mosquitto: Mosquitto) -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture
 def talk(
+    *,
     telemetry: TelemetryStore,
     job_store: JobStore,
     key_store: KeyStore,
@@ -77,13 +78,12 @@ def talk(
 def fill_presence(store: TelemetryStore) -> None:
     status = Status(VIN_A, "online", "0.1.0", "3f9a1c2b7d4e", round(NOW * 1000), {"frames": 7})
     store.write_status(status, NOW - 60)
-    for i, (type_, data) in enumerate(
-        [
-            ("dbc_problems", {"left_out": [HOSTILE]}),
-            ("spool_overflow", {"dropped": 4, "total": 4}),
-            ("capture", {"name": HOSTILE, "trigger_ts": round(NOW * 1000), "samples": 31}),
-        ]
-    ):
+    reported: list[tuple[str, dict[str, Any]]] = [
+        ("dbc_problems", {"left_out": [HOSTILE]}),
+        ("spool_overflow", {"dropped": 4, "total": 4}),
+        ("capture", {"name": HOSTILE, "trigger_ts": round(NOW * 1000), "samples": 31}),
+    ]
+    for i, (type_, data) in enumerate(reported):
         store.write_event(Event(VIN_A, type_, round((NOW - 100 + i) * 1000), data), NOW - 50)
     store.write_status(Status(VIN_B, "offline", "0.1.0", "aa", 0), NOW - 10)
 
@@ -104,6 +104,7 @@ def as_role(secrets: dict[Role, str], role: Role) -> dict[str, str]:
     ],
 )
 def test_status_and_events_are_scoped_like_the_vehicle(
+    *,
     talk: TestClient,
     telemetry: TelemetryStore,
     secrets: dict[Role, str],
@@ -143,9 +144,10 @@ def test_status_and_events_say_what_the_gateway_reported(
     }
     body = talk.get(f"/vehicles/{VIN_A}/events?type=capture&type=spool_overflow", headers=headers)
     assert [e["type"] for e in body.json()["events"]] == ["capture", "spool_overflow"]
-    assert talk.get(f"/vehicles/{VIN_B}/status", headers=as_role(secrets, Role.ADMIN)).json()[
-        "state"
-    ] == "offline"
+    assert (
+        talk.get(f"/vehicles/{VIN_B}/status", headers=as_role(secrets, Role.ADMIN)).json()["state"]
+        == "offline"
+    )
     bad = talk.get(f"/vehicles/{VIN_A}/events?type=Bad;Type", headers=headers)
     assert bad.status_code == 422
 
@@ -167,11 +169,19 @@ def test_status_and_events_say_what_the_gateway_reported(
         (Role.ENGINEER, VIN_A, {"type": "write_frame", "id": 1}, 422),  # read-only only
         (Role.ENGINEER, VIN_A, {"type": "set_plan"}, 422),
         (Role.ENGINEER, VIN_A, {"type": "set_plan", "plan": {"name": "x", "oops": 1}}, 422),
-        (Role.ENGINEER, VIN_A, {"type": "set_plan", "plan": {**PLAN, "signals": {
-            "Vehicle.Speed": {"priority": "urgent"}}}}, 422),  # fmt: skip
+        (
+            Role.ENGINEER,
+            VIN_A,
+            {
+                "type": "set_plan",
+                "plan": {**PLAN, "signals": {"Vehicle.Speed": {"priority": "urgent"}}},
+            },
+            422,
+        ),
     ],
 )
 def test_who_may_send_which_command(
+    *,
     talk: TestClient,
     secrets: dict[Role, str],
     sent: list[dict[str, Any]],
@@ -185,7 +195,8 @@ def test_who_may_send_which_command(
     if expected != 202:
         return
     accepted = response.json()
-    assert accepted["state"] == "pending" and accepted["type"] == body["type"]
+    assert accepted["state"] == "pending"
+    assert accepted["type"] == body["type"]
     doc = wait_until(lambda: next((d for d in sent if d["id"] == accepted["id"]), None), 10, "cmd")
     assert doc["topic"] == f"pitstop/v1/{vin}/cmd"
     assert (doc["v"], doc["vin"], doc["type"]) == (1, vin, body["type"])
@@ -244,7 +255,8 @@ def test_without_a_broker_commands_answer_503_and_nothing_is_recorded(
     app = create_app(telemetry, job_store, clock=lambda: NOW, keys=key_store, commands=command_log)
     with TestClient(app, headers=as_role(secrets, Role.ENGINEER)) as client:
         response = client.post(f"/vehicles/{VIN_A}/commands", json={"type": "read_dtcs"})
-        assert response.status_code == 503 and "broker" in response.json()["detail"]
+        assert response.status_code == 503
+        assert "broker" in response.json()["detail"]
     assert command_log.commands() == []
 
 
@@ -255,4 +267,5 @@ def test_the_vehicle_page_shows_the_gateway_escaped(
     page = talk.get(f"/vehicles/{VIN_A}/page", headers=as_role(secrets, Role.ENGINEER)).text
     for text in ("Gateway", "online", "3f9a1c2b7d4e", "Spool overflows", "Capture windows"):
         assert text in page
-    assert HOSTILE not in page and "&lt;script&gt;" in page
+    assert HOSTILE not in page
+    assert "&lt;script&gt;" in page

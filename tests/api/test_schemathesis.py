@@ -12,11 +12,11 @@ from schemathesis.checks import not_a_server_error
 
 from api.app import create_app, openapi_document
 from api.keys import KeyStore, Role
-from ingest.open import open_store
 from api.publisher import MqttCommandPublisher
+from ingest.open import open_store
 from jobs.open import open_command_log, open_job_store
-from tests.servers import Mosquitto
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys
+from tests.servers import Mosquitto
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from ingest.presence import PresenceConfig, PresenceStats, run_presence
+from ingest.presence_model import VehicleStatus
 from ingest.sqlite import SqliteStore
 from pitstop.codec import Event, encode_event
 from pitstop.topics import Kind, topic
@@ -79,23 +80,25 @@ def test_a_gateways_retained_online_then_its_last_will_when_killed(
         retained = _wait_retained_online(mosquitto.url)  # the gateway is up, presence not yet
         presence.start()  # so the online status reaches it as the broker's retained copy
         status = wait_until(lambda: store.vehicle_status(VIN), 15, "the retained status")
-        assert status.state == "online" and status.profile == retained["profile"]
-        assert status.version == retained["version"] and "frames" in status.counters
+        assert status.state == "online"
+        assert status.profile == retained["profile"]
+        assert status.version == retained["version"]
+        assert "frames" in status.counters
         gateway.send_signal(signal.SIGKILL)
         gateway.wait(10)
-        gone = wait_until(
-            lambda: _offline(store), 15, "the broker's last will (offline) stored"
-        )
-        assert gone.since >= status.since and gone.profile == status.profile
+        gone = wait_until(lambda: _offline(store), 15, "the broker's last will (offline) stored")
+        assert gone.since >= status.since
+        assert gone.profile == status.profile
     finally:
         if gateway.poll() is None:
             gateway.kill()
             gateway.wait(10)
     stats = presence.finish()
-    assert stats.refused == 0 and stats.statuses >= 2
+    assert stats.refused == 0
+    assert stats.statuses >= 2
 
 
-def _offline(store: SqliteStore) -> object:
+def _offline(store: SqliteStore) -> VehicleStatus | None:
     found = store.vehicle_status(VIN)
     return found if found is not None and found.state == "offline" else None
 

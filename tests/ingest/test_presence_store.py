@@ -76,12 +76,15 @@ def test_events_are_stored_once_filtered_by_type_and_time_newest_first(
     assert store.write_event(a, T0 + 20) is False  # a redelivery
     found = store.events(VIN, T0 - 1, T0 + 10)
     assert [e.type for e in found] == ["capture", "capture", "spool_overflow"]
-    assert found[-1].data == {"dropped": 3, "total": 3} and found[-1].ts == T0
+    assert found[-1].data == {"dropped": 3, "total": 3}
+    assert found[-1].ts == T0
     captures = store.events(VIN, T0, T0 + 10, ["capture"])
     assert sorted(e.data["name"] for e in captures) == ["other", "overheat"]
     assert store.events(VIN, T0 + 1, T0 + 10, ["spool_overflow"]) == []
     seen = store.vehicle_status(VIN)
-    assert seen is not None and seen.state == "unknown" and seen.last_seen == T0 + 10
+    assert seen is not None
+    assert seen.state == "unknown"
+    assert seen.last_seen == T0 + 10
 
 
 def test_sqlite_keeps_at_most_max_events_per_vehicle_and_drops_old_ones(tmp_path: Path) -> None:
@@ -108,11 +111,13 @@ def test_text_from_the_car_is_validated_and_bounded() -> None:
     assert event.data["name"] == "<script>alert(1)</s…"  # cut, control characters gone
     assert all(len(k) <= 20 for k in event.data)
     huge = clean_event(Event(VIN, "plan", 1, {str(i): "y" * 20 for i in range(500)}), limits)
-    assert huge.data["truncated"] is True and huge.data["bytes"] > 2_000
+    assert huge.data["truncated"] is True
+    assert huge.data["bytes"] > 2_000
     with pytest.raises(RefusedError):
         clean_event(Event(VIN, "Bad Type; DROP", 1, {}), limits)
     status = clean_status(
         Status(VIN, "online", "v" * 300, "p\x07" * 3, 1, {"ok": 1, "bad name": 2, "x" * 65: 3})
     )
-    assert len(status.version) == 64 and status.profile == "ppp"
+    assert len(status.version) == 64
+    assert status.profile == "ppp"
     assert dict(status.counters) == {"ok": 1}

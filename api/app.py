@@ -6,6 +6,7 @@ responses give every time (``ts``, ``first_seen``, ``fired_at``, ...) as epoch s
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -22,14 +23,15 @@ from api.routes import (
     health_routes,
     job_routes,
     page_routes,
+    presence_routes,
     rule_routes,
     vehicle_routes,
     workshop_routes,
 )
 from ingest.open import open_store
 from ingest.store import TelemetryStore
-from jobs.open import open_job_store
-from jobs.store import JobStore
+from jobs.open import open_command_log, open_job_store
+from jobs.store import CommandLog, JobStore
 from pitstop import __version__
 from rules.model import Rule
 
@@ -56,16 +58,21 @@ def create_app(
     *,
     keys: KeyStore | None = None,
     rules: Sequence[Rule] | None = None,
+    commands: CommandLog | None = None,
+    broker_url: str | None = None,
 ) -> FastAPI:
     """An app over stores the caller opened and will close (the demo, tests).
 
     Without ``keys`` (``api.keys.KeyStore.open(jobs_url)``) every request but ``/health`` is
     refused with 401: there is no way to run this API without keys. ``rules`` is the catalogue
     ``/rules`` shows and backtests; by default pitstop's own (``rules.loader.DEFAULT_CATALOG``).
+    Commands to cars need both ``commands`` (``jobs.open.open_command_log(jobs_url)``, where
+    each is recorded) and ``broker_url`` (connected in the app's lifespan); without them the
+    command routes answer 503.
     """
-    app = _build(lifespan=None)
+    app = _build(lifespan=_publisher_lifespan(broker_url) if broker_url else None)
     catalogue = _catalogue(rules)
-    app.state.stores = Stores(telemetry, jobs, clock, keys=keys, rules=catalogue)
+    app.state.stores = Stores(telemetry, jobs, clock, keys=keys, rules=catalogue, commands=commands)
     return app
 
 
@@ -75,9 +82,12 @@ def create_app_from_urls(
     clock: Clock = time.time,
     *,
     rules: Sequence[Rule] | None = None,
+    broker_url: str | None = None,
 ) -> FastAPI:
-    """An app that opens both stores when it starts and closes them when it stops."""
+    """An app that opens both stores when it starts and closes them when it stops (and, with
+    ``broker_url``, connects to the broker for commands to cars)."""
     catalogue = _catalogue(rules)
+    publishing = _publisher_lifespan(broker_url) if broker_url else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,7 +98,13 @@ def create_app_from_urls(
             stack.callback(job_store.close)
             keys = KeyStore.open(jobs_url)
             stack.callback(keys.close)
-            app.state.stores = Stores(telemetry, job_store, clock, keys=keys, rules=catalogue)
+            log = open_command_log(jobs_url)
+            stack.callback(log.close)
+            app.state.stores = Stores(
+                telemetry, job_store, clock, keys=keys, rules=catalogue, commands=log
+            )
+            if publishing is not None:
+                await stack.enter_async_context(publishing(app))
             yield
 
     return _build(lifespan=lifespan)
@@ -97,6 +113,25 @@ def create_app_from_urls(
 def openapi_document() -> dict[str, Any]:
     """The API's OpenAPI schema (what ``/openapi.json`` serves), built without any store."""
     return _build(lifespan=None).openapi()
+
+
+def _publisher_lifespan(broker_url: str) -> Lifespan:
+    """Connect to the broker when the app starts (``app.state.publisher``), leave at the end."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.publisher import MqttCommandPublisher
+
+        publisher = MqttCommandPublisher(broker_url)
+        await asyncio.to_thread(publisher.start)
+        app.state.publisher = publisher
+        try:
+            yield
+        finally:
+            app.state.publisher = None
+            publisher.close()
+
+    return lifespan
 
 
 def _catalogue(rules: Sequence[Rule] | None) -> tuple[Rule, ...]:
@@ -130,6 +165,8 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     health_routes.router,
     vehicle_routes.router,
     vehicle_routes.signals_router,
+    presence_routes.router,
+    presence_routes.log_router,
     consent_routes.router,
     job_routes.router,
     workshop_routes.router,

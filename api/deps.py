@@ -9,10 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 
+from api.errors import BrokerUnavailableError
 from api.keys import KeyStore
+from api.publisher import CommandPublisher
 from api.timerange import INSTANT_HELP, TimeRange, resolve_range
 from ingest.store import TelemetryStore
-from jobs.store import JobStore
+from jobs.store import CommandLog, JobStore
 from pitstop.topics import validate_vin
 from rules.model import Rule
 
@@ -34,6 +36,7 @@ class Stores:
     clock: Clock
     keys: KeyStore | None = None  # None: every key is refused (401)
     rules: tuple[Rule, ...] = ()  # the catalogue /rules shows and backtests
+    commands: CommandLog | None = None  # None: commands answer 503
 
 
 async def get_stores(request: Request) -> Stores:
@@ -57,7 +60,23 @@ async def get_rules(stores: Annotated[Stores, Depends(get_stores)]) -> tuple[Rul
     return stores.rules
 
 
+async def get_command_log(stores: Annotated[Stores, Depends(get_stores)]) -> CommandLog:
+    if stores.commands is None:
+        raise BrokerUnavailableError("this server keeps no command log, so it sends no commands")
+    return stores.commands
+
+
+async def get_publisher(request: Request) -> CommandPublisher:
+    """The app's publisher (created in its lifespan from the broker URL); 503 without one."""
+    publisher: CommandPublisher | None = getattr(request.app.state, "publisher", None)
+    if publisher is None:
+        raise BrokerUnavailableError("this server has no MQTT broker, so it sends no commands")
+    return publisher
+
+
 StoresDep = Annotated[Stores, Depends(get_stores)]
+CommandLogDep = Annotated[CommandLog, Depends(get_command_log)]
+PublisherDep = Annotated[CommandPublisher, Depends(get_publisher)]
 RulesDep = Annotated[tuple[Rule, ...], Depends(get_rules)]
 TelemetryDep = Annotated[TelemetryStore, Depends(get_telemetry)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]

@@ -6,6 +6,7 @@
           ├── ForbiddenError (PermissionError)  -> 403 {"detail": "..."} (the role may not)
           ├── NotFoundError (LookupError)       -> 404 {"detail": "..."}
           ├── KeyStoreError                     -> 503 {"detail": "..."}
+          ├── BrokerUnavailableError            -> 503 {"detail": "..."} (no way to the cars)
           └── InvalidInputError (ValueError)    -> 422 in FastAPI's validation-error shape
 
 Store errors are converted here too, at the seam: ``StoreError``, ``JobStoreError`` (but
@@ -47,6 +48,10 @@ class KeyStoreError(ApiError):
     """The key store could not do what was asked (unreachable, or a key with a bad scope)."""
 
 
+class BrokerUnavailableError(ApiError):
+    """Commands cannot reach the cars: no broker configured, or not connected to it."""
+
+
 class NotFoundError(ApiError, LookupError):
     """The vehicle, signal or job asked for does not exist."""
 
@@ -67,6 +72,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(JobTransitionError, _conflict)
     app.add_exception_handler(KeyStoreError, _store_unavailable)
+    app.add_exception_handler(BrokerUnavailableError, _unavailable)
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(StoreError, _store_unavailable)
     app.add_exception_handler(JobStoreError, _store_unavailable)
@@ -91,6 +97,10 @@ async def _conflict(request: Request, exc: Exception) -> Response:
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"detail": str(exc)}, status_code=503)
 
 
 async def _invalid_input(request: Request, exc: Exception) -> Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from api.html import Child, Html, document, el, facts, join, table, when
+from api.presence_page import gateway_section
+from api.presence_schemas import EventList, VehicleStatusOut
 from api.schemas import DtcHistory, JobSummary, VehicleDetail
 from api.web_pages import chart, severity
 
@@ -14,9 +16,11 @@ def vehicle_page(
     span: tuple[float, float],
     jobs: list[JobSummary],
     codes: DtcHistory,
+    status: VehicleStatusOut | None = None,
+    events: EventList | None = None,
 ) -> Html:
     """A vehicle: its health, a signal picker with a time range, a zoomable chart per signal,
-    its jobs and its trouble codes of the last 30 days."""
+    its jobs, its trouble codes of the last 30 days and its gateway (presence, events)."""
     picker = el(
         "form",
         *(
@@ -82,6 +86,7 @@ def vehicle_page(
         table(["Job", "Severity", "Status", "Fired"], job_rows, "No jobs for this vehicle."),
         el("h2", "Trouble codes, last 30 days"),
         _trouble_codes(codes),
+        gateway_section(status, events or EventList(vin=vehicle.vin, events=[], truncated=False)),
         charts=True,
     )
 

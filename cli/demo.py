@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from gateway.runner import GatewayConfig
+    from ingest.store import TelemetryStore
+    from jobs.sql.rulestate import SqlStateStore
+    from jobs.store import JobStore
     from sim.vehicle import SimVehicle
 
 log = logging.getLogger(__name__)
@@ -91,12 +94,9 @@ def run_demo(
     from api.demo_keys import ensure_demo_keys
     from api.keys import KeyStore
     from cli.demo_report import print_banner, watch_jobs
-    from ingest.consumer import IngestConfig, run_ingest
     from ingest.open import open_store
-    from jobs.open import open_job_store, open_state_store
+    from jobs.open import open_command_log, open_job_store, open_state_store
     from jobs.seed import ensure_demo_workshops
-    from rules.jobsink import JobSink
-    from rules.worker import RulesConfig, run_rules
     from sim.run import demo_fleet, run_on_bus
 
     _fresh(config.data_dir, config.keep_data)
@@ -114,26 +114,15 @@ def run_demo(
         ensure_demo_workshops(jobs)
         keys = KeyStore.open(jobs_url)
         resources.callback(keys.close)
+        command_log = open_command_log(jobs_url)
+        resources.callback(command_log.close)
         demo_keys = ensure_demo_keys(keys, jobs, [v.vin for v in fleet], time.time())
 
-        ready = [threading.Event(), threading.Event()]
-        threads.start(
-            "ingest",
-            lambda: run_ingest(IngestConfig(broker_url=broker_url), telemetry, stop, ready[0]),
-        )
-        threads.start(
-            "rules",
-            lambda: run_rules(
-                RulesConfig(broker_url=broker_url), JobSink(jobs), stop, ready[1], state=state
-            ),
-        )
-        for event in ready:
-            if not event.wait(30):
-                raise ConfigError(f"ingest or rules could not subscribe at {broker_url}")
+        _start_consumers(threads, broker_url, telemetry, jobs, state)
 
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(telemetry, jobs, keys=keys),
+                create_app(telemetry, jobs, keys=keys, commands=command_log, broker_url=broker_url),
                 host=config.api_host,
                 port=config.api_port,
                 log_level="warning",
@@ -160,6 +149,39 @@ def run_demo(
         server.should_exit = True
         threads.join()
     return 1 if threads.failed else 0
+
+
+def _start_consumers(
+    threads: _Threads,
+    broker_url: str,
+    telemetry: TelemetryStore,
+    jobs: JobStore,
+    state: SqlStateStore,
+) -> None:
+    """Ingest, the presence service and the rules worker, each subscribed before this returns."""
+    from ingest.consumer import IngestConfig, run_ingest
+    from ingest.presence import PresenceConfig, run_presence
+    from rules.jobsink import JobSink
+    from rules.worker import RulesConfig, run_rules
+
+    stop = threads.stop
+    ready = [threading.Event(), threading.Event(), threading.Event()]
+    threads.start(
+        "ingest",
+        lambda: run_ingest(IngestConfig(broker_url=broker_url), telemetry, stop, ready[0]),
+    )
+    threads.start(
+        "presence", lambda: run_presence(PresenceConfig(broker_url), telemetry, stop, ready[1])
+    )
+    threads.start(
+        "rules",
+        lambda: run_rules(
+            RulesConfig(broker_url=broker_url), JobSink(jobs), stop, ready[2], state=state
+        ),
+    )
+    for event in ready:
+        if not event.wait(30):
+            raise ConfigError(f"ingest, presence or rules could not subscribe at {broker_url}")
 
 
 def _start_cars(

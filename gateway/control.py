@@ -4,7 +4,8 @@ A command is plain JSON: ``{"v": 1, "vin": ..., "type": "<name>", ...}``. The ga
 ``set_plan`` (``{"type": "set_plan", "plan": {<collection plan, as in the YAML>}}``); the
 diagnostics service registers its own (e.g. ``read_dtcs``) through ``GatewayContext``. The
 outcome of every command is published as an event: ``<type>_accepted`` or ``command_refused``
-with the reason. Nothing from the cloud writes frames to the bus: handlers are read-only.
+with the reason; either carries the command's ``id`` (``pitstop.commands``) when it had a
+well-formed one. Nothing from the cloud writes frames to the bus: handlers are read-only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gateway.errors import GatewayError
+from pitstop.commands import REFUSED, accepted, command_id
 
 log = logging.getLogger(__name__)
 
@@ -42,28 +44,35 @@ class Commands:
 
     def dispatch(self, payload: bytes) -> tuple[str, dict[str, Any]]:
         """Run one command; return the event (type, data) that reports its outcome."""
+        id_: dict[str, str] = {}
         try:
-            doc = _parse(payload, self._vin)
+            doc = _load(payload)
+            found = command_id(doc)
+            id_ = {"id": found} if found is not None else {}
+            _check(doc, self._vin)
             name = str(doc["type"])
             with self._lock:
                 handler = self._handlers.get(name)
             if handler is None:
                 raise CommandError(f"unknown command type {name!r}")
-            return f"{name}_accepted", dict(handler(doc))
+            return accepted(name), {**handler(doc), **id_}
         except (GatewayError, ValueError) as err:
             log.warning("refused a command: %s", err)
-            return "command_refused", {"reason": str(err)}
+            return REFUSED, {"reason": str(err), **id_}
 
 
-def _parse(payload: bytes, vin: str) -> dict[str, Any]:
+def _load(payload: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(payload)
     except (ValueError, RecursionError) as err:
         raise CommandError(f"not JSON: {err}") from err
     if not isinstance(doc, dict) or doc.get("v") != 1:
         raise CommandError("a command is a JSON object with 'v': 1")
+    return doc
+
+
+def _check(doc: dict[str, Any], vin: str) -> None:
     if doc.get("vin") != vin:
         raise CommandError(f"the command is for VIN {doc.get('vin')!r}, not {vin!r}")
     if not isinstance(doc.get("type"), str):
         raise CommandError("field 'type' must be a string")
-    return doc

@@ -161,6 +161,8 @@ def run_gateway(
         reader = Reader(source, decoder, spool, policy, control=control)
         commands = Commands(config.vin)
         commands.register("set_plan", _set_plan(control, names))
+        if not config.source.live:  # a live bus's diagnostics service registers its own
+            commands.register("read_dtcs", _replayed_dtcs)
         publisher = MqttPublisher(
             BrokerAddress.parse(config.broker_url), config.vin, config.max_in_flight
         )
@@ -254,6 +256,12 @@ def _set_plan(control: ReaderControl, names: Sequence[str]) -> Handler:
         return {"name": plan.name, "hash": plan.hash}
 
     return handle
+
+
+def _replayed_dtcs(_doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``read_dtcs`` on a replay: nothing can be asked of a recording; the trouble codes in
+    the log go out as they are read, so the request is answered as passive."""
+    return {"requested": "read_dtcs", "passive": True}
 
 
 def _report_start(

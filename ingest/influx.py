@@ -16,6 +16,7 @@ Layout:
   between leaves the batch unrecorded and its redelivery writes it again, idempotently. Keep
   the ledger in a retention policy that does not drop 1970 (the default ``autogen`` does not).
 - ``pitstop_dtc``: the trouble-code history (see ``ingest.influx_dtc``).
+- ``pitstop_status``, ``pitstop_events``: the gateways' presence (see ``ingest.influx_presence``).
 - ``pitstop_dead_letters``: the refused messages (see ``ingest.influx_dead``).
 
 Downsampling runs on the server (``GROUP BY time()``); retention deletes raw points only
@@ -33,6 +34,7 @@ from ingest import influx_dead, influx_dtc
 from ingest import influx_proto as proto
 from ingest.buckets import plan
 from ingest.influx_http import InfluxHttp
+from ingest.influx_presence import InfluxPresence
 from ingest.influx_url import InfluxConfig
 from ingest.repeats import US_PER_MS, ms_of
 from ingest.store import (
@@ -53,7 +55,7 @@ BATCHES = "pitstop_batches"
 _DAY_MS = 86_400_000
 
 
-class InfluxStore:
+class InfluxStore(InfluxPresence):
     """A ``TelemetryStore`` on InfluxDB; open it with ``InfluxStore.open(url)``."""
 
     def __init__(self, config: InfluxConfig) -> None:

@@ -26,10 +26,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ingest import sqlite_dead as dead_sql
+from ingest import sqlite_presence
 from ingest import sqlite_schema as sql
 from ingest.buckets import plan
 from ingest.errors import StoreError
 from ingest.repeats import US_PER_MS, ms_of
+from ingest.sqlite_presence import SqlitePresence
 from ingest.sqlite_write import write_columns
 from ingest.store import (
     Bucket,
@@ -77,8 +79,9 @@ _SELECT_RAW = (
 _DAY_S = 86_400.0
 
 
-class SqliteStore:
-    """A ``TelemetryStore`` on SQLite; open it with ``SqliteStore.open(url)``."""
+class SqliteStore(SqlitePresence):
+    """A ``TelemetryStore`` on SQLite; open it with ``SqliteStore.open(url)``. The status and
+    events of the gateways are ``SqlitePresence``'s (``ingest.sqlite_presence``)."""
 
     def __init__(self, target: str | None, synchronous: str = "NORMAL") -> None:
         """Open ``target`` (a file path), or a private in-memory database when it is None."""
@@ -92,6 +95,7 @@ class SqliteStore:
             self._writer = self._connect()
             sql.migrate(self._writer)
             dead_sql.migrate(self._writer)
+            sqlite_presence.migrate(self._writer)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open telemetry store {target or ':memory:'}: {err}") from err
 

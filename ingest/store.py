@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from ingest.errors import StoreError
-from pitstop.codec import TelemetryBatch, TelemetryColumns
+from ingest.presence_model import StoredEvent, VehicleStatus
+from pitstop.codec import Event, Status, TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport
 from pitstop.errors import TopicError
 from pitstop.topics import parse_topic
@@ -211,6 +212,36 @@ class TelemetryStore(Protocol):
 
     def count(self, vin: str | None = None) -> int:
         """How many samples are stored (for one vehicle, or all)."""
+        ...
+
+    # --- presence: the gateways' status and events (ingest.presence writes them) -------
+
+    def write_status(self, status: Status, received_at: float, *, retained: bool = False) -> None:
+        """Record a status the broker delivered (committed on return; cleaned by the caller,
+        ``ingest.presence_model.clean_status``). A ``retained`` copy (a replay of the
+        broker's last one, e.g. after a reconnect) changes nothing when the stored state is
+        the same: the broker's order of live messages is the truth, not the gateway's clock."""
+        ...
+
+    def write_event(self, event: Event, received_at: float) -> bool:
+        """Add an event (cleaned by the caller) to the vehicle's events; False if it was
+        stored before: idempotent on (VIN, type, ts, hash of data). Keeps the store's
+        ``PresenceLimits`` (events per vehicle, retention)."""
+        ...
+
+    def vehicle_status(self, vin: str) -> VehicleStatus | None:
+        """The vehicle's presence, or None if neither a status nor an event came from it."""
+        ...
+
+    def events(
+        self,
+        vin: str,
+        since: float,
+        until: float,
+        types: Sequence[str] | None = None,
+        limit: int = 1_000,
+    ) -> list[StoredEvent]:
+        """Its events with ``since <= ts < until`` (of ``types``, if given), newest first."""
         ...
 
     def close(self) -> None: ...

@@ -197,3 +197,16 @@ class OutboxItem:
     def delivery_id(self) -> str:
         doc = json.loads(self.body)
         return str(doc.get("id", self.id))
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRecord:
+    """A request sent to a car on its ``cmd`` topic, as the audit log keeps it."""
+
+    id: str  # the command id, echoed by the gateway in its outcome event
+    vin: str
+    type: str  # read_dtcs | set_plan
+    body: Mapping[str, Any]  # the arguments sent (the plan of a set_plan)
+    key_name: str  # who sent it: the API key's name...
+    role: str  # ...and role
+    sent_at: float

@@ -3,6 +3,7 @@
     open_job_store("sqlite:///pitstop-data/jobs.db")   # embedded default
     open_job_store("sqlite://")                         # in memory (tests)
     open_job_store("postgresql://user:pw@host/pitstop")  # production
+    open_command_log(url)                               # the commands sent to cars
 
 Every store is migrated to the newest schema when it is opened.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, cast
 
-from jobs.store import JobStore, WebhookOutbox
+from jobs.store import CommandLog, JobStore, WebhookOutbox
 from pitstop.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ STATE_BACKENDS: dict[str, tuple[str, str]] = dict.fromkeys(
 )
 
 
+#: URL scheme -> (module, class) of the command audit log kept in the same database.
+COMMAND_BACKENDS: dict[str, tuple[str, str]] = dict.fromkeys(
+    BACKENDS, ("jobs.sql.commands", "SqlCommandLog")
+)
+
+
 def open_job_store(url: str) -> JobStore:
     """Open (and migrate to the newest schema) the job store a URL names."""
     return cast(JobStore, _backend(BACKENDS, url).open(url))
@@ -41,6 +48,11 @@ def open_job_store(url: str) -> JobStore:
 def open_webhook_outbox(url: str) -> WebhookOutbox:
     """The webhook outbox of the job store at ``url`` (the job store's backend serves both)."""
     return cast(WebhookOutbox, _backend(BACKENDS, url).open(url))
+
+
+def open_command_log(url: str) -> CommandLog:
+    """The log of commands sent to cars, in the job store's database at ``url``."""
+    return cast(CommandLog, _backend(COMMAND_BACKENDS, url).open(url))
 
 
 def open_state_store(url: str) -> SqlStateStore:

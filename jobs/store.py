@@ -1,5 +1,6 @@
-"""The job store's interfaces: ``JobStore`` (jobs, bookings, workshops, owners, vehicles) and
-``WebhookOutbox`` (the durable queue of job events for webhooks).
+"""The job store's interfaces: ``JobStore`` (jobs, bookings, workshops, owners, vehicles),
+``WebhookOutbox`` (the durable queue of job events for webhooks) and ``CommandLog`` (every
+request sent to a car, for the audit).
 
 A backend is chosen by URL in ``jobs.open``; the SQL backend (``jobs.sql.store.SqlJobStore``)
 implements both. Every store is safe to use from several threads.
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 
 from jobs.model import (
     WEEKDAYS_8_TO_17,
+    CommandRecord,
     Job,
     JobAction,
     JobDraft,
@@ -151,6 +153,22 @@ class WebhookOutbox(Protocol):
 
     def pending_webhooks(self) -> int:
         """How many outbox rows are not delivered yet."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class CommandLog(Protocol):
+    """Every command sent to a car: who, when, what, to which vehicle, under which id."""
+
+    def record(self, command: CommandRecord) -> None:
+        """Keep the command (committed on return); ``JobStoreError`` if its id is taken."""
+        ...
+
+    def command(self, command_id: str) -> CommandRecord | None: ...
+
+    def commands(self, vin: str | None = None, limit: int = 100) -> list[CommandRecord]:
+        """The most recent commands (of one vehicle, or all), newest first."""
         ...
 
     def close(self) -> None: ...

@@ -100,6 +100,7 @@ class Received:
     payload: bytes
     mid: int
     qos: int
+    retain: bool = False  # a retained message the broker replays (e.g. on subscribing)
 
 
 def wire_inbox(
@@ -146,7 +147,7 @@ def wire_inbox(
             log.warning("%s: disconnected from the broker (%s); reconnecting", name, reason)
 
     def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        item = Received(msg.topic, bytes(msg.payload), msg.mid, msg.qos)
+        item = Received(msg.topic, bytes(msg.payload), msg.mid, msg.qos, bool(msg.retain))
         while not stop.is_set():
             try:
                 inbox.put(item, timeout=0.2)

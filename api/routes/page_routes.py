@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import dtcs, fleet
+from api import dtcs, fleet, presence
 from api import job_views as views
 from api import web_pages as pages
 from api.apidoc import api_page
@@ -66,9 +66,14 @@ def vehicle(
     shown = [s for s in signal if s in detail.signals] or detail.signals[:2]
     now = clock()
     visible = views.summaries(jobs, [j for j in jobs.list_jobs(vin=vin) if access.sees_job(j)])
-    codes = dtcs.history(telemetry, vin, TimeRange(now - HISTORY_SPAN_S, now))
+    month = TimeRange(now - HISTORY_SPAN_S, now)
+    codes = dtcs.history(telemetry, vin, month)
     span = (now - hours * 3600, now)
-    page = vehicle_page(detail, shown=shown, span=span, jobs=visible, codes=codes)
+    status = presence.optional_status(telemetry, vin)
+    events = presence.events(telemetry, vin, month, presence.PAGE_TYPES, 100)
+    page = vehicle_page(
+        detail, shown=shown, span=span, jobs=visible, codes=codes, status=status, events=events
+    )
     return HTMLResponse(page)
 
 

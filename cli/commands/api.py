@@ -18,11 +18,17 @@ store. Defaults come from the settings (PITSTOP_TELEMETRY_URL, PITSTOP_JOBS_URL,
 PITSTOP_API_HOST, PITSTOP_API_PORT). /rules shows and backtests the rule catalogue: pitstop's
 own unless --catalog names others (the same files the rules worker runs).
 
+Commands to cars (POST /vehicles/VIN/commands: read_dtcs, set_plan) are published on
+pitstop/v1/VIN/cmd through the broker --broker names (default: PITSTOP_BROKER_URL); each is
+recorded in the job store's database (GET /commands, admins). --no-broker serves without
+one: the command routes then answer 503.
+
 examples:
   pitstop api
   pitstop api --port 8080 --host 0.0.0.0
   pitstop api --telemetry sqlite:///data/telemetry.db --jobs postgresql://pitstop@db/pitstop
   pitstop api --catalog rules/catalog/default.yaml --catalog fleet-rules.yaml
+  pitstop api --broker mqtt://pitstop-api:secret@broker:1883
 """
 
 
@@ -33,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", metavar="URL", help="job store URL (default: <data_dir>/jobs.db)")
     parser.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default: 8000)")
+    broker = parser.add_mutually_exclusive_group()
+    broker.add_argument("--broker", metavar="URL", help="MQTT broker for commands to cars")
+    broker.add_argument(
+        "--no-broker", action="store_true", help="send no commands (the routes answer 503)"
+    )
     parser.add_argument(
         "--catalog",
         metavar="YAML",
@@ -60,7 +71,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except RuleError as err:
         print(f"pitstop api: {err}", file=sys.stderr)
         return 2
-    app = create_app_from_urls(telemetry_url, jobs_url, rules=rules)
+    broker_url: str | None = None if args.no_broker else args.broker or settings.broker_url
+    app = create_app_from_urls(telemetry_url, jobs_url, rules=rules, broker_url=broker_url)
     print(f"pitstop api: open {_browser_url(host, port)} (API docs at /api)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")  # exits with 3 if startup fails
     return 0

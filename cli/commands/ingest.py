@@ -34,6 +34,11 @@ Live batches and trouble-code reports are handed on to the rules under pitstop/c
 
 dead letters: `pitstop ingest dead-letters list|show|reingest` (see its --help).
 
+On a thread of its own (unless --no-presence), the presence service stores every gateway's
+retained status (online/offline, version, profile hash, counters) and its events
+(pitstop/v1/+/status and pitstop/v1/+/event) in the same store, on a persistent session of its
+own: client id pitstop-presence (or CLIENT_ID-presence with another --client-id).
+
 telemetry store URLs (--store, or PITSTOP_TELEMETRY_URL; default sqlite:///<data_dir>/telemetry.db):
   sqlite:///relative/path.db      a SQLite file (created if absent); four slashes for an
   sqlite:////absolute/path.db     absolute path; ?synchronous=full fsyncs every commit
@@ -78,6 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--share-group", metavar="NAME", help="subscribe as $share/NAME/... to scale out"
+    )
+    parser.add_argument(
+        "--no-presence",
+        action="store_true",
+        help="do not store the gateways' status and events (another process does)",
     )
     parser.add_argument(
         "--retention-days",
@@ -145,7 +155,11 @@ def _ingest(
         f"as {args.client_id}, storing in {_redact(store_url)}",
         flush=True,
     )
+    presence = None if args.no_presence else _start_presence(args, broker_url, store, stop)
     stats = run_ingest(config, store, stop)
+    stop.set()
+    if presence is not None:
+        presence.join(15)
     print(
         f"pitstop ingest: stopped; stored {stats.stored} batches ({stats.samples} samples), "
         f"{stats.history} history (not handed to the rules), {stats.handed_on} handed on, "
@@ -164,6 +178,23 @@ def _policy(args: argparse.Namespace, settings: Settings) -> Policy:
         live_window_s=args.live_window_s or settings.live_window_s,
         max_future_s=args.max_future_s or settings.max_future_s,
     )
+
+
+def _start_presence(
+    args: argparse.Namespace, broker_url: str, store: TelemetryStore, stop: threading.Event
+) -> threading.Thread:
+    from ingest.presence import PresenceConfig, run_presence
+
+    ingest_id: str = args.client_id
+    client_id = "pitstop-presence" if ingest_id == "pitstop-ingest" else f"{ingest_id}-presence"
+    config = PresenceConfig(
+        broker_url=broker_url, client_id=client_id, share_group=args.share_group
+    )
+    thread = threading.Thread(
+        target=run_presence, args=(config, store, stop), name="presence", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def _retention(store: TelemetryStore, raw_days: float, rollup_days: float) -> int:

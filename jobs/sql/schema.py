@@ -1,7 +1,7 @@
 """The job store's tables, as SQLAlchemy Core objects for queries.
 
 The schema itself is created and changed only by the Alembic migrations in jobs/migrations;
-keep this file in step with the newest migration (0002).
+keep this file in step with the newest migration (0003).
 """
 
 from __future__ import annotations
@@ -110,4 +110,16 @@ rule_state = sa.Table(
     sa.Column("scope", sa.String(64), primary_key=True),
     sa.Column("state", sa.JSON, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+commands = sa.Table(
+    "commands",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("vin", sa.String(17), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("key_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("sent_at", sa.Float, nullable=False),
 )

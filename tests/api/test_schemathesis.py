@@ -12,9 +12,11 @@ from schemathesis.checks import not_a_server_error
 
 from api.app import create_app, openapi_document
 from api.keys import KeyStore, Role
+from api.publisher import MqttCommandPublisher
 from ingest.open import open_store
-from jobs.open import open_job_store
+from jobs.open import open_command_log, open_job_store
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys
+from tests.servers import Mosquitto
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +26,20 @@ def admin_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object
     telemetry = open_store("sqlite:///" + str(folder / "telemetry.db"))
     jobs = open_job_store("sqlite:///" + str(folder / "jobs.db"))
     keys = KeyStore.open("sqlite:///" + str(folder / "jobs.db"))
+    log = open_command_log("sqlite:///" + str(folder / "jobs.db"))
+    broker = Mosquitto(folder / "mosquitto")  # the commands really go out
+    broker.start()
+    publisher = MqttCommandPublisher(broker.url).start()
     try:
         fill_telemetry(telemetry)
         secrets = make_keys(keys, jobs, fill_jobs(jobs).workshop.id)
-        app = create_app(telemetry, jobs, clock=lambda: NOW, keys=keys)
+        app = create_app(telemetry, jobs, clock=lambda: NOW, keys=keys, commands=log)
+        app.state.publisher = publisher  # what the lifespan does, which these calls skip
         yield app, bearer(secrets[Role.ADMIN])
     finally:
+        publisher.close()
+        broker.kill()
+        log.close()
         keys.close()
         jobs.close()
         telemetry.close()

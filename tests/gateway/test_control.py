@@ -57,3 +57,17 @@ def test_commands_are_dispatched_by_type_and_refused_with_a_reason() -> None:
 def test_malformed_commands_are_refused(payload: bytes) -> None:
     kind, _ = Commands(VIN).dispatch(payload)
     assert kind == "command_refused"
+
+
+def test_the_outcome_carries_the_command_id_accepted_or_refused() -> None:
+    commands = Commands(VIN)
+    commands.register("echo", lambda doc: {"echo": 1})
+    assert commands.dispatch(_cmd(type="echo", id="c-1")) == (
+        "echo_accepted",
+        {"echo": 1, "id": "c-1"},
+    )
+    kind, data = commands.dispatch(_cmd(type="flash_ecu", id="c-2"))
+    assert (kind, data["id"]) == ("command_refused", "c-2")
+    kind, data = commands.dispatch(_cmd(type="echo", id="c-3", vin="WOTHERVEHICLE0001"))
+    assert (kind, data["id"]) == ("command_refused", "c-3")  # refused, still answered by id
+    assert "id" not in commands.dispatch(_cmd(type="echo", id="no spaces/" * 10))[1]

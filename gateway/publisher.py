@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 
-from pitstop.codec import Status, encode_status
+from pitstop.messages import Status, encode_status
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
 

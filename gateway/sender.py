@@ -39,8 +39,8 @@ from gateway.reader import ReaderReport
 from gateway.reduce import budget_level, month_key
 from gateway.spool import Entry, Spool
 from pitstop import __version__
-from pitstop.codec import Event, Status, decode_ack, encode_event
 from pitstop.errors import CodecError
+from pitstop.messages import Event, Status, decode_ack, encode_event
 from pitstop.topics import Kind, topic
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ingest.store import topic_vin
-from pitstop.codec import Ack
+from pitstop.messages import Ack
 
 
 class Answers:

@@ -51,8 +51,9 @@ from ingest.errors import StoreError, ValidationError
 from ingest.stats import Counters, IngestStats, Reporter
 from ingest.store import TelemetryStore
 from ingest.validate import Policy, is_history, validate_message
-from pitstop.codec import TelemetryColumns, encode_ack, peek_seq
+from pitstop.codec import TelemetryColumns, peek_seq
 from pitstop.dtc import DtcReport
+from pitstop.messages import encode_ack
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
 from pitstop.topics import Kind, cloud_topic, subscription, topic
 

@@ -32,15 +32,8 @@ Reading it in a few lines of Python::
             t += dt
             print(name, t / 1000, value)
 
-Ack (cloud -> car, ``pitstop/v1/{vin}/ack``): ``{"v": 1, "vin": ..., "seqs": [41, 42],
-"rejected": {"43": "VIN ... differs from ... in the topic"}}``. ``seqs`` are durably stored;
-``rejected`` (optional, absent when empty; keys are decimal sequence numbers) maps each refused
-sequence number to the reason, sent once the message is durably in the dead-letter store. The
-car deletes both from its spool: a refused message is not sent again. An ack without
-``rejected`` (the first form of schema 1) still decodes, with nothing refused.
-Status (retained, ``pitstop/v1/{vin}/status``): ``{"v": 1, "vin": ..., "state": "online" |
-"offline", "version": ..., "profile": ..., "ts": <ms>}`` plus optional counters.
-Event (``pitstop/v1/{vin}/event``): ``{"v": 1, "vin": ..., "type": ..., "ts": <ms>, "data": {}}``.
+Control messages (ack, status, event) are in ``pitstop.messages``; the framing every payload
+shares (plain JSON or zlib, the schema version, field checks) in ``pitstop.wire``.
 """
 
 from __future__ import annotations
@@ -50,15 +43,13 @@ import math
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate, islice
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from pitstop.errors import CodecError, TopicError
-from pitstop.topics import validate_vin
+from pitstop.errors import CodecError
+from pitstop.wire import SCHEMA_VERSION, dumps, inflate, loads, read_int, read_str, read_vin
 
-SCHEMA_VERSION = 1
-MAX_PAYLOAD_BYTES = 16 * 1024 * 1024  # decompressed; guards against zip bombs
 _MIN_MS, _MAX_MS = 0, 2**53  # timestamps a float holds exactly; policy limits are ingest's
 MAX_SAMPLES_PER_MS = 1000  # of one signal: the k-th is stored at ms * 1000 + k microseconds
 
@@ -127,38 +118,6 @@ class TelemetryColumns:
         return cls(batch.vin, batch.seq, batch.profile, series)
 
 
-@dataclass(frozen=True, slots=True)
-class Ack:
-    """The cloud's word on these sequence numbers of one vehicle: ``seqs`` are durably stored,
-    ``rejected`` (seq -> reason) are durably dead-lettered; either way they are answered."""
-
-    vin: str
-    seqs: tuple[int, ...]
-    rejected: Mapping[int, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    """A gateway's retained presence message."""
-
-    vin: str
-    state: str  # "online" | "offline"
-    version: str = ""
-    profile: str = ""
-    ts_ms: int = 0
-    counters: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something a gateway reports that is not a sample: a trigger window, a spool overflow."""
-
-    vin: str
-    type: str
-    ts_ms: int
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
 # --- telemetry ---------------------------------------------------------------------------
 
 
@@ -188,7 +147,7 @@ def encode_telemetry(batch: TelemetryBatch, level: int = 6) -> bytes:
         "t0": t0,
         "s": series,
     }
-    return zlib.compress(_dumps(doc), level)
+    return zlib.compress(dumps(doc), level)
 
 
 def decode_telemetry(payload: bytes) -> TelemetryBatch:
@@ -199,13 +158,13 @@ def decode_telemetry(payload: bytes) -> TelemetryBatch:
 def decode_telemetry_columns(payload: bytes) -> TelemetryColumns:
     """Decode a telemetry payload column-wise (fast path); the same checks as
     ``decode_telemetry``, the same ``CodecError``."""
-    doc = _loads(payload)
-    vin = _vin(doc)
-    seq = _int(doc, "seq")
+    doc = loads(payload)
+    vin = read_vin(doc)
+    seq = read_int(doc, "seq")
     if seq < 0:
         raise CodecError(f"seq must not be negative, got {seq}")
-    profile = _str(doc, "profile")
-    t0 = _int(doc, "t0")
+    profile = read_str(doc, "profile")
+    t0 = read_int(doc, "t0")
     series = doc.get("s")
     if not isinstance(series, dict):
         raise CodecError("field 's' must be an object of signal -> [deltas, values]")
@@ -257,161 +216,15 @@ def _check_repeats(name: str, ts_ms: list[int]) -> None:
         )
 
 
-# --- control messages --------------------------------------------------------------------
-
-
-def encode_ack(ack: Ack) -> bytes:
-    doc: dict[str, Any] = {"v": SCHEMA_VERSION, "vin": ack.vin, "seqs": list(ack.seqs)}
-    if ack.rejected:
-        doc["rejected"] = {str(seq): reason for seq, reason in ack.rejected.items()}
-    return _dumps(doc)
-
-
-def decode_ack(payload: bytes) -> Ack:
-    doc = _loads(payload)
-    seqs = doc.get("seqs")
-    if not isinstance(seqs, list) or not all(type(s) is int for s in seqs):
-        raise CodecError("field 'seqs' must be an array of integers")
-    return Ack(vin=_vin(doc), seqs=tuple(seqs), rejected=_rejected(doc.get("rejected", {})))
-
-
-def _rejected(found: object) -> dict[int, str]:
-    if not isinstance(found, dict):
-        raise CodecError("field 'rejected' must be an object of seq -> reason")
-    rejected: dict[int, str] = {}
-    for key, reason in found.items():
-        if not (key.isascii() and key.isdigit()) or not isinstance(reason, str):
-            raise CodecError(f"field 'rejected': {key!r} must be a sequence number -> a reason")
-        rejected[int(key)] = reason
-    return rejected
-
-
 def peek_seq(payload: bytes) -> int | None:
     """The sequence number of a message of any kind, if it can be read at all (None if the
     payload does not decode as far as a non-negative integer ``seq``): what ingest answers a
     refused message with."""
     try:  # leniently: a batch refused for a NaN value still names its seq
-        doc = json.loads(_inflate(payload))
+        doc = json.loads(inflate(payload))
     except (CodecError, ValueError, OverflowError, RecursionError):
         return None
-    if not isinstance(doc, dict) or doc.get("v") != SCHEMA_VERSION:
+    if not isinstance(doc, dict) or type(doc.get("v")) is not int or doc["v"] != SCHEMA_VERSION:
         return None
     seq = doc.get("seq")
     return seq if type(seq) is int and seq >= 0 else None
-
-
-def encode_status(status: Status) -> bytes:
-    doc: dict[str, Any] = {
-        "v": SCHEMA_VERSION,
-        "vin": status.vin,
-        "state": status.state,
-        "version": status.version,
-        "profile": status.profile,
-        "ts": status.ts_ms,
-    }
-    if status.counters:
-        doc["counters"] = dict(status.counters)
-    return _dumps(doc)
-
-
-def decode_status(payload: bytes) -> Status:
-    doc = _loads(payload)
-    state = _str(doc, "state")
-    if state not in ("online", "offline"):
-        raise CodecError(f"status state must be 'online' or 'offline', got {state!r}")
-    counters = doc.get("counters", {})
-    if not isinstance(counters, dict):
-        raise CodecError("field 'counters' must be an object")
-    return Status(
-        vin=_vin(doc),
-        state=state,
-        version=str(doc.get("version", "")),
-        profile=str(doc.get("profile", "")),
-        ts_ms=int(doc.get("ts", 0)),
-        counters={str(k): int(v) for k, v in counters.items()},
-    )
-
-
-def encode_event(event: Event) -> bytes:
-    return _dumps(
-        {
-            "v": SCHEMA_VERSION,
-            "vin": event.vin,
-            "type": event.type,
-            "ts": event.ts_ms,
-            "data": dict(event.data),
-        }
-    )
-
-
-def decode_event(payload: bytes) -> Event:
-    doc = _loads(payload)
-    data = doc.get("data", {})
-    if not isinstance(data, dict):
-        raise CodecError("field 'data' must be an object")
-    return Event(vin=_vin(doc), type=_str(doc, "type"), ts_ms=_int(doc, "ts"), data=data)
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def _dumps(doc: Mapping[str, Any]) -> bytes:
-    try:
-        return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
-    except ValueError as err:
-        raise CodecError(f"cannot encode: {err}") from err
-
-
-def _reject_constant(name: str) -> None:
-    raise CodecError(f"{name} is not allowed")
-
-
-def _inflate(payload: bytes) -> bytes:
-    """The JSON text of a payload: as it is, or decompressed (bounded)."""
-    if not payload:
-        raise CodecError("empty payload")
-    if payload[:1] == b"{":
-        return payload
-    try:
-        inflater = zlib.decompressobj()
-        text = inflater.decompress(payload, MAX_PAYLOAD_BYTES)
-    except zlib.error as err:
-        raise CodecError(f"neither JSON nor zlib: {err}") from err
-    if inflater.unconsumed_tail:
-        raise CodecError(f"payload inflates beyond {MAX_PAYLOAD_BYTES} bytes")
-    return text
-
-
-def _loads(payload: bytes) -> dict[str, Any]:
-    payload = _inflate(payload)
-    try:
-        doc = json.loads(payload, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, huge integers
-        raise CodecError(f"invalid JSON: {err}") from err
-    if not isinstance(doc, dict):
-        raise CodecError("payload must be a JSON object")
-    version = doc.get("v")
-    if version != SCHEMA_VERSION:
-        raise CodecError(f"unsupported schema version {version!r} (expected {SCHEMA_VERSION})")
-    return doc
-
-
-def _vin(doc: Mapping[str, Any]) -> str:
-    try:
-        return validate_vin(_str(doc, "vin"))
-    except TopicError as err:
-        raise CodecError(str(err)) from err
-
-
-def _str(doc: Mapping[str, Any], key: str) -> str:
-    value = doc.get(key)
-    if not isinstance(value, str):
-        raise CodecError(f"field {key!r} must be a string")
-    return value
-
-
-def _int(doc: Mapping[str, Any], key: str) -> int:
-    value = doc.get(key)
-    if type(value) is not int:
-        raise CodecError(f"field {key!r} must be an integer")
-    return value

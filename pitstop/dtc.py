@@ -51,11 +51,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pitstop.codec import SCHEMA_VERSION, _dumps, _int, _loads, _str, _vin
 from pitstop.dtc_text import J1939_CODE as _J1939
 from pitstop.dtc_text import J2012_CODE as _J2012
 from pitstop.dtc_text import describe as describe  # noqa: PLC0414 (re-exported for mypy)
 from pitstop.errors import CodecError
+from pitstop.wire import SCHEMA_VERSION, dumps, loads, read_int, read_str, read_vin
 
 
 class Protocol(StrEnum):
@@ -181,16 +181,16 @@ def encode_dtc_report(report: DtcReport) -> bytes:
     }
     if report.lamps:
         doc["lamps"] = dict(report.lamps)
-    return _dumps(doc)
+    return dumps(doc)
 
 
 def decode_dtc_report(payload: bytes) -> DtcReport:
     """Decode a DTC report; raise ``CodecError`` naming what is wrong."""
-    doc = _loads(payload)
+    doc = loads(payload)
     seq = doc.get("seq")
     if seq is not None and (type(seq) is not int or seq < 0):
         raise CodecError("field 'seq' must be a non-negative integer or null")
-    reason = _str(doc, "reason")
+    reason = read_str(doc, "reason")
     if reason not in REASONS:
         raise CodecError(f"field 'reason' must be one of {REASONS}, got {reason!r}")
     source = doc.get("source")
@@ -205,7 +205,7 @@ def decode_dtc_report(payload: bytes) -> DtcReport:
     ):
         raise CodecError(f"field 'lamps' must map some of {LAMPS} to true/false")
     return DtcReport(
-        vin=_vin(doc),
+        vin=read_vin(doc),
         ts=_time(doc, "ts"),
         codes=tuple(_decode_dtc(c, i) for i, c in enumerate(codes)),
         seq=seq,
@@ -235,7 +235,7 @@ def _encode_dtc(dtc: Dtc) -> dict[str, Any]:
     if dtc.last_seen is not None:
         doc["last_seen"] = _ms(dtc.last_seen)
     if dtc.snapshot:
-        doc["snapshot"] = json.loads(_dumps(dtc.snapshot))  # proves it is JSON-ready
+        doc["snapshot"] = json.loads(dumps(dtc.snapshot))  # proves it is JSON-ready
     return doc
 
 
@@ -243,11 +243,11 @@ def _decode_dtc(doc: object, index: int) -> Dtc:
     if not isinstance(doc, dict):
         raise CodecError(f"codes[{index}] must be an object")
     try:
-        protocol = Protocol(_str(doc, "protocol"))
+        protocol = Protocol(read_str(doc, "protocol"))
         status = frozenset(DtcStatus(s) for s in _list(doc, "status"))
     except (ValueError, TypeError) as err:
         raise CodecError(f"codes[{index}]: {err}") from err
-    code = _str(doc, "code")
+    code = read_str(doc, "code")
     if not is_valid_code(code, protocol):
         raise CodecError(f"codes[{index}]: {code!r} is not a valid {protocol.value} code")
     ints = {k: _opt_int(doc, k, index) for k in _OPTIONAL_INTS}
@@ -260,7 +260,7 @@ def _decode_dtc(doc: object, index: int) -> Dtc:
     return Dtc(
         code=code,
         protocol=protocol,
-        ecu=_nonneg(_int(doc, "ecu"), "ecu", index),
+        ecu=_nonneg(read_int(doc, "ecu"), "ecu", index),
         status=status,
         description=description,
         first_seen=_time(doc, "first_seen") if "first_seen" in doc else None,
@@ -280,7 +280,7 @@ def _list(doc: Mapping[str, Any], key: str) -> list[Any]:
 def _opt_int(doc: Mapping[str, Any], key: str, index: int) -> int | None:
     if key not in doc:
         return None
-    return _nonneg(_int(doc, key), key, index)
+    return _nonneg(read_int(doc, key), key, index)
 
 
 def _nonneg(value: int, key: str, index: int) -> int:
@@ -290,7 +290,7 @@ def _nonneg(value: int, key: str, index: int) -> int:
 
 
 def _time(doc: Mapping[str, Any], key: str) -> float:
-    ms = _int(doc, key)
+    ms = read_int(doc, key)
     if not 0 <= ms <= 2**53:
         raise CodecError(f"field {key!r}: timestamp {ms} ms is out of range")
     return ms / 1000

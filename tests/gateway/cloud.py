@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
 
-from pitstop.codec import Ack, TelemetryBatch, decode_telemetry, encode_ack
+from pitstop.codec import TelemetryBatch, decode_telemetry
+from pitstop.messages import Ack, encode_ack
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
 

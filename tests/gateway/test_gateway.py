@@ -14,7 +14,8 @@ import pytest
 
 from gateway.runner import GatewayConfig, GatewayStats, run_gateway
 from gateway.sources import SourceSpec
-from pitstop.codec import decode_status, decode_telemetry
+from pitstop.codec import decode_telemetry
+from pitstop.messages import decode_status
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
 from tests.conftest import DEMO_PROFILE

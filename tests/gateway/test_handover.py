@@ -19,7 +19,8 @@ from gateway.reduce import month_key
 from gateway.sender import Sender, SenderConfig
 from gateway.sources import SourceSpec, open_source
 from gateway.spool import Spool
-from pitstop.codec import Status, decode_telemetry
+from pitstop.codec import decode_telemetry
+from pitstop.messages import Status
 from pitstop.topics import Kind
 from tests.conftest import DEMO_PROFILE
 from tests.gateway.demo_log import write_demo_log

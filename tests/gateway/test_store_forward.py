@@ -22,13 +22,8 @@ from gateway.spool import Spool
 from ingest.consumer import IngestConfig, run_ingest
 from ingest.sqlite import SqliteStore
 from ingest.validate import Policy
-from pitstop.codec import (
-    Sample,
-    TelemetryBatch,
-    decode_event,
-    decode_telemetry,
-    encode_telemetry,
-)
+from pitstop.codec import Sample, TelemetryBatch, decode_telemetry, encode_telemetry
+from pitstop.messages import decode_event
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
 from tests.conftest import DEMO_PROFILE

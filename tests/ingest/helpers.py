@@ -14,8 +14,9 @@ import paho.mqtt.client as mqtt
 
 from ingest.consumer import IngestConfig, IngestStats, run_ingest
 from ingest.store import TelemetryStore
-from pitstop.codec import Sample, TelemetryBatch, decode_ack, encode_telemetry
+from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol
+from pitstop.messages import decode_ack
 from pitstop.mqtt import BrokerAddress, Received, make_client
 from pitstop.topics import Kind, subscription, topic
 

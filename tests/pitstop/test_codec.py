@@ -11,22 +11,24 @@ from hypothesis import strategies as st
 
 from pitstop.codec import (
     MAX_SAMPLES_PER_MS,
-    Ack,
-    Event,
     Sample,
-    Status,
     TelemetryBatch,
-    decode_ack,
-    decode_event,
-    decode_status,
     decode_telemetry,
-    encode_ack,
-    encode_event,
-    encode_status,
     encode_telemetry,
     peek_seq,
 )
 from pitstop.errors import CodecError
+from pitstop.messages import (
+    Ack,
+    Event,
+    Status,
+    decode_ack,
+    decode_event,
+    decode_status,
+    encode_ack,
+    encode_event,
+    encode_status,
+)
 
 VIN = "PITSTOPDEMO000001"
 

@@ -4,7 +4,7 @@ A command is plain JSON: ``{"v": 1, "vin": ..., "type": "<name>", ...}``. The ga
 ``set_plan`` (``{"type": "set_plan", "plan": {<collection plan, as in the YAML>}}``); the
 diagnostics service registers its own (e.g. ``read_dtcs``) through ``GatewayContext``. The
 outcome of every command is published as an event: ``<type>_accepted`` or ``command_refused``
-with the reason; either carries the command's ``id`` (``pitstop.commands``) when it had a
+with the reason; either carries the command's ``id`` (``pitstop.cmd``) when it had a
 well-formed one. Nothing from the cloud writes frames to the bus: handlers are read-only.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gateway.errors import GatewayError
-from pitstop.commands import REFUSED, accepted, command_id
+from pitstop.cmd import REFUSED, accepted, command_id
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from ingest.presence_model import (
     encode_data,
     event_key,
 )
-from pitstop.codec import Event, Status
+from pitstop.messages import Event, Status
 
 STATUS = "pitstop_status"
 EVENTS = "pitstop_events"

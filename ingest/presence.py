@@ -34,7 +34,7 @@ import paho.mqtt.client as mqtt
 from ingest.errors import StoreError
 from ingest.presence_model import PresenceLimits, RefusedError, clean_event, clean_status
 from ingest.store import TelemetryStore
-from pitstop.codec import Event, Status, decode_event, decode_status
+from pitstop.messages import Event, Status, decode_event, decode_status
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
 from pitstop.topics import Kind, parse_topic, subscription
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pitstop.codec import Event, Status
+from pitstop.messages import Event, Status
 
 MAX_DEPTH = 4
 MAX_ITEMS = 100

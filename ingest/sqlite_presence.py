@@ -32,7 +32,7 @@ from ingest.presence_model import (
     encode_data,
     event_key,
 )
-from pitstop.codec import Event, Status
+from pitstop.messages import Event, Status
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vehicle_status (

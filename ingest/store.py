@@ -23,9 +23,10 @@ from typing import NamedTuple, Protocol
 
 from ingest.errors import StoreError
 from ingest.presence_model import StoredEvent, VehicleStatus
-from pitstop.codec import Event, Status, TelemetryBatch, TelemetryColumns
+from pitstop.codec import TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport
 from pitstop.errors import TopicError
+from pitstop.messages import Event, Status
 from pitstop.topics import parse_topic
 
 

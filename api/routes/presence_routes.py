@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api import commands, presence
+from api import car_commands as commands
+from api import presence
 from api.deps import (
     ClockDep,
     CommandLogDep,

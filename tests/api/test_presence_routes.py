@@ -17,7 +17,7 @@ from api.keys import KeyStore, Role
 from ingest.store import TelemetryStore
 from jobs.open import open_command_log
 from jobs.store import CommandLog, JobStore
-from pitstop.codec import Event, Status
+from pitstop.messages import Event, Status
 from pitstop.topics import Kind, subscription
 from tests.api.conftest import HOSTILE, NOW, VIN_A, VIN_B, VIN_UNKNOWN, Fleet, bearer
 from tests.ingest.helpers import connected_client

@@ -20,7 +20,7 @@ import pytest
 from ingest.presence import PresenceConfig, PresenceStats, run_presence
 from ingest.presence_model import VehicleStatus
 from ingest.sqlite import SqliteStore
-from pitstop.codec import Event, encode_event
+from pitstop.messages import Event, encode_event
 from pitstop.topics import Kind, topic
 from tests.gateway.demo_log import write_demo_log
 from tests.gateway.procs import start_gateway

@@ -12,7 +12,7 @@ from ingest.influx import InfluxStore
 from ingest.presence_model import PresenceLimits, RefusedError, clean_event, clean_status
 from ingest.sqlite import SqliteStore
 from ingest.store import TelemetryStore
-from pitstop.codec import Event, Status
+from pitstop.messages import Event, Status
 from tests.ingest.servers_influx import InfluxDB1
 
 VIN = "PITSTOPDEMO000001"

@@ -13,14 +13,13 @@ from the cloud writes frames to the bus.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from pitstop.topics import validate_vin
+from pitstop.wire import SCHEMA_VERSION, dumps
 
-SCHEMA_VERSION = 1
 READ_DTCS = "read_dtcs"
 SET_PLAN = "set_plan"
 TYPES = (READ_DTCS, SET_PLAN)
@@ -50,4 +49,4 @@ def encode_command(vin: str, type_: str, id_: str, fields: Mapping[str, Any]) ->
     if not valid_id(id_):
         raise ValueError(f"command id {id_!r}: 1 to 64 letters, digits, '_' or '-'")
     doc = {**fields, "v": SCHEMA_VERSION, "vin": validate_vin(vin), "type": type_, "id": id_}
-    return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
+    return dumps(doc)

@@ -7,7 +7,7 @@
 A vehicle outside the caller's reach answers 404; a type the role may not send, 403. Every
 command is recorded (``jobs.store.CommandLog``: key name and role, time, type, body, VIN, id)
 before it is published; the outcome is the gateway's event carrying the id
-(``pitstop.commands``), looked up among the vehicle's stored events.
+(``pitstop.cmd``), looked up among the vehicle's stored events.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from api.scope import OWNERS, WHOLE_FLEET, Access, unknown_vehicle
 from ingest.store import TelemetryStore
 from jobs.model import CommandRecord
 from jobs.store import CommandLog
-from pitstop.commands import REFUSED, SET_PLAN, accepted, encode_command
+from pitstop.cmd import REFUSED, SET_PLAN, accepted, encode_command
 
 ANSWER_SKEW_S = 86_400.0  # how far the gateway's clock may lag the API's
 MAX_ANSWERS = 1_000

@@ -2,7 +2,8 @@
 
     sources.open_source   python-can buses (one or several, kernel filters from the DBC ids),
                           or a recorded log (.log, .log.gz, .asc, .blf, .trc) at some pace
-    profile.load_profile  DBC files per bus + canonical names (docs/profiles.md); dbcload:
+    profile.load_profile  DBC files per bus + canonical names (docs/profiles.md); profilemodel:
+                          its values; profileyaml: the YAML fields of buses and signals; dbcload:
                           finding DBC files by name, strict/lenient loading; profilecheck:
                           ``pitstop profile check`` (a profile, optionally against a log)
     decode.Decoder        frames -> canonical ``pitstop.codec.Sample``s; fastdecode: the

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from cantools.database.can import Message
 
 from gateway.fastdecode import CompiledMessage, FieldSpec, compile_message
-from gateway.profile import Bus, Profile, find_message
+from gateway.profilemodel import Bus, Profile, find_message
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@
     decode.Decoder        frames -> canonical ``pitstop.codec.Sample``s; fastdecode: the
                           precompiled extraction that matches cantools value for value;
                           J1939 by PGN and source address, BAM via ``j1939tp``, NMEA 2000
-                          fast packets via ``fastpacket``; counters per channel
+                          fast packets via ``fastpacket`` (whole frames: ``reassembly``);
+                          counters per channel; decodefilters: the ids as hardware filters
     plan / reduce         the collection plan (YAML) and the pure reduction under it: interval,
                           deadband, priority, monthly budget
     reader.Reader         the reader thread: never waits for the network; other threads

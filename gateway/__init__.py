@@ -16,7 +16,8 @@
     reader.Reader         the reader thread: never waits for the network; other threads
                           reach it only through ``handover.ReaderControl`` (plan, budget level)
     spool.Spool           SQLite (WAL) disk spool: written before publishing, deleted on ack
-    sender.Sender         the publishing loop: window, resends, rate limit, status, events
+    sender.Sender         the publishing loop: acks, outbox, rate limit, status, events;
+                          window.PublishWindow: the in-flight window, resends
     publisher.Publisher   the broker seam; ``MqttPublisher`` the paho client (callbacks only
                           enqueue)
     control.Commands      cmd-topic dispatch (``set_plan``; services register more)

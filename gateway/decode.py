@@ -17,6 +17,10 @@ RTS/CTS) is reassembled by ``gateway.j1939tp`` and the whole parameter group dec
 
 NMEA 2000: on a bus with ``fast_packet: true`` a message longer than 8 bytes arrives as
 fast-packet frames; ``gateway.fastpacket`` reassembles them and the whole message is decoded.
+``gateway.reassembly`` makes the frames both transports complete.
+
+The identifiers decoded become the bus's hardware filters (``Decoder.frame_filters``, built by
+``gateway.decodefilters``).
 
 Nothing a bus can send raises out of ``decode``: identifiers no DBC of the profile knows
 (``unknown_id``), frames of known messages with no mapped signal (``unmapped``), short frames,
@@ -34,13 +38,12 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Mapping
-from typing import NamedTuple
 
 import can
 
 from gateway.decodecounters import DecodeCounters, channel_name
+from gateway.decodefilters import FrameFilter, frame_filters
 from gateway.decodetables import (
-    ALL_IDS,
     EXTENDED,
     Entry,
     KnownIds,
@@ -48,24 +51,18 @@ from gateway.decodetables import (
     build_tables,
     gated,
     known_ids,
+    value_tables,
 )
 from gateway.fastpacket import FastPacketReassembler
 from gateway.j1939tp import TpReassembler
 from gateway.profile import Profile
+from gateway.reassembly import whole_fast_packet, whole_group
 from pitstop.codec import Sample
 
 log = logging.getLogger(__name__)
 
 _TP_PF = (0xEC, 0xEB)
 _new_sample = tuple.__new__
-
-
-class FrameFilter(NamedTuple):
-    """One identifier (and mask) the profile needs, for the bus's hardware filters."""
-
-    can_id: int
-    can_mask: int
-    extended: bool
 
 
 class Decoder:
@@ -117,27 +114,11 @@ class Decoder:
     def frame_filters(self, bus: str | None = None) -> list[FrameFilter]:
         """The identifiers decoded on channel ``bus`` (every bus if None), for ``can_filters``."""
         tables = self._all if bus is None else self._by_bus.get(bus, ())
-        filters: list[FrameFilter] = []
-        for mask, table in tables:
-            for key in table:
-                extended = bool(key & EXTENDED)
-                full = ALL_IDS if extended else 0x7FF
-                filters.append(FrameFilter(key & ~EXTENDED & full, mask & full, extended))
-        if bus is None or bus in self._tp:
-            for pf in _TP_PF if self._tp else ():
-                filters.append(FrameFilter(pf << 16, 0xFF << 16, True))
-        return filters
+        return frame_filters(tables, bool(self._tp) and (bus is None or bus in self._tp))
 
     def value_tables(self) -> dict[str, dict[int, str]]:
         """Canonical name -> {raw value: label} for every mapped signal with a value table."""
-        out: dict[str, dict[int, str]] = {}
-        for _, table in self._all:
-            for entry in table.values():
-                for output in entry.outputs:
-                    choices = entry.message.get_signal_by_name(output.dbc_signal).choices
-                    if choices:
-                        out[output.canonical] = {int(k): str(v) for k, v in choices.items()}
-        return out
+        return value_tables(self._all)
 
     def decode(self, msg: can.Message) -> list[Sample]:
         """The canonical samples in one frame (an empty list for a frame that is skipped)."""
@@ -280,21 +261,11 @@ class Decoder:
 
     def _transport(self, msg: can.Message, out: list[Sample]) -> int:
         """A TP.CM/TP.DT frame: feed it; decode the parameter group it completes, if any."""
-        channel = msg.channel if isinstance(msg.channel, str) else ""
-        reassembler = self._tp.get(channel) or next(iter(self._tp.values()))
-        done = reassembler.feed(msg)
-        if done is None:
+        whole = whole_group(self._tp, msg)
+        if whole is None:
             return 0
-        whole = can.Message(
-            timestamp=done.ts,
-            arbitration_id=(6 << 26) | (done.pgn << 8) | done.source_address,
-            is_extended_id=True,
-            data=done.data,
-            channel=msg.channel,
-            is_fd=len(done.data) > 8,
-            check=False,
-        )
         # A parameter group is as long as its sender made it: the signals it holds are decoded.
+        channel = msg.channel if isinstance(msg.channel, str) else ""
         counts = self._counters(msg.channel)
         for mask, table in self._by_bus.get(channel, self._all):
             entry = table.get((whole.arbitration_id & mask) | EXTENDED)
@@ -307,18 +278,7 @@ class Decoder:
         self, entry: Entry, msg: can.Message, out: list[Sample], counts: DecodeCounters
     ) -> int:
         """One NMEA 2000 fast-packet frame: decode the message it completes, if any."""
-        channel = msg.channel if isinstance(msg.channel, str) else ""
-        reassembler = self._fp.get(channel) or next(iter(self._fp.values()))
-        data = reassembler.feed(msg.arbitration_id, bytes(msg.data))
-        if data is None:
+        whole = whole_fast_packet(self._fp, msg)
+        if whole is None:
             return 0
-        whole = can.Message(
-            timestamp=msg.timestamp,
-            arbitration_id=msg.arbitration_id,
-            is_extended_id=msg.is_extended_id,
-            data=data,
-            channel=msg.channel,
-            is_fd=len(data) > 8,
-            check=False,
-        )
         return self._slow(entry, whole, out, counts, truncated=True)

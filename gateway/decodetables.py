@@ -2,7 +2,8 @@
 
 Per bus, per frame-id mask, a dict from (masked id | EXTENDED) to an ``Entry``: the cantools
 message, the fast path's compiled layout, and the outputs (DBC signal -> canonical name, profile
-scale/offset, J1939 source address), flattened into plain tuples for ``Decoder.decode_into``.
+scale/offset, J1939 source address), flattened into plain tuples for ``Decoder.decode_into``;
+``value_tables`` reads the labels of their value-table signals back out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, NamedTuple
 from cantools.database.can import Message
 
 from gateway.fastdecode import CompiledMessage, FieldSpec, compile_message
-from gateway.profile import Bus, Profile, find_message
+from gateway.profilemodel import Bus, Profile, find_message
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,18 @@ def build_tables(profile: Profile, bus: Bus, fast: bool) -> Tables:
         }
         tables.append((mask, table))
     return tuple(tables)
+
+
+def value_tables(tables: Tables) -> dict[str, dict[int, str]]:
+    """Canonical name -> {raw value: label} for every output of ``tables`` with a value table."""
+    out: dict[str, dict[int, str]] = {}
+    for _, table in tables:
+        for entry in table.values():
+            for output in entry.outputs:
+                choices = entry.message.get_signal_by_name(output.dbc_signal).choices
+                if choices:
+                    out[output.canonical] = {int(k): str(v) for k, v in choices.items()}
+    return out
 
 
 def gated(tables: Tables, intervals: Mapping[str, float] | None) -> Tables:

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.control import Commands, Handler
-from gateway.decode import Decoder, FrameFilter
+from gateway.decode import Decoder
+from gateway.decodefilters import FrameFilter
 from gateway.diag.passive_decode import DiagDecoder, wants_passive
 from gateway.diag.plugin import DTC_PRIORITY
 from gateway.handover import ReaderControl

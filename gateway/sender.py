@@ -5,10 +5,10 @@ ack's stored sequence numbers and its refused ones (``Ack.rejected``: the cloud 
 dead letters) both leave the spool, the refused ones counted in ``rejected`` with each distinct
 reason logged once; when
 connected, send the outbox (events and messages of services), publish again whatever had no ack
-after ``ack_timeout``, then fill the window: *live* entries (spooled since the last connect)
-first, then the *backlog* oldest first, so that draining an outage never starves live data. At
-most ``max_in_flight`` entries wait for an ack (paho stalls silently past 65,535), and every
-publish spends a token of the ``RateLimit`` (100 publishes/s and 512 KB/s by default).
+after ``ack_timeout``, then fill the window (``gateway.window.PublishWindow``): *live* entries
+(spooled since the last connect) first, then the *backlog* oldest first. At most
+``max_in_flight`` entries wait for an ack, and every publish spends a token of the
+``RateLimit`` (100 publishes/s and 512 KB/s by default).
 
 Every ``status_interval`` seconds: the month's data use is saved in the spool, the budget level
 handed to the reader (through its ``ReaderControl``), a ``spool_overflow`` event published if
@@ -37,7 +37,8 @@ from gateway.publisher import Publisher
 from gateway.ratelimit import MAX_BYTES_PER_S, MAX_PUBLISHES_PER_S, RateLimit
 from gateway.reader import ReaderReport
 from gateway.reduce import budget_level, month_key
-from gateway.spool import Entry, Spool
+from gateway.spool import Spool
+from gateway.window import PublishWindow
 from pitstop import __version__
 from pitstop.errors import CodecError
 from pitstop.messages import Event, Status, decode_ack, encode_event
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
 _DIGITS = re.compile(r"\d+")
 _MAX_REASONS = 100  # distinct refusal reasons logged; beyond, only counted
-MQTT_OVERHEAD = 2 + 2 + 2  # fixed header (up to 2 bytes of length here), topic length, packet id
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,23 +86,35 @@ class Sender:
         self._control = control
         self._reader = reader_report
         self._clock = clock
-        self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last publish
-        self._live_from = spool.next_seq
-        self._live_last: int | None = None
-        self._backlog_last: int | None = None
         self._connected = False
         self._rate = RateLimit(config.max_publishes_per_s, config.max_bytes_per_s)
+        self._window = PublishWindow(
+            spool,
+            publisher,
+            self._rate,
+            max_in_flight=config.max_in_flight,
+            ack_timeout=config.ack_timeout,
+            topic_bytes=len(topic(config.vin, Kind.TELEMETRY)),
+        )
         self.outbox: collections.deque[tuple[Kind, bytes]] = collections.deque()
         self.outbox_dropped = 0
         self._outbox_lock = threading.Lock()
         self._month = month_key(clock())
         self._month_used = spool.add_usage(self._month, 0)
-        self._unsaved = 0
         self._seen_dropped = spool.dropped
         self._next_status = time.monotonic() + config.status_interval
-        self.published = self.resent = self.acked = self.rejected = 0
+        self.acked = self.rejected = 0
         self._reasons_seen: set[str] = set()
-        self._topic_bytes = len(topic(config.vin, Kind.TELEMETRY))
+
+    @property
+    def published(self) -> int:
+        """Entries of the spool published (once each)."""
+        return self._window.published
+
+    @property
+    def resent(self) -> int:
+        """Entries published again after ``ack_timeout`` without an ack."""
+        return self._window.resent
 
     def queue(self, kind: Kind, payload: bytes) -> None:
         """Publish ``payload`` on ``kind`` when connected (bounded: the oldest goes first).
@@ -125,8 +137,8 @@ class Sender:
             if self._connected:
                 now = time.monotonic()
                 self._send_outbox(now)
-                self._resend_timed_out(now)
-                self._fill_window(now)
+                self._window.resend_timed_out(now)
+                self._window.fill(now)
             if time.monotonic() >= self._next_status:
                 self.periodic()
             reader = self._reader()
@@ -211,8 +223,7 @@ class Sender:
             self.acked += self._spool.ack(acked)
         if rejected:
             self.rejected += self._spool.ack(rejected)
-        for seq in acked + rejected:
-            self._in_flight.pop(seq, None)
+        self._window.forget(acked + rejected)
 
     def _handle(
         self, event: tuple[str, bytes | None], acked: list[int], rejected: list[int]
@@ -221,9 +232,7 @@ class Sender:
         if kind == "connected":
             log.info("connected to %s", self._publisher.url)
             self._connected = True
-            self._in_flight.clear()  # publish everything unacked again, oldest first
-            self._live_from = self._spool.next_seq
-            self._live_last = self._backlog_last = None
+            self._window.restart()  # publish everything unacked again, oldest first
             self._publisher.on_connected(self.status("online"))
         elif kind == "disconnected":
             if self._connected:
@@ -259,55 +268,10 @@ class Sender:
                 self.outbox.popleft()
             self._publisher.publish(kind, payload)
 
-    def _resend_timed_out(self, now: float) -> None:
-        timeout = self._config.ack_timeout
-        due = [s for s, t in self._in_flight.items() if now - t >= timeout]
-        if not due:
-            return
-        entries = self._spool.get(due)
-        for seq in due:
-            entry = entries.get(seq)
-            if entry is None:  # acked meanwhile, or dropped by a full spool
-                self._in_flight.pop(seq, None)
-                continue
-            if not self._send(entry, now):
-                return
-            self._in_flight[seq] = now
-            self.resent += 1
-        log.info("no ack after %.0f s: published %d messages again", timeout, len(entries))
-
-    def _fill_window(self, now: float) -> None:
-        room = self._config.max_in_flight - len(self._in_flight)
-        if room <= 0:
-            return
-        after = self._live_last if self._live_last is not None else self._live_from - 1
-        for entry in self._spool.unacked(after, room):
-            if not self._send(entry, now):
-                return
-            self._in_flight[entry.seq] = now
-            self._live_last = entry.seq
-            self.published += 1
-            room -= 1
-        if room <= 0:
-            return
-        for entry in self._spool.unacked(self._backlog_last, room):
-            if entry.seq >= self._live_from or not self._send(entry, now):
-                return
-            self._in_flight[entry.seq] = now
-            self._backlog_last = entry.seq
-            self.published += 1
-
-    def _send(self, entry: Entry, now: float) -> bool:
-        if not self._rate.take(len(entry.payload), now):
-            return False
-        self._publisher.publish(entry.kind, entry.payload)
-        self._unsaved += len(entry.payload) + self._topic_bytes + MQTT_OVERHEAD
-        return True
-
     def _save_usage(self) -> None:
         month = month_key(self._clock())
         if month != self._month:
             self._month, self._month_used = month, 0
-        if self._unsaved:
-            self._month_used = self._spool.add_usage(month, self._unsaved)
-            self._unsaved = 0
+        unsaved = self._window.take_unsaved()
+        if unsaved:
+            self._month_used = self._spool.add_usage(month, unsaved)

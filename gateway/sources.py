@@ -19,7 +19,7 @@ from typing import Any
 
 import can
 
-from gateway.decode import FrameFilter
+from gateway.decodefilters import FrameFilter
 from gateway.errors import SourceError
 from gateway.multibus import MultiBus
 

@@ -11,11 +11,13 @@ connection, so reads share the writer connection and its lock.
 Samples are keyed in integer microseconds since the epoch, ``ms * 1000 + k`` (``ingest.repeats``:
 ``k`` numbers the samples of one signal in one millisecond), so none merge; reads give back the
 millisecond the car sent, in seconds, in key order. Other times are integer milliseconds.
+
+Here: opening, connections, transactions and writes; the read queries are in
+``ingest.sqlite_read``, the tables in ``ingest.sqlite_schema``.
 """
 
 from __future__ import annotations
 
-import math
 import sqlite3
 import threading
 import time
@@ -27,10 +29,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from ingest import sqlite_dead as dead_sql
 from ingest import sqlite_presence
+from ingest import sqlite_read as reads
 from ingest import sqlite_schema as sql
-from ingest.buckets import plan
 from ingest.errors import StoreError
-from ingest.repeats import US_PER_MS, ms_of
 from ingest.sqlite_presence import SqlitePresence
 from ingest.sqlite_write import write_columns
 from ingest.store import (
@@ -41,14 +42,12 @@ from ingest.store import (
     Point,
     Retention,
     VehicleSummary,
-    decode_cursor,
-    encode_cursor,
     payload_digest,
     topic_vin,
 )
 from pitstop.codec import TelemetryBatch, TelemetryColumns
-from pitstop.dtc import DtcReport, decode_dtc_report, encode_dtc_report
-from pitstop.errors import CodecError, ConfigError
+from pitstop.dtc import DtcReport, encode_dtc_report
+from pitstop.errors import ConfigError
 
 # synchronous=NORMAL in WAL mode: a commit is in the WAL (in the OS page cache) when it returns,
 # so it survives the death of this process, SIGKILL included; only a power cut or kernel crash
@@ -56,26 +55,6 @@ from pitstop.errors import CodecError, ConfigError
 # and a crash of the whole machine is rare enough. ``?synchronous=full`` fsyncs every commit.
 _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
 _BUSY_TIMEOUT_S = 5.0
-_MAX_MS = 2**53 + 1  # past every timestamp the codec allows; in µs still a 64-bit integer
-
-_LEVELS = tuple((level, width) for level, _table, width, _source in sql.ROLLUPS)
-_RAW_COLS = "count(*), min(value), max(value), sum(value), max(ts_us), value"
-_ROLLUP_COLS = "sum(n), min(lo), max(hi), sum(total), max(last_us), last"
-# bucket number, n, lo, hi, total, last_us, last; a bare column beside max() is from its row.
-# Parameters: origin_ms, width_ms, vin, signal, start, end (µs for raw, ms for the rollups).
-_DOWNSAMPLE = {
-    level: f"SELECT ({ms} - ?) / ? AS b, {cols} FROM {table} WHERE vin = ? AND signal = ? "
-    f"AND {t} >= ? AND {t} < ? GROUP BY b ORDER BY b"
-    for level, table, t, ms, cols in [
-        ("raw", "samples", "ts_us", "ts_us / 1000", _RAW_COLS),
-        ("1m", "rollup_1m", "bucket_ms", "bucket_ms", _ROLLUP_COLS),
-        ("1h", "rollup_1h", "bucket_ms", "bucket_ms", _ROLLUP_COLS),
-    ]
-}
-_SELECT_RAW = (
-    "SELECT ts_us, value FROM samples WHERE vin = ? AND signal = ? "
-    "AND ts_us >= ? AND ts_us < ? ORDER BY ts_us LIMIT ?"
-)
 _DAY_S = 86_400.0
 
 
@@ -165,11 +144,7 @@ class SqliteStore(SqlitePresence):
     def dtc_history(
         self, vin: str, start: float, end: float, limit: int = 1_000
     ) -> list[DtcReport]:
-        rows = self._read(sql.SELECT_DTC, (vin, _ms_bound(start), _ms_bound(end), max(limit, 0)))
-        try:
-            return [decode_dtc_report(bytes(r[0])) for r in rows]
-        except CodecError as err:
-            raise StoreError(f"a stored DTC report does not decode: {err}") from err
+        return reads.dtc_history(self._read, vin, start, end, limit)
 
     def dead_letters(self, limit: int = 100, vin: str | None = None) -> list[DeadLetter]:
         if vin is None:
@@ -188,22 +163,18 @@ class SqliteStore(SqlitePresence):
         return [DeadLetterCount(*row) for row in self._read(dead_sql.SUMMARY)]
 
     def vehicles(self) -> list[VehicleSummary]:
-        sql = "SELECT vin, profile, first_seen, last_seen FROM vehicles ORDER BY vin"
-        return [VehicleSummary(r[0], r[1], r[2] / 1000, r[3] / 1000) for r in self._read(sql)]
+        return reads.vehicles(self._read)
 
     def signals(self, vin: str) -> list[str]:
-        rows = self._read("SELECT signal FROM latest WHERE vin = ? ORDER BY signal", (vin,))
-        return [r[0] for r in rows]
+        return reads.signals(self._read, vin)
 
     def latest(self, vin: str) -> dict[str, Point]:
-        rows = self._read("SELECT signal, ts_us, value FROM latest WHERE vin = ?", (vin,))
-        return {r[0]: Point(ms_of(r[1]) / 1000, r[2]) for r in rows}
+        return reads.latest(self._read, vin)
 
     def query(
         self, vin: str, signal: str, start: float, end: float, limit: int = 10_000
     ) -> list[Point]:
-        params = (vin, signal, _us_bound(start), _us_bound(end), max(limit, 0))
-        return [Point(ms_of(r[0]) / 1000, r[1]) for r in self._read(_SELECT_RAW, params)]
+        return reads.query(self._read, vin, signal, start, end, limit=limit)
 
     def query_page(
         self,
@@ -215,23 +186,12 @@ class SqliteStore(SqlitePresence):
         limit: int = 10_000,
         cursor: str | None = None,
     ) -> Page:
-        first = decode_cursor(cursor) if cursor is not None else _us_bound(start)
-        limit = max(limit, 1)
-        rows = self._read(_SELECT_RAW, (vin, signal, first, _us_bound(end), limit + 1))
-        after = encode_cursor(rows[limit - 1][0] + 1) if len(rows) > limit else None
-        return Page([Point(ms_of(r[0]) / 1000, r[1]) for r in rows[:limit]], after)
+        return reads.query_page(self._read, vin, signal, start, end, limit=limit, cursor=cursor)
 
     def downsample(
         self, vin: str, signal: str, start: float, end: float, max_points: int = 2_000
     ) -> list[Bucket]:
-        p = plan(start, end, max_points, _LEVELS)
-        scale = 1000 if p.level == "raw" else 1
-        bounds = (p.origin_ms * scale, p.end_ms * scale)
-        rows = self._read(_DOWNSAMPLE[p.level], (p.origin_ms, p.width_ms, vin, signal, *bounds))
-        return [
-            Bucket((p.origin_ms + b * p.width_ms) / 1000, n, lo, hi, total / n, last)
-            for b, n, lo, hi, total, _last_us, last in rows
-        ]
+        return reads.downsample(self._read, vin, signal, start, end, max_points=max_points)
 
     def apply_retention(self, retention: Retention, now: float) -> dict[str, int]:
         levels = (
@@ -318,20 +278,3 @@ class SqliteStore(SqlitePresence):
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("telemetry store is closed")
-
-
-def _us_bound(seconds: float) -> int:
-    """The key of the first sample at or after ``seconds``: its whole millisecond, in µs."""
-    return _ms_bound(seconds) * US_PER_MS
-
-
-def _ms_bound(seconds: float) -> int:
-    """The smallest whole millisecond >= ``seconds`` (so ``ts >= start`` holds in ms too)."""
-    if math.isnan(seconds):
-        raise StoreError("query bound is NaN")
-    if math.isinf(seconds):
-        return _MAX_MS if seconds > 0 else -_MAX_MS
-    ms = seconds * 1000
-    nearest = round(ms)
-    whole = nearest if abs(ms - nearest) < 1e-6 else math.ceil(ms)
-    return max(-_MAX_MS, min(_MAX_MS, whole))

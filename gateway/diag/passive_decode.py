@@ -24,7 +24,8 @@ from typing import Any
 
 import can
 
-from gateway.decode import Decoder, FrameFilter
+from gateway.decode import Decoder
+from gateway.decodefilters import FrameFilter
 from gateway.diag import obd
 from gateway.diag.config import Diagnostics, UdsTarget
 from gateway.diag.dids import decode_did

@@ -19,7 +19,8 @@ from gateway.decode import Decoder
 from gateway.errors import DecodeError, ProfileError
 from gateway.fastdecode import compile_message, decode_fields
 from gateway.j1939tp import TpReassembler
-from gateway.profile import J1939_PGN_MASK, load_profile
+from gateway.profile import load_profile
+from gateway.profileyaml import J1939_PGN_MASK
 from tests.conftest import SHARED_DATA
 
 # log -> (DBC, J1939?)

@@ -13,7 +13,8 @@ from cantools.database.can import Signal
 
 import dbc
 from gateway.decode import Decoder
-from gateway.profile import Profile, find_message, load_profile
+from gateway.profile import Profile, load_profile
+from gateway.profilemodel import find_message
 
 CSS = ("dbc", "css")
 OPENDBC = ("dbc", "opendbc")

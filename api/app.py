@@ -120,7 +120,7 @@ def _publisher_lifespan(broker_url: str) -> Lifespan:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from api.publisher import MqttCommandPublisher
+        from api.cmd_publisher import MqttCommandPublisher
 
         publisher = MqttCommandPublisher(broker_url)
         await asyncio.to_thread(publisher.start)

@@ -15,11 +15,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from api.cmd_publisher import CommandPublisher
 from api.errors import InvalidInputError, NotFoundError
 from api.keys import Role
 from api.presence_schemas import CommandAccepted, CommandEntry, CommandRequest, CommandStatus
 from api.presence_schemas import Sender as SenderOut
-from api.publisher import CommandPublisher
 from api.scope import OWNERS, WHOLE_FLEET, Access, unknown_vehicle
 from ingest.store import TelemetryStore
 from jobs.model import CommandRecord

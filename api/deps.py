@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 
+from api.cmd_publisher import CommandPublisher
 from api.errors import BrokerUnavailableError
 from api.keys import KeyStore
-from api.publisher import CommandPublisher
 from api.timerange import INSTANT_HELP, TimeRange, resolve_range
 from ingest.store import TelemetryStore
 from jobs.store import CommandLog, JobStore

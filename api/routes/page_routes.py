@@ -14,8 +14,9 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import dtcs, fleet, presence
+from api import dtcs, fleet
 from api import job_views as views
+from api import presence_views as presence
 from api import web_pages as pages
 from api.apidoc import api_page
 from api.deps import HISTORY_SPAN_S, ClockDep, JobsDep, Stores, StoresDep, TelemetryDep, get_stores

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api import car_commands as commands
-from api import presence
+from api import presence_views as presence
 from api.deps import (
     ClockDep,
     CommandLogDep,

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from api.app import create_app, openapi_document
+from api.cmd_publisher import MqttCommandPublisher
 from api.keys import KeyStore, Role
-from api.publisher import MqttCommandPublisher
 from ingest.open import open_store
 from jobs.open import open_command_log, open_job_store
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys

@@ -21,20 +21,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from api.errors import KeyStoreError
 from jobs.errors import JobStoreError
-from jobs.sql.database import engine_lock, open_migrated
+from jobs.sql.database import SqlStore, open_migrated
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PREFIX = "pst_"
@@ -106,12 +103,11 @@ def check_scope(
         raise KeyStoreError(f"an {role.value} key needs an owner (--owner ID) or VINs (--vin)")
 
 
-class KeyStore:
+class KeyStore(SqlStore):
     """Keys and consents over SQLAlchemy Core; safe to use from several threads."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._lock = engine_lock(engine)
+    WHAT = "key store"
+    ERROR = KeyStoreError
 
     @classmethod
     def open(cls, url: str) -> KeyStore:
@@ -201,18 +197,6 @@ class KeyStore:
             for workshop_id, signal in conn.execute(query):
                 granted.setdefault(workshop_id, []).append(signal)
         return granted
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    @contextmanager
-    def _begin(self) -> Iterator[Connection]:
-        with self._lock:
-            try:
-                with self._engine.begin() as conn:
-                    yield conn
-            except (SQLAlchemyError, IntegrityError) as err:
-                raise KeyStoreError(f"key store: {err}") from err
 
 
 def _key(row: Mapping[Any, Any]) -> ApiKey:

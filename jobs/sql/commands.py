@@ -3,28 +3,23 @@ store's database (revision 0003 of ``jobs/migrations``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from jobs.errors import JobStoreError
 from jobs.model import CommandRecord
 from jobs.sql import schema
-from jobs.sql.database import MIGRATIONS, engine_lock, open_migrated
+from jobs.sql.database import MIGRATIONS, SqlStore, open_migrated
 
 MAX_LIMIT = 1_000
 
 
-class SqlCommandLog:
+class SqlCommandLog(SqlStore):
     """Commands sent to cars; safe to use from several threads."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._lock = engine_lock(engine)
+    WHAT = "command log"
 
     @classmethod
     def open(cls, url: str) -> SqlCommandLog:
@@ -62,18 +57,6 @@ class SqlCommandLog:
         with self._begin() as conn:
             rows = conn.execute(query.limit(max(1, min(limit, MAX_LIMIT)))).all()
         return [_record(row._mapping) for row in rows]
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    @contextmanager
-    def _begin(self) -> Iterator[Connection]:
-        with self._lock:
-            try:
-                with self._engine.begin() as conn:
-                    yield conn
-            except SQLAlchemyError as err:
-                raise JobStoreError(f"command log: {err}") from err
 
 
 def _record(row: Any) -> CommandRecord:

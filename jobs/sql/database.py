@@ -9,7 +9,8 @@ with a version table of its own.
 from __future__ import annotations
 
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from jobs.errors import JobStoreError
@@ -87,3 +88,43 @@ def safe_url(url: str) -> str:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except SQLAlchemyError:
         return url.rsplit("@", maxsplit=1)[-1]
+
+
+class SqlStore:
+    """The shell every SQL store over this database shares: one engine, the lock of
+    ``engine_lock``, and transactions whose database errors become the store's own error.
+
+    A subclass sets ``WHAT`` (how its errors name it) and, if it is not ``JobStoreError``,
+    ``ERROR``; one that retries on a refused insert (a unique key taken by another worker)
+    sets ``PASSES_INTEGRITY_ERRORS`` and catches ``IntegrityError`` itself.
+    """
+
+    WHAT = "store"
+    ERROR: type[Exception] = JobStoreError
+    PASSES_INTEGRITY_ERRORS = False
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = engine_lock(engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, for another store over the same database."""
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """One transaction, committed when the block ends."""
+        with self._lock:
+            try:
+                with self._engine.begin() as conn:
+                    yield conn
+            except IntegrityError as err:
+                if self.PASSES_INTEGRITY_ERRORS:
+                    raise
+                raise self.ERROR(f"{self.WHAT}: {err}") from err
+            except SQLAlchemyError as err:
+                raise self.ERROR(f"{self.WHAT}: {err}") from err

@@ -8,25 +8,20 @@ rules worker needs no database of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection
 
-from jobs.errors import JobStoreError
 from jobs.sql import schema
-from jobs.sql.database import MIGRATIONS, engine_lock, open_migrated
+from jobs.sql.database import MIGRATIONS, SqlStore, open_migrated
 
 
-class SqlStateStore:
+class SqlStateStore(SqlStore):
     """Scoped JSON documents; ``save_many`` writes several in one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._lock = engine_lock(engine)
+    WHAT = "rule state"
 
     @classmethod
     def open(cls, url: str) -> SqlStateStore:
@@ -44,18 +39,6 @@ class SqlStateStore:
         """Every saved scope starting with ``prefix``: scope -> state."""
         with self._begin() as conn:
             return _load(conn, prefix)
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    @contextmanager
-    def _begin(self) -> Iterator[Connection]:
-        with self._lock:
-            try:
-                with self._engine.begin() as conn:
-                    yield conn
-            except SQLAlchemyError as err:
-                raise JobStoreError(f"rule state: {err}") from err
 
 
 def _save(conn: Connection, scope: str, state: Mapping[str, Any], now: float) -> None:

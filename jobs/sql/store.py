@@ -10,13 +10,12 @@ row whose primary key refuses a double booking (``jobs.sql.reserve``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from jobs.errors import JobStoreError, JobTransitionError
 from jobs.model import (
@@ -37,27 +36,21 @@ from jobs.model import (
     Workshop,
 )
 from jobs.sql import acting, amend, history, outbox, reserve, rows, schema
-from jobs.sql.database import MIGRATIONS, engine_lock, open_migrated
+from jobs.sql.database import MIGRATIONS, SqlStore, open_migrated
 
 _OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
 _OPEN_RETRIES = 5
 
 
-class SqlJobStore:
+class SqlJobStore(SqlStore):
     """``jobs.store.JobStore`` and ``jobs.store.WebhookOutbox`` over SQLAlchemy Core."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._lock = engine_lock(engine)
+    WHAT = "job store"
+    PASSES_INTEGRITY_ERRORS = True
 
     @classmethod
     def open(cls, url: str) -> SqlJobStore:
         return cls(open_migrated(url, MIGRATIONS))
-
-    @property
-    def engine(self) -> Engine:
-        """The engine, for another store over the same database (``jobs.sql.rulestate``)."""
-        return self._engine
 
     def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:
         row: dict[str, Any] = {
@@ -282,9 +275,6 @@ class SqlJobStore:
         with self._begin() as conn:
             return outbox.pending_count(conn)
 
-    def close(self) -> None:
-        self._engine.dispose()
-
     def _open_job_for(self, vin: str, rule_id: str) -> Job | None:
         query = sa.select(schema.jobs).where(
             schema.jobs.c.vin == vin,
@@ -294,18 +284,6 @@ class SqlJobStore:
         with self._begin() as conn:
             row = conn.execute(query).first()
         return rows.job(row._mapping) if row else None
-
-    @contextmanager
-    def _begin(self) -> Iterator[Connection]:
-        """A transaction; database errors other than integrity ones become JobStoreError."""
-        with self._lock:
-            try:
-                with self._engine.begin() as conn:
-                    yield conn
-            except IntegrityError:
-                raise
-            except SQLAlchemyError as err:
-                raise JobStoreError(f"job store: {err}") from err
 
 
 def _auto_confirms(conn: Connection, vin: str) -> bool:

@@ -25,6 +25,7 @@ Combustion cars and trucks have theirs in sim/scenarios_engine.py.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -74,7 +75,7 @@ def battery_12v_decline(seed: int = 101) -> Scenario:
 def coolant_loss(seed: int = 102) -> Scenario:
     fault = Fault("coolant_loss", onset_s=1 * DAY, ramp_s=4 * DAY)
     vehicle = SimVehicle(_vin(2), seed, "daily", (fault,))
-    noticed = _first(vehicle, 0.0, 6 * DAY, lambda v: v["CoolantTemp"] > 105.0)
+    noticed = first_time(vehicle, 0.0, 6 * DAY, lambda v: v["CoolantTemp"] > 105.0)
     return Scenario(
         "coolant_loss",
         vehicle,
@@ -87,7 +88,7 @@ def coolant_loss(seed: int = 102) -> Scenario:
 def brake_pad_wear(seed: int = 103) -> Scenario:
     fault = Fault("brake_pad_wear", onset_s=0.5 * DAY, ramp_s=20 * DAY)
     vehicle = SimVehicle(_vin(3), seed, "daily", (fault,))
-    noticed = _first(vehicle, 0.0, 22 * DAY, lambda v: v["PadWearFL"] >= 95.0, step=600.0)
+    noticed = first_time(vehicle, 0.0, 22 * DAY, lambda v: v["PadWearFL"] >= 95.0, step=600.0)
     return Scenario(
         "brake_pad_wear",
         vehicle,
@@ -154,7 +155,7 @@ def _report(
 def hv_cell_imbalance(seed: int = 106) -> Scenario:
     fault = Fault("cell_imbalance", onset_s=1 * DAY, ramp_s=10 * DAY)
     vehicle = SimVehicle(_vin(6), seed, "daily", (fault,))
-    noticed = _first(
+    noticed = first_time(
         vehicle,
         0.0,
         12 * DAY,
@@ -202,14 +203,18 @@ def fault_scenarios() -> list[Scenario]:
     ]
 
 
-def _first(
-    vehicle: SimVehicle,
+class _Values(typing.Protocol):
+    def values(self, t: float) -> dict[str, float]: ...
+
+
+def first_time(
+    vehicle: _Values,
     start: float,
     end: float,
     test: Callable[[dict[str, float]], bool],
     step: float = 30.0,
 ) -> float | None:
-    """The first t in [start, end) (every ``step``) where ``test(values)`` holds."""
+    """The first t in [start, end) (every ``step``) where ``test(vehicle.values(t))`` holds."""
     t = start
     while t < end:
         if test(vehicle.values(t)):

@@ -24,12 +24,10 @@ sim/scenarios.py: a ``daily`` vehicle, a fault, the rules that should book it, a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol, j1939_code, source_name
 from sim.combustion import CAR, ECT, TRUCK, CombustionVehicle, Powertrain
 from sim.faults import Fault
-from sim.scenarios import DAY, Scenario
+from sim.scenarios import DAY, Scenario, first_time
 
 ENGINE_ECU = 0x7E8  # OBD-II engine ECU response id
 TRUCK_ENGINE = 0x00  # J1939 source address of the engine ECU
@@ -77,7 +75,7 @@ def truck_overheating(seed: int = 209) -> Scenario:
 
 def _overheating(name: str, i: int, seed: int, pt: Powertrain, warning: float) -> Scenario:
     vehicle, _ = _faulty(i, seed, "engine_coolant_loss", 1.0, 5.0, pt=pt)
-    noticed = _first(vehicle, 0.0, 7 * DAY, lambda v: v.get(ECT, 0.0) > warning)
+    noticed = first_time(vehicle, 0.0, 7 * DAY, lambda v: v.get(ECT, 0.0) > warning)
     rules = ("engine-coolant-temperature-high",)
     return Scenario(name, vehicle, (noticed or 7 * DAY) + 3600.0, noticed, rules)
 
@@ -193,19 +191,3 @@ def _dm1(vin: str, ts: float, lamps: dict[str, bool], occurrences: int) -> DtcRe
         )
     source = source_name(Protocol.J1939, TRUCK_ENGINE)
     return DtcReport(vin, ts, codes, source=source, lamps=lamps)
-
-
-def _first(
-    vehicle: CombustionVehicle,
-    start: float,
-    end: float,
-    test: Callable[[dict[str, float]], bool],
-    step: float = 30.0,
-) -> float | None:
-    """The first t in [start, end) (every ``step``) where ``test(values)`` holds."""
-    t = start
-    while t < end:
-        if test(vehicle.values(t)):
-            return t
-        t += step
-    return None

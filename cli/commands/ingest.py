@@ -6,6 +6,7 @@ import argparse
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -92,13 +93,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--retention-days",
         metavar="N",
-        type=_days,
+        type=_positive("days"),
         help="do not ingest: delete raw samples older than N days, then exit",
     )
     parser.add_argument(
         "--rollup-days",
         metavar="N",
-        type=_days,
+        type=_positive("days"),
         default=365.0,
         help="with --retention-days: keep minute rollups N days (default: %(default)s; "
         "hour rollups are kept for ever)",
@@ -106,14 +107,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--live-window-s",
         metavar="S",
-        type=_seconds,
+        type=_positive("seconds"),
         help="older batches are history, not handed to the rules (default: "
         "PITSTOP_LIVE_WINDOW_S, 86400)",
     )
     parser.add_argument(
         "--max-future-s",
         metavar="S",
-        type=_seconds,
+        type=_positive("seconds"),
         help="clock skew allowed ahead of ours (default: PITSTOP_MAX_FUTURE_S, 300)",
     )
     actions = parser.add_subparsers(dest="action", metavar="[dead-letters ...]")
@@ -210,24 +211,19 @@ def _retention(store: TelemetryStore, raw_days: float, rollup_days: float) -> in
     return 0
 
 
-def _days(text: str) -> float:
-    try:
-        days = float(text)
-    except ValueError:
-        days = -1.0
-    if not days > 0 or days == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of days, got {text!r}")
-    return days
+def _positive(unit: str) -> Callable[[str], float]:
+    """An argparse type: a positive, finite number of ``unit``."""
 
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"expected a positive number of {unit}, got {text!r}")
+        return value
 
-def _seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return seconds
+    return parse
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     broker_url: str = "mqtt://127.0.0.1:1883"
     """MQTT broker, ``mqtt://[user:password@]host[:port]`` or ``mqtts://`` for TLS."""
 
+    broker_ca_file: str = ""
+    """The CA that signed the broker's certificate (``mqtts://``; default: the system's CAs)."""
+
+    broker_cert_file: str = ""
+    """A client certificate for mutual TLS (the gateway's, CN = its VIN)."""
+
+    broker_key_file: str = ""
+    """The client certificate's private key."""
+
     data_dir: Path = Path("pitstop-data")
     """Where the embedded stores and the gateway spool live."""
 

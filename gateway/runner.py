@@ -61,6 +61,7 @@ class GatewayConfig:
     source: SourceSpec
     spool: Path
     broker_url: str
+    broker_tls: tuple[str | None, str | None, str | None] = (None, None, None)  # CA, cert, key
     batch_interval: float = 1.0
     max_in_flight: int = 100
     ack_timeout: float = 10.0
@@ -165,7 +166,9 @@ def run_gateway(
         if not config.source.live:  # a live bus's diagnostics service registers its own
             commands.register("read_dtcs", _replayed_dtcs)
         publisher = MqttPublisher(
-            BrokerAddress.parse(config.broker_url), config.vin, config.max_in_flight
+            BrokerAddress.parse(config.broker_url).with_tls_files(*config.broker_tls),
+            config.vin,
+            config.max_in_flight,
         )
         sender = Sender(
             _sender_config(config, profile.hash),

@@ -11,9 +11,9 @@ import queue
 import ssl
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -27,34 +27,76 @@ _DEFAULT_PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ssl": 8883}
 
 @dataclass(frozen=True, slots=True)
 class BrokerAddress:
+    """Where the broker is and who we are to it. ``url()`` renders it for logs: never with the
+    password (nor the username or the files)."""
+
     host: str
     port: int
     tls: bool = False
     username: str | None = None
     password: str | None = None
+    ca_file: str | None = None  # the CA that signed the broker's certificate (else the system's)
+    cert_file: str | None = None  # our client certificate, for mutual TLS
+    key_file: str | None = None  # its private key
 
     @classmethod
     def parse(cls, url: str) -> BrokerAddress:
-        """Parse ``mqtt://[user:password@]host[:port]`` (``mqtts://`` for TLS)."""
+        """Parse ``mqtt://[user:password@]host[:port]`` (``mqtts://`` for TLS, optionally with
+        ``?ca=FILE&cert=FILE&key=FILE`` for a private CA and a client certificate)."""
+        shown = redact(url)
         parts = urlsplit(url)
         if parts.scheme not in _DEFAULT_PORTS:
-            raise ConfigError(f"broker URL {url!r}: scheme must be mqtt:// or mqtts://")
+            raise ConfigError(f"broker URL {shown!r}: scheme must be mqtt:// or mqtts://")
         if not parts.hostname:
-            raise ConfigError(f"broker URL {url!r} has no host")
+            raise ConfigError(f"broker URL {shown!r} has no host")
         try:
             port = parts.port or _DEFAULT_PORTS[parts.scheme]
         except ValueError as err:
-            raise ConfigError(f"broker URL {url!r}: {err}") from err
-        return cls(
+            raise ConfigError(f"broker URL {shown!r}: invalid port") from err
+        query = parse_qs(parts.query)
+        unknown = sorted(set(query) - {"ca", "cert", "key"})
+        if unknown:
+            raise ConfigError(f"broker URL {shown!r}: unknown parameter(s) {', '.join(unknown)}")
+        address = cls(
             host=parts.hostname,
             port=port,
             tls=parts.scheme in ("mqtts", "ssl"),
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
         )
+        return address.with_tls_files(
+            *(query[name][-1] if name in query else None for name in ("ca", "cert", "key"))
+        )
+
+    def with_tls_files(
+        self, ca_file: str | None, cert_file: str | None, key_file: str | None
+    ) -> BrokerAddress:
+        """This address with the TLS files that are given (None keeps what it has)."""
+        address = replace(
+            self,
+            ca_file=ca_file or self.ca_file,
+            cert_file=cert_file or self.cert_file,
+            key_file=key_file or self.key_file,
+        )
+        if (address.cert_file is None) != (address.key_file is None):
+            raise ConfigError("a client certificate needs its key, and a key its certificate")
+        if not address.tls and (address.ca_file or address.cert_file):
+            raise ConfigError(
+                f"{address.url()}: a CA file or client certificate needs TLS (mqtts://)"
+            )
+        return address
 
     def url(self) -> str:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def redact(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``: the form for logs and errors."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def make_client(
@@ -74,6 +116,9 @@ def make_client(
 
     ``manual_ack`` holds back the PUBACK of received QoS 1 messages until ``client.ack(mid,
     qos)`` is called: the broker redelivers whatever was not acknowledged before a crash.
+
+    ``mqtts://`` verifies the broker's certificate (against ``address.ca_file``, else the
+    system's CAs) and, given ``cert_file`` and ``key_file``, presents ours (mutual TLS).
     """
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
@@ -84,8 +129,16 @@ def make_client(
     )
     if address.username is not None:
         client.username_pw_set(address.username, address.password)
-    if address.tls:
-        client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+    if address.tls:  # the broker's name is checked against its certificate
+        try:
+            client.tls_set(
+                ca_certs=address.ca_file,
+                certfile=address.cert_file,
+                keyfile=address.key_file,
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
+        except (OSError, ValueError) as err:  # ssl.SSLError is an OSError
+            raise ConfigError(f"{address.url()}: cannot load the TLS files: {err}") from err
     client.max_inflight_messages_set(max_inflight)
     client.max_queued_messages_set(0)
     client.reconnect_delay_set(min_delay=1, max_delay=30)

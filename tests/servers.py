@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -53,14 +55,24 @@ class Mosquitto:
     cleanly (it saves its persistence file), ``start()`` brings it back on the same port.
     """
 
-    def __init__(self, workdir: Path, port: int | None = None, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        port: int | None = None,
+        extra_config: str = "",
+        *,
+        config_text: str | None = None,
+    ) -> None:
+        """``config_text``: the whole configuration (then ``port`` is one it listens on)."""
         self.binary = require_binary("mosquitto")
         self.port = port or free_port()
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.config = workdir / "mosquitto.conf"
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
+            config_text
+            if config_text is not None
+            else f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
             "persistence true\n"
             f"persistence_location {workdir}/\n"
@@ -96,6 +108,38 @@ class Mosquitto:
             self.process.kill()
             self.process.wait(10)
         self.process = None
+
+
+def render_production_config(
+    text: str, *, ports: Mapping[int, int], certs: Path, passwd: Path, acl: Path, workdir: Path
+) -> str:
+    """deploy/mosquitto.conf as it is, with what a test must change substituted: each
+    ``listener PORT [ADDRESS]`` becomes ``listener ports[PORT] 127.0.0.1``, /etc/mosquitto/certs/
+    becomes ``certs``, the password and ACL files and the persistence folder the test's own,
+    syslog a log file in ``workdir``. Anything it expects but does not find fails the test:
+    the shipped file changed shape."""
+
+    def listener(match: re.Match[str]) -> str:
+        port = int(match.group(1))
+        if port not in ports:
+            pytest.fail(f"deploy/mosquitto.conf listens on {port}, which the test does not map")
+        return f"listener {ports[port]} 127.0.0.1"
+
+    substitutions = {
+        "/etc/mosquitto/certs/": f"{certs}/",
+        "/etc/mosquitto/passwd": str(passwd),
+        "/etc/mosquitto/pitstop.acl": str(acl),
+        "/var/lib/mosquitto/": f"{workdir}/",
+        "log_dest syslog": f"log_dest file {workdir}/mosquitto.log",
+    }
+    for old, new in substitutions.items():
+        if old not in text:
+            pytest.fail(f"deploy/mosquitto.conf no longer mentions {old!r}")
+        text = text.replace(old, new)
+    text, count = re.subn(r"^listener (\d+)(?: \S+)?$", listener, text, flags=re.MULTILINE)
+    if count != len(ports):
+        pytest.fail(f"deploy/mosquitto.conf has {count} listeners, the test maps {len(ports)}")
+    return text + ("user root\n" if os.geteuid() == 0 else "")
 
 
 class Postgres:

@@ -6,6 +6,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING
 
+from cli import identity
 from cli.settings import Settings
 from pitstop.errors import ConfigError
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from api.keys import ApiKey, KeyStore
     from jobs.store import JobStore
 
-HELP = "manage API keys, vehicles, owners and workshops"
+HELP = "manage API keys, vehicles, owners, workshops and MQTT identities (CA, certificates)"
 
 DESCRIPTION = """\
 Manage who may use the API and what pitstop knows about the fleet, in the job store
@@ -32,6 +33,13 @@ examples:
   pitstop admin keys create --role owner --owner 1 --name "Anna"
   pitstop admin keys list
   pitstop admin keys revoke 3
+
+MQTT identities (files in --dir, default <data_dir>/pki; see deploy/README.md):
+  pitstop admin ca init --host mqtt.example.com --host 10.0.0.5
+  pitstop admin vehicles provision WPITSTOPDEMO00001 [--password]
+  pitstop admin vehicles rotate WPITSTOPDEMO00001
+  pitstop admin vehicles revoke WPITSTOPDEMO00001
+  pitstop admin services provision ingest      # also rules, api, presence
 """
 
 ROLES = ("engineer", "workshop", "owner", "fleet_manager", "admin")
@@ -40,6 +48,9 @@ ROLES = ("engineer", "workshop", "owner", "fleet_manager", "admin")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", metavar="URL", help="job store URL (default from settings)")
     things = parser.add_subparsers(dest="thing", metavar="WHAT", required=True)
+    identity.add_ca_arguments(things)
+    services = things.add_parser("services", help="the cloud services' MQTT identities")
+    identity.add_identity_verbs(services.add_subparsers(dest="verb", required=True), "services")
     keys = things.add_parser("keys", help="API keys").add_subparsers(dest="verb", required=True)
     create = keys.add_parser("create", help="make a key and print its secret (shown once)")
     create.add_argument("--role", choices=ROLES, required=True)
@@ -59,6 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         verbs.add_parser("list", help=f"list the {help_text}")
         add = verbs.add_parser("add", help=f"add one of the {help_text}")
         _add_arguments(name, add)
+        if name == "vehicles":
+            identity.add_identity_verbs(verbs, "vehicles")
 
 
 def _add_arguments(thing: str, add: argparse.ArgumentParser) -> None:
@@ -82,6 +95,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from api.keys import KeyStore
     from jobs.open import open_job_store
 
+    if args.thing in ("ca", "services") or args.verb in identity.VERBS:
+        return identity.run(args, settings)
     url: str = args.jobs or settings.job_store_url()
     if args.thing == "keys":
         keys = KeyStore.open(url)

@@ -65,6 +65,14 @@ examples:
   pitstop gateway --vin KM8K33AG0LU000001 --profile dbc/kona_ev.yaml replay kona.log
   pitstop gateway --vin WPITSTOPDEMO00001 replay drive.log.gz --speed 10
   pitstop gateway --vin WPITSTOPDEMO00001 --broker mqtt://cloud:1883 replay drive.blf --fast
+  pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 \\
+      --broker mqtts://mqtt.example.com:8883 --ca-file /etc/pitstop/ca.crt \\
+      --cert /etc/pitstop/WPITSTOPDEMO00001.crt --key /etc/pitstop/WPITSTOPDEMO00001.key
+
+Broker identity: mutual TLS with the certificate and key `pitstop admin vehicles provision VIN`
+issued (--ca-file, --cert, --key or PITSTOP_BROKER_CA_FILE, PITSTOP_BROKER_CERT_FILE,
+PITSTOP_BROKER_KEY_FILE), or a password in the URL (mqtts://VIN:PASSWORD@host:8884 with
+--ca-file). The password is never printed.
 """
 
 log = logging.getLogger(__name__)
@@ -129,6 +137,24 @@ def _options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--broker", default=default(None), help="broker URL (default: PITSTOP_BROKER_URL)"
     )
     parser.add_argument(
+        "--ca-file",
+        default=default(None),
+        metavar="FILE",
+        help="CA of the broker's certificate (default: PITSTOP_BROKER_CA_FILE, else the system's)",
+    )
+    parser.add_argument(
+        "--cert",
+        default=default(None),
+        metavar="FILE",
+        help="client certificate for mutual TLS (default: PITSTOP_BROKER_CERT_FILE)",
+    )
+    parser.add_argument(
+        "--key",
+        default=default(None),
+        metavar="FILE",
+        help="its private key (default: PITSTOP_BROKER_KEY_FILE)",
+    )
+    parser.add_argument(
         "--batch-interval",
         type=float,
         default=default(1.0),
@@ -165,6 +191,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     import dbc
     from gateway.runner import GatewayConfig, run_gateway
     from gateway.sources import SourceSpec
+    from pitstop.mqtt import BrokerAddress
 
     if not args.vin:
         raise ConfigError("--vin is required (the vehicle's VIN, 17 letters and digits)")
@@ -190,17 +217,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         source=source,
         spool=args.spool or settings.data_dir / f"spool-{args.vin}.db",
         broker_url=args.broker or settings.broker_url,
+        broker_tls=(
+            args.ca_file or settings.broker_ca_file or None,
+            args.cert or settings.broker_cert_file or None,
+            args.key or settings.broker_key_file or None,
+        ),
         batch_interval=args.batch_interval,
         ack_timeout=args.ack_timeout,
         plan=args.plan,
         dbc_path=(*args.dbc_dir, *settings.dbc_dirs()),
         passive_diagnostics=not active,
     )
+    address = BrokerAddress.parse(config.broker_url).with_tls_files(*config.broker_tls)
     stop = threading.Event()
     _stop_on_signals(stop)
     print(
         f"pitstop gateway: {args.vin}: {source.describe()} -> spool {config.spool} -> "
-        f"{config.broker_url}",
+        f"{address.url()}{' (mutual TLS)' if address.cert_file else ''}",
         flush=True,
     )
     services = [_diagnostics(args)] if active else []

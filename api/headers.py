@@ -2,7 +2,9 @@
 
 The Content-Security-Policy lets a page run only the scripts and styles this service serves
 (``/static/``: plotly.js from the installed package, charts.js, pitstop.css), with no inline
-script or style element, no frames around it and no form posting elsewhere.
+script and no style attribute, no frames around it and no form posting elsewhere. One
+allowance: ``<style>`` elements, which plotly.js creates for its own rules (without them its
+drag-to-zoom does not work); pitstop's pages have none, and a style element runs no script.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
+        "style-src-elem 'self' 'unsafe-inline'",  # plotly.js adds its own <style> rules
         "img-src 'self' data:",
         "connect-src 'self'",
         "form-action 'self'",

@@ -20,7 +20,7 @@ def api_page(schema: dict[str, Any]) -> Html:
                 join(
                     el("h2", el("code", f"{method.upper()} {path}")),
                     el("p", op.get("summary", "")),
-                    el("pre", op.get("description", ""), style="white-space:pre-wrap"),
+                    el("pre", op.get("description", ""), class_="wrap"),
                     table(["Parameter", "In", "Meaning"], params, "No parameters."),
                     el("p", "Answers: " + ", ".join(op.get("responses", {})), class_="muted"),
                 )
@@ -29,7 +29,7 @@ def api_page(schema: dict[str, Any]) -> Html:
     return document(
         "API",
         el("h1", "pitstop API"),
-        el("pre", intro, style="white-space:pre-wrap"),
+        el("pre", intro, class_="wrap"),
         el("p", "The machine-readable schema: ", el("a", "/openapi.json", href="/openapi.json")),
         *sections,
     )

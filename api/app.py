@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from api.deps import Clock, Stores
 from api.errors import install_error_handlers
+from api.headers import SecurityHeaders
 from api.keys import KeyStore
 from api.routes import (
     consent_routes,
@@ -25,9 +26,11 @@ from api.routes import (
     page_routes,
     presence_routes,
     rule_routes,
+    signin_routes,
     vehicle_routes,
     workshop_routes,
 )
+from api.throttle import SignInThrottle
 from ingest.open import open_store
 from ingest.store import TelemetryStore
 from jobs.open import open_command_log, open_job_store
@@ -42,9 +45,12 @@ DESCRIPTION = """Telemetry, jobs and workshops of the pitstop fleet.
 (UTC) as a number.
 
 **Keys.** Every route but `/health` needs an API key: `Authorization: Bearer <key>` (keys
-come from `pitstop admin keys create`). A key has a role (engineer, workshop, owner,
-fleet_manager, admin) and a scope; anything outside your scope answers 404, as if it did not
-exist. 401: no key or a revoked one; 403: your role may not take that action.
+come from `pitstop admin keys create`). The web pages sign in with a key and then send a
+session cookie instead; a call signed by that cookie that changes state needs the header
+`X-CSRF-Token` (the session's token), or this service's `Origin` and a JSON body. A key has
+a role (engineer, workshop, owner, fleet_manager, admin) and a scope; anything outside your
+scope answers 404, as if it did not exist. 401: no key or a revoked one; 403: your role may
+not take that action.
 
 **Errors.** 401, 403, 404, 409 and 503 carry `{"detail": "<message>"}`; 422 carries FastAPI's
 validation errors, `{"detail": [{"loc": [...], "msg": "<message>", ...}]}`.
@@ -155,6 +161,8 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.state.signin_throttle = SignInThrottle()
     for router in ROUTERS:
         app.include_router(router)
     return app
@@ -162,6 +170,7 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
 
 ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "page"
     page_routes.router,
+    signin_routes.router,
     health_routes.router,
     vehicle_routes.router,
     vehicle_routes.signals_router,

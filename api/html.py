@@ -1,34 +1,16 @@
 """A few lines of HTML building in which every piece of text is escaped unless it is ``Html``.
 
 el("a", job.title, href=f"/jobs/{job.id}/page")   # the title and the href are escaped
+el("a", "chart", href=url_path("vehicles", vin, "signals", signal))  # each segment encoded
+
+No inline script or style: the pages' CSS is /static/pitstop.css, their scripts /static/*.js.
 """
 
 from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-
-STYLE = """
-body{font:16px/1.45 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:0 .75rem;
-color:#1d232a;background:#fbfbfa}
-h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.6rem}
-nav{padding:.6rem 0;border-bottom:1px solid #ddd}nav a{font-weight:600;text-decoration:none}
-.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e4e4e4;vertical-align:top}
-th{font-size:.85rem;color:#555}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.sev{padding:0 .4rem;border-radius:.3rem;font-size:.85rem;background:#e8eef6}
-.sev-warning{background:#fff0c2}.sev-critical{background:#ffd6d2}
-.muted{color:#666}svg.spark{display:block;max-width:100%;height:auto}
-code{font-size:.9em;word-break:break-all}.chart{width:100%;min-height:240px}
-form.inline{display:inline}form.action-form{margin:.4rem 0}
-button{font:inherit;padding:.35rem .8rem;margin:.2rem .3rem .2rem 0}
-input,select{font:inherit;max-width:100%}label{display:inline-block;margin-right:.8rem}
-h3{font-size:1rem;margin:1rem 0 .3rem}figure{margin:0 0 1rem}.chart{margin-bottom:.8rem}
-table.facts{width:auto;min-width:min(100%,28rem)}table.facts td{overflow-wrap:anywhere}
-table.facts td.num{text-align:left}table.facts th{width:9rem}
-.nowrap{white-space:nowrap;word-break:normal}
-.picker label{display:inline-flex;gap:.3rem;align-items:center;overflow-wrap:anywhere}
-"""
+from urllib.parse import quote
 
 
 class Html(str):
@@ -48,6 +30,12 @@ def el(tag: str, *children: Child, **attrs: str | int | float | None) -> Html:
         if value is not None
     )
     return Html(f"<{tag}{rendered}>{join(*children)}</{tag}>")
+
+
+def url_path(*segments: str) -> str:
+    """An absolute path of URL-encoded segments: a name with ``/``, ``?`` or ``#`` stays one
+    segment of this path, whoever chose it (a car names its own signals)."""
+    return "/" + "/".join(quote(segment, safe="") for segment in segments)
 
 
 def join(*children: Child) -> Html:
@@ -74,7 +62,7 @@ def document(title: str, *body: Child, charts: bool = False) -> Html:
         Html('<meta charset="utf-8">'),
         Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         el("title", f"{title} · pitstop"),
-        el("style", Html(STYLE)),
+        Html('<link rel="stylesheet" href="/static/pitstop.css">'),
         scripts,
     )
     nav = el(

@@ -1,4 +1,5 @@
-"""API keys and owners' consents, in their own tables of the job store's database.
+"""API keys, owners' consents and the web pages' sessions (``api.sessions``), in their own
+tables of the job store's database.
 
 A key is ``pst_`` + 43 URL-safe characters from 32 random bytes (``secrets.token_urlsafe``).
 Only its SHA-256 is stored. A slow password hash (bcrypt, scrypt, argon2) exists to make
@@ -22,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from api.errors import KeyStoreError
 from jobs.errors import JobStoreError
@@ -82,6 +85,15 @@ consents_table = sa.Table(
     sa.Column("workshop_id", sa.Integer, primary_key=True),
     sa.Column("signal", sa.String(200), primary_key=True),
     sa.Column("granted_at", sa.Float, nullable=False),
+)
+sessions_table = sa.Table(  # the web pages' sessions (api.sessions)
+    "api_sessions",
+    _metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("key_id", sa.Integer, sa.ForeignKey("api_keys.id"), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float, nullable=True),
 )
 
 
@@ -145,7 +157,7 @@ class KeyStore(SqlStore):
             key_id = conn.execute(
                 sa.insert(keys_table).values(row).returning(keys_table.c.id)
             ).scalar_one()
-        return _key(dict(row, id=key_id, revoked_at=None)), secret
+        return row_to_key(dict(row, id=key_id, revoked_at=None)), secret
 
     def authenticate(self, secret: str) -> ApiKey | None:
         """The live key with this secret, or None."""
@@ -154,22 +166,32 @@ class KeyStore(SqlStore):
         )
         with self._begin() as conn:
             row = conn.execute(query).first()
-        return _key(row._mapping) if row else None
+        return row_to_key(row._mapping) if row else None
 
     def list_keys(self) -> list[ApiKey]:
         with self._begin() as conn:
             rows = conn.execute(sa.select(keys_table).order_by(keys_table.c.id)).all()
-        return [_key(row._mapping) for row in rows]
+        return [row_to_key(row._mapping) for row in rows]
 
     def revoke(self, key_id: int, now: float) -> bool:
-        """Revoke a live key; False if there is no live key with that id."""
+        """Revoke a live key and end its sessions; False if there is no live key with that id."""
         update = (
             sa.update(keys_table)
             .where(keys_table.c.id == key_id, keys_table.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        sessions = (
+            sa.update(sessions_table)
+            .where(sessions_table.c.key_id == key_id, sessions_table.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
         with self._begin() as conn:
+            conn.execute(sessions)
             return conn.execute(update).rowcount == 1
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """One transaction on this database, for the sessions kept next to the keys."""
+        return self._begin()
 
     def set_consent(self, vin: str, workshop_id: int, signals: Iterable[str], now: float) -> None:
         """Replace which signals of ``vin`` the workshop may read beyond its jobs' evidence."""
@@ -199,7 +221,7 @@ class KeyStore(SqlStore):
         return granted
 
 
-def _key(row: Mapping[Any, Any]) -> ApiKey:
+def row_to_key(row: Mapping[Any, Any]) -> ApiKey:
     return ApiKey(
         id=row["id"],
         name=row["name"],

@@ -1,8 +1,10 @@
 """Who is calling and what they may see: the one place where scope is decided.
 
 Every route but ``/health`` depends on ``get_access`` (directly or through the scoped
-parameters below), which authenticates the key (``Authorization: Bearer <key>``, or the
-sign-in cookie of the web pages) and resolves its scope once per request into an ``Access``.
+parameters below), which authenticates the caller (``Authorization: Bearer <key>``, or the
+session cookie of the web pages, ``api.sessions``; a cookie-signed call that changes state
+must also pass ``api.csrf.check_api_call``) and resolves its scope once per request into an
+``Access``.
 Routes then ask for a ``ScopedVin``, ``ScopedSignal`` or ``ScopedJob`` instead of a bare id:
 an object outside the caller's scope answers 404 exactly like one that does not exist.
 
@@ -15,18 +17,20 @@ an object outside the caller's scope answers 404 exactly like one that does not 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.csrf import check_api_call
 from api.deps import JobId, JobsDep, Signal, Stores, Vin, get_stores
 from api.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from api.keys import ApiKey, KeyStore, Role
+from api.sessions import SessionStore, csrf_token
 from jobs.model import OPEN_STATUSES, Job
 from jobs.store import JobStore
 
-COOKIE = "pitstop_key"
+COOKIE = "pitstop_session"  # a session id (api.sessions), never a key
 WHOLE_FLEET = frozenset({Role.ENGINEER, Role.ADMIN})
 OWNERS = frozenset({Role.OWNER, Role.FLEET_MANAGER})
 
@@ -36,6 +40,12 @@ class Access:
     key: ApiKey
     vins: frozenset[str] | None  # the vehicles whose telemetry it sees; None: all
     granted: Mapping[str, frozenset[str]] = field(default_factory=dict)  # consented signals
+    session: str | None = field(default=None, repr=False)  # the session id, if cookie-signed
+
+    @property
+    def csrf(self) -> str | None:
+        """The token the session's forms carry; None for a Bearer key."""
+        return csrf_token(self.session) if self.session is not None else None
 
     @property
     def role(self) -> Role:
@@ -62,13 +72,11 @@ class Access:
             raise ForbiddenError(f"only a key with the role {allowed} may {doing}")
 
 
-def secret_of(request: Request) -> str | None:
-    """The key a request presents: the Authorization header first, else the sign-in cookie."""
+def bearer_of(request: Request) -> str | None:
+    """The key of ``Authorization: Bearer <key>``, if the request presents one."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.cookies.get(COOKIE) or None
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
 def resolve(key: ApiKey, jobs: JobStore, keys: KeyStore) -> Access:
@@ -92,18 +100,33 @@ def resolve(key: ApiKey, jobs: JobStore, keys: KeyStore) -> Access:
 
 
 def get_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
-    secret = secret_of(request)
+    """The caller's access; 403 for a cookie-signed state change without proof of origin."""
+    access = authenticate(request, stores)
+    if access.session is not None:
+        check_api_call(request, access.session)
+    return access
+
+
+def authenticate(request: Request, stores: Stores) -> Access:
+    """Who calls: the Bearer key if there is one, else the session of the cookie."""
     if stores.keys is None:
         raise UnauthenticatedError("this server has no key store, so no key can be checked")
-    if secret is None:
+    secret = bearer_of(request)
+    if secret is not None:
+        key = stores.keys.authenticate(secret)
+        if key is None:
+            raise UnauthenticatedError("this API key is unknown or has been revoked")
+        return resolve(key, stores.jobs, stores.keys)
+    session = request.cookies.get(COOKIE)
+    if not session:
         raise UnauthenticatedError(
             "an API key is required: send 'Authorization: Bearer <key>' "
             "(keys come from 'pitstop admin keys create')"
         )
-    key = stores.keys.authenticate(secret)
+    key = SessionStore(stores.keys).authenticate(session, stores.clock())
     if key is None:
-        raise UnauthenticatedError("this API key is unknown or has been revoked")
-    return resolve(key, stores.jobs, stores.keys)
+        raise UnauthenticatedError("this session has ended (signed out, expired or revoked)")
+    return replace(resolve(key, stores.jobs, stores.keys), session=session)
 
 
 AccessDep = Annotated[Access, Depends(get_access)]

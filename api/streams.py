@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import quote
 
 from fastapi.responses import StreamingResponse
 
@@ -43,12 +44,18 @@ def buckets(
 def csv_response(
     telemetry: TelemetryStore, vin: str, signal: str, span: TimeRange
 ) -> StreamingResponse:
-    filename = f"{vin}-{signal}.csv".replace('"', "")
     return StreamingResponse(
         _csv_rows(telemetry, vin, signal, span),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(f"{vin}-{signal}.csv")},
     )
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for any name (RFC 6266, RFC 5987): an ASCII fallback
+    ``filename="..."`` (anything else as ``_``) and the exact name as ``filename*=UTF-8''...``."""
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\/' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _csv_rows(telemetry: TelemetryStore, vin: str, signal: str, span: TimeRange) -> Iterator[str]:

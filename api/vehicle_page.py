@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.html import Child, Html, document, el, facts, join, table, when
+from api.html import Child, Html, document, el, facts, join, table, url_path, when
 from api.presence_page import gateway_section
 from api.presence_schemas import EventList, VehicleStatusOut
 from api.schemas import DtcHistory, JobSummary, VehicleDetail
@@ -58,7 +58,7 @@ def vehicle_page(
         class_="picker",
     )
     charts = [
-        chart(s, buckets_url=f"/vehicles/{vehicle.vin}/signals/{s}/buckets", span=span)
+        chart(s, buckets_url=url_path("vehicles", vehicle.vin, "signals", s, "buckets"), span=span)
         for s in shown
     ]
     job_rows: list[list[Child]] = [

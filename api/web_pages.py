@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from api.html import Child, Html, document, el, facts, join, table, when
+from api.html import Child, Html, document, el, facts, join, table, url_path, when
 from api.schemas import Diagnosis, Evidence, JobDetail, JobSummary, PointPair, Vehicle
 from jobs.model import Outcome
 
@@ -15,7 +15,7 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
     """The fleet (last seen, open jobs) and the jobs, newest first."""
     fleet_rows: list[list[Child]] = [
         [
-            el("a", el("code", v.vin), href=f"/vehicles/{v.vin}/page"),
+            el("a", el("code", v.vin), href=url_path("vehicles", v.vin, "page")),
             when(v.last_seen),
             v.open_jobs,
             when(v.next_booking) if v.next_booking is not None else "none",
@@ -50,8 +50,9 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
     )
 
 
-def job_page(job: JobDetail, actions: list[str]) -> Html:
-    """One job: what, where, the diagnosis, the trigger and the evidence window."""
+def job_page(job: JobDetail, actions: list[str], csrf: str | None) -> Html:
+    """One job: what, where, the diagnosis, the trigger and the evidence window; its forms
+    carry the session's CSRF token (None for a Bearer key, which needs none)."""
     about: list[tuple[str, Child]] = [
         ("Vehicle", el("code", job.vin)),
         ("Severity", severity(job.severity)),
@@ -61,7 +62,7 @@ def job_page(job: JobDetail, actions: list[str]) -> Html:
         ("Fired", when(job.fired_at)),
         ("Booked slot", when(job.slot_start) if job.slot_start is not None else "none yet"),
     ]
-    buttons = [_action_form(job, action) for action in actions]
+    buttons = [_action_form(job, action, csrf) for action in actions]
     return document(
         job.title,
         el("h1", job.title),
@@ -75,9 +76,9 @@ def job_page(job: JobDetail, actions: list[str]) -> Html:
     )
 
 
-def _action_form(job: JobDetail, action: str) -> Html:
+def _action_form(job: JobDetail, action: str, csrf: str | None) -> Html:
     """One action as a form posting to the job page: a button, with the slot or the outcome."""
-    fields: list[Child] = []
+    fields: list[Child] = [csrf_field(csrf)]
     if action == "move":
         value = _local_input(job.slot_start) if job.slot_start is not None else None
         slot = el("input", type="datetime-local", name="slot", required="required", value=value)
@@ -176,6 +177,16 @@ def chart(
         data["data_from"] = f"{span[0]:.3f}"
         data["data_to"] = f"{span[1]:.3f}"
     return el("div", class_="chart", role="img", aria_label=title, **data)
+
+
+def csrf_field(csrf: str | None) -> Html | None:
+    return el("input", type="hidden", name="csrf", value=csrf) if csrf is not None else None
+
+
+def signout_page(csrf: str | None) -> Html:
+    button = el("button", "Sign out", type="submit")
+    form = el("form", csrf_field(csrf), button, method="post", action="/signout")
+    return document("Sign out", el("h1", "Sign out"), form)
 
 
 def signin_page(problem: str | None) -> Html:

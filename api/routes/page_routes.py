@@ -1,8 +1,9 @@
 """Server-rendered pages, readable on a phone; charts by plotly.js from the installed package.
 
-A person signs in with an API key (``POST /signin``); it is kept in an HttpOnly,
-SameSite=Strict cookie, which the JSON routes accept too (the charts fetch their buckets with
-it). SameSite=Strict also keeps other sites from posting the page forms with it.
+A person signs in with an API key (``api.routes.signin_routes``); the browser then holds only a
+session id in an HttpOnly, SameSite=Strict cookie, which the JSON routes accept too (the charts
+fetch their buckets with it). Every form that changes state carries the session's CSRF token
+(``api.csrf``), checked on every POST here.
 """
 
 from __future__ import annotations
@@ -19,23 +20,24 @@ from api import job_views as views
 from api import presence_views as presence
 from api import web_pages as pages
 from api.apidoc import api_page
-from api.deps import HISTORY_SPAN_S, ClockDep, JobsDep, Stores, StoresDep, TelemetryDep, get_stores
-from api.errors import InvalidInputError, SignInRequiredError, UnauthenticatedError
+from api.csrf import check_form
+from api.deps import HISTORY_SPAN_S, ClockDep, JobId, JobsDep, Stores, TelemetryDep, get_stores
+from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
 from api.keys import Role
-from api.scope import COOKIE, OWNERS, Access, get_access, scoped_job, visible_vin
+from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
 from api.timerange import TimeRange, parse_instant
 from api.vehicle_page import vehicle_page
 from jobs.lifecycle import TRANSITIONS
 from jobs.model import Job, JobAction, Outcome
 
-COOKIE_MAX_AGE = 30 * 86400
 MAX_FORM_BYTES = 4096
-STATIC = {"charts.js": "application/javascript"}
+STATIC = {"charts.js": "application/javascript", "pitstop.css": "text/css"}
 
 
 def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
+    """The caller of a page (a form's POST checks its CSRF token itself); else to sign in."""
     try:
-        return get_access(request, stores)
+        return authenticate(request, stores)
     except UnauthenticatedError as err:
         raise SignInRequiredError(str(err)) from err
 
@@ -82,18 +84,18 @@ def vehicle(
 def job(
     job: Annotated[Job, Depends(scoped_job)], access: PageAccess, jobs: JobsDep
 ) -> HTMLResponse:
-    return HTMLResponse(pages.job_page(views.detail(jobs, job), allowed_actions(access, job)))
+    detail = views.detail(jobs, job)
+    return HTMLResponse(pages.job_page(detail, allowed_actions(access, job), access.csrf))
 
 
 @router.post("/jobs/{job_id}/page")
 async def act(
-    request: Request,
-    job: Annotated[Job, Depends(scoped_job)],
-    access: PageAccess,
-    jobs: JobsDep,
-    clock: ClockDep,
+    request: Request, job_id: JobId, access: PageAccess, jobs: JobsDep, clock: ClockDep
 ) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
+    if access.session is not None:  # signed by the cookie, not by a Bearer key
+        check_form(request, access.session, form)
+    job = scoped_job(job_id, access, jobs)
     action = form.get("action", "")
     if action not in allowed_actions(access, job):
         raise InvalidInputError(("body", "action"), f"you cannot {action!r} this job now", action)
@@ -101,37 +103,6 @@ async def act(
     slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
     jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot)
     return RedirectResponse(f"/jobs/{job.id}/page", status_code=303)
-
-
-@router.get("/signin")
-def signin_form() -> HTMLResponse:
-    return HTMLResponse(pages.signin_page(None))
-
-
-@router.post("/signin")
-async def signin(request: Request, stores: StoresDep) -> Response:
-    key = (await _form(request)).get("key", "").strip()
-    if stores.keys is None or not key or stores.keys.authenticate(key) is None:
-        page = pages.signin_page("That key is unknown or has been revoked.")
-        return HTMLResponse(page, status_code=401)
-    response = RedirectResponse("/", status_code=303)
-    response.set_cookie(
-        COOKIE,
-        key,
-        max_age=COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="strict",
-        path="/",
-        secure=request.url.scheme == "https",
-    )
-    return response
-
-
-@router.get("/signout")
-def signout() -> Response:
-    response = RedirectResponse("/signin", status_code=303)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
-    return response
 
 
 @router.get("/api")
@@ -144,9 +115,11 @@ def plotly_js() -> Response:
     return Response(_plotly(), media_type="application/javascript", headers=_CACHE)
 
 
-@router.get("/static/charts.js")
-def charts_js() -> Response:
-    return Response(_static("charts.js"), media_type="application/javascript", headers=_CACHE)
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    if name not in STATIC:
+        raise NotFoundError(f"no static file {name!r}")
+    return Response(_static(name), media_type=STATIC[name], headers=_CACHE)
 
 
 _CACHE = {"Cache-Control": "public, max-age=86400"}
@@ -174,7 +147,7 @@ def _outcome(form: dict[str, str]) -> Outcome:
         raise InvalidInputError(("body", "outcome"), message, form.get("outcome")) from err
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def read_form(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise InvalidInputError(("body", "form"), "the form is too large", len(body))

@@ -90,7 +90,7 @@ def get_series(
 
 
 @router.get(
-    "/{vin}/signals/{signal}/buckets", summary="One signal, downsampled", responses=NOT_FOUND
+    "/{vin}/signals/{signal:path}/buckets", summary="One signal, downsampled", responses=NOT_FOUND
 )
 def get_buckets(
     scoped: ScopedSignal, span: TimeRangeDep, telemetry: TelemetryDep, points: Points = 2_000
@@ -101,7 +101,7 @@ def get_buckets(
 
 
 @router.get(
-    "/{vin}/signals/{signal}/csv",
+    "/{vin}/signals/{signal:path}/csv",  # a car may name a signal with a slash
     summary="One signal as CSV",
     responses={**NOT_FOUND, 200: {"content": {"text/csv": {}}, "description": "ts,value rows"}},
     response_class=StreamingResponse,

@@ -2,10 +2,14 @@
 // <div class="chart" data-series='[[ts, value], ...]' data-marks='[ts, ...]'>: a fixed chart.
 // <div class="chart" data-buckets="/vehicles/VIN/signals/S/buckets" data-from=.. data-to=..>:
 // fetched, and fetched again in finer detail when the user zooms into a time range.
+// data-buckets is a path the server built with every segment URL-encoded; it is used as is.
 "use strict";
 (function () {
+  // A title is a name the car chose: plotly reads a subset of HTML in titles (<a href>, <b>,
+  // ...), so it gets the name with <, > and & escaped, which plotly shows as the literal text.
+  const plain = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const layout = (title, shapes) => ({
-    title: { text: title, font: { size: 13 } },
+    title: { text: plain(title), font: { size: 13 } },
     margin: { l: 45, r: 10, t: 30, b: 35 }, height: 240, shapes: shapes || [],
     xaxis: { type: "date" }, showlegend: false,
   });

@@ -48,6 +48,7 @@ class Site:
 
     url: str
     jobs: JobStore
+    telemetry: TelemetryStore
     keys: dict[Role, str]
     workshop_job: Job  # confirmed by the owner: the workshop's to accept
     owner_job: Job  # proposed: the owner's to confirm and move
@@ -121,7 +122,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     thread.start()
     try:
         wait_for_port(port)
-        yield Site(f"http://127.0.0.1:{port}", jobs, secrets, workshop_job, owner_job)
+        yield Site(f"http://127.0.0.1:{port}", jobs, telemetry, secrets, workshop_job, owner_job)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -1,8 +1,9 @@
 """Mosquitto started from the production configuration, deploy/mosquitto.conf.
 
 The file is used as it is, except for what cannot work in a test: the listener moves to a free
-port on 127.0.0.1, the persistence folder to the test's own, the log to nowhere, and the
-password file and ACL are left out (the test clients are anonymous). ``autosave_interval``
+port on 127.0.0.1 without TLS, the persistence folder to the test's own, the log to nowhere, and
+the password file and ACL are left out (the test clients are anonymous; tests/security runs the
+listeners, identities and ACL as shipped). ``autosave_interval``
 becomes 1 s so that tests which SIGKILL the broker need not wait a minute for a save.
 Everything else (queue limits, in-flight window, packet size, expiry) is what production runs.
 """
@@ -18,6 +19,17 @@ from tests.servers import Mosquitto
 DEPLOY_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto.conf"
 
 _DROPPED = ("listener", "persistence_location", "password_file", "acl_file", "log_dest")
+#: Options of the production listeners (TLS, identities): the test listener is plain TCP.
+_LISTENER_SCOPED = (
+    "certfile",
+    "keyfile",
+    "cafile",
+    "crlfile",
+    "tls_version",
+    "require_certificate",
+    "use_identity_as_username",
+    "use_username_as_clientid",
+)
 _REPLACED = {"allow_anonymous": "true", "autosave_interval": "1"}
 
 
@@ -27,7 +39,7 @@ def rewrite_config(text: str, port: int, workdir: Path) -> str:
     for line in text.splitlines():
         stripped = line.strip()
         option = re.split(r"\s+", stripped, maxsplit=1)[0] if stripped else ""
-        if stripped.startswith("#") or not stripped or option in _DROPPED:
+        if stripped.startswith("#") or not stripped or option in (*_DROPPED, *_LISTENER_SCOPED):
             continue
         lines.append(f"{option} {_REPLACED[option]}" if option in _REPLACED else line)
     lines.append(f"listener {port} 127.0.0.1")  # after the global options, as Mosquitto wants

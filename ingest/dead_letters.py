@@ -4,9 +4,9 @@
 samples are history now, not refused) and stores what passes, then deletes it from the dead
 letters (store first, so a crash in between leaves a dead letter whose data is stored: running
 it again is harmless, the store is idempotent). A batch whose (VIN, instance, seq) is stored
-with other content (``seq_reused``) stays a dead letter: the ledger keeps the first. Re-ingested data is not handed on to the rules:
-it is history by the time anyone re-ingests it. The car is not answered again: it was answered
-when the message was refused.
+with other content (``seq_reused``) stays a dead letter: the ledger keeps the first.
+Re-ingested data is not handed on to the rules: it is history by the time anyone re-ingests it.
+The car is not answered again: it was answered when the message was refused.
 """
 
 from __future__ import annotations

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     max_future_s: float = 300.0
     """Ingest: how far ahead of its clock a sample time may be (clock skew) before it is refused."""
 
+    dead_letter_max_bytes: int = 64 * 1024
+    """Ingest: how much of a refused payload a dead letter keeps (its size and SHA-256 always)."""
+
+    dead_letter_days: float = 30.0
+    """Ingest: dead letters older than this are deleted (0: kept until purged)."""
+
+    dead_letter_quota: int = 1_000
+    """Ingest: dead letters kept per vehicle; a new one drops that vehicle's oldest."""
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

@@ -208,10 +208,11 @@ class Reader:
         self._last_commit = now
         ready, self._ready = self._ready, []
         policy = self._policy
+        instance = self._spool.instance
 
         def builder(samples: tuple[Sample, ...]) -> Callable[[int], bytes]:
             return lambda seq: encode_telemetry(
-                TelemetryBatch(policy.vin, seq, policy.profile_hash, samples)
+                TelemetryBatch(policy.vin, seq, policy.profile_hash, samples, instance)
             )
 
         try:

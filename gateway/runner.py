@@ -126,6 +126,11 @@ class ServiceContext:
     def spool(self, kind: Kind, build: Callable[[int], bytes], priority: int = 1) -> int:
         return self._spool.append(build, priority, kind)
 
+    @property
+    def instance(self) -> str:
+        """The spool's instance id, sent with every message (``pitstop.codec``)."""
+        return self._spool.instance
+
     def publish_event(self, type_: str, data: Mapping[str, Any]) -> None:
         self._sender.event(type_, dict(data))
 
@@ -237,7 +242,9 @@ def _run_threads(
 def _spool_report(spool: Spool) -> Callable[[DtcReport], None]:
     def spool_report(report: DtcReport) -> None:
         spool.append(
-            lambda seq: encode_dtc_report(replace(report, seq=seq)), DTC_PRIORITY, Kind.DTC
+            lambda seq: encode_dtc_report(replace(report, seq=seq, instance=spool.instance)),
+            DTC_PRIORITY,
+            Kind.DTC,
         )
 
     return spool_report

@@ -33,6 +33,11 @@ class GatewayContext(Protocol):
         """The collection plan in force (None: every signal at full rate)."""
         ...
 
+    @property
+    def instance(self) -> str:
+        """The spool's instance id: put it in every spooled message (``inst``)."""
+        ...
+
     def spool(self, kind: Kind, build: Callable[[int], bytes], priority: int = 1) -> int:
         """Store a message durably (``build`` gets its sequence number) for the sender to
         publish and publish again until the cloud acknowledges it; return the number."""

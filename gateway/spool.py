@@ -12,6 +12,12 @@ that stores the payload, so they strictly increase across restarts, also after e
 acknowledged and deleted. The payload is built by a callback once the number is known (the
 number is inside the payload).
 
+Each spool file has an instance id (``instance``), a random number made when the file is
+created and kept in ``meta``; the gateway sends it in every message (``inst``, see
+``pitstop.codec``), so a reinstalled gateway (a new spool file, sequence numbers from 1 again)
+never collides with what its old spool sent. A file made before instance ids (it has sent
+something already) keeps the legacy instance, ``""``: its numbers go on where they were.
+
 The spool is bounded in bytes (payload bytes; SQLite's own overhead comes on top). An append
 that does not fit first deletes the oldest entries of the lowest priority, in the same
 transaction, and adds them to the persisted ``dropped`` counter: the CAN reader never waits
@@ -21,6 +27,7 @@ for the network. An entry larger than the whole bound is still stored (alone).
 from __future__ import annotations
 
 import logging
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -80,6 +87,7 @@ class Spool:
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
             _add_kind_column(self._db)
+            self.instance = _instance(self._db)
             row = self._db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM entries"
             ).fetchone()
@@ -268,6 +276,22 @@ class Spool:
             except sqlite3.Error as err:
                 raise SpoolError(f"spool {self.path}: cannot read: {err}") from err
         return [Entry(int(seq), bytes(payload), Kind(kind)) for seq, payload, kind in rows]
+
+
+def _instance(db: sqlite3.Connection) -> str:
+    """The spool's instance id, made (in one transaction) the first time a file is opened."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()
+        if row is None:
+            sent = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()[0] > 1
+            row = (0 if sent else secrets.randbits(62) | 1,)  # never 0: that is the legacy one
+            db.execute("INSERT INTO meta (key, value) VALUES ('instance', ?)", row)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return f"{int(row[0]):016x}" if row[0] else ""
 
 
 def _add_kind_column(db: sqlite3.Connection) -> None:

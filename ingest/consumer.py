@@ -6,8 +6,9 @@ message, on the caller's thread (never on paho's):
 
 1. validate; a payload that fails goes whole to the dead letters (idempotent on topic and
    payload: a message sent again is kept once, and answered again);
-2. ``store.write_batches`` / ``store.write_dtc_report`` (committed when it returns; a
-   duplicate returns False);
+2. ``store.write_batches_seen`` / ``store.write_dtc_report`` (committed when it returns; a
+   duplicate, same (VIN, instance, seq) and content, is answered as stored; the same name
+   with other content, a sequence number re-used, goes to the dead letters, ``seq_reused``);
 3. hand each accepted *live* batch and report on to the rules: its original payload on
    ``pitstop/cloud/v1/{vin}/telemetry|dtc`` (also a duplicate's: ingest may have died between
    store and hand-on). A *history* batch (newest sample older than ``Policy.live_window_s``)
@@ -48,8 +49,9 @@ import paho.mqtt.client as mqtt
 
 from ingest.answers import Answers
 from ingest.errors import StoreError, ValidationError
+from ingest.ledger import SEQ_REUSED, Seen, conflict_reason
 from ingest.stats import Counters, IngestStats, Reporter
-from ingest.store import TelemetryStore
+from ingest.store import Kept, TelemetryStore
 from ingest.validate import Policy, is_history, validate_message
 from pitstop.codec import TelemetryColumns, peek_seq
 from pitstop.dtc import DtcReport
@@ -181,9 +183,16 @@ class _Worker:
             except ValidationError as err:
                 if not self._dead_letter(message, err, now, answers):
                     return None
-        batches = [c for _m, c in accepted if isinstance(c, TelemetryColumns)]
-        if batches and not self._store(batches):
+        batches = [(m, c) for m, c in accepted if isinstance(c, TelemetryColumns)]
+        conflicts = self._store(batches) if batches else []
+        if conflicts is None:
             return None
+        for message, columns in conflicts:
+            reused = ValidationError(conflict_reason(columns), SEQ_REUSED)
+            if not self._dead_letter(message, reused, now, answers):
+                return None
+        refused = {id(m) for m, _c in conflicts}
+        accepted = [(m, c) for m, c in accepted if id(m) not in refused]
         reports = [r for _m, r in accepted if isinstance(r, DtcReport)]
         if not all(self._store_dtc(report, now) for report in reports):
             return None
@@ -197,18 +206,20 @@ class _Worker:
     def _dead_letter(
         self, message: Received, err: ValidationError, now: float, answers: Answers
     ) -> bool:
-        kept: list[bool] = []
+        kept: list[Kept] = []
 
         def write() -> None:
             kept.append(
-                self.store.write_dead_letter(
+                self.store.keep_dead_letter(
                     message.topic, message.payload, err.reason, now, err.code
                 )
             )
 
         if not self._retry(write, message.topic):
             return False
-        if kept[0]:
+        self.counters.dead_letters_dropped += kept[0].dropped
+        self.counters.dead_letters_trimmed += kept[0].trimmed
+        if kept[0].new:
             self.counters.dead_letters += 1
             log.warning("ingest: dead letter from %s: %s", message.topic, err.reason)
         else:
@@ -232,18 +243,26 @@ class _Worker:
         self.counters.handed_on += len(handed)
         return handed
 
-    def _store(self, batches: list[TelemetryColumns]) -> bool:
-        outcome: list[list[bool]] = []
-        where = f"{len(batches)} batches from {batches[0].vin} on"
-        if not self._retry(lambda: outcome.append(self.store.write_batches(batches)), where):
-            return False
-        for columns, stored in zip(batches, outcome[0], strict=True):
-            if stored:
+    def _store(
+        self, batches: list[tuple[Received, TelemetryColumns]]
+    ) -> list[tuple[Received, TelemetryColumns]] | None:
+        """Store the batches in one commit; the conflicts (a re-used seq), or None if
+        ``stop`` came first."""
+        outcome: list[list[Seen]] = []
+        columns = [c for _m, c in batches]
+        where = f"{len(batches)} batches from {columns[0].vin} on"
+        if not self._retry(lambda: outcome.append(self.store.write_batches_seen(columns)), where):
+            return None
+        conflicts = []
+        for (message, batch), seen in zip(batches, outcome[0], strict=True):
+            if seen is Seen.STORED:
                 self.counters.stored += 1
-                self.counters.samples += columns.sample_count
-            else:
+                self.counters.samples += batch.sample_count
+            elif seen is Seen.DUPLICATE:
                 self.counters.duplicates += 1
-        return True
+            else:
+                conflicts.append((message, batch))
+        return conflicts
 
     def _store_dtc(self, report: DtcReport, now: float) -> bool:
         outcome: list[bool] = []

@@ -9,12 +9,15 @@ Layout:
   written again overwrites itself with the same value: idempotent on (series, key) by nature.
   (Where SQLite keeps the first value of a repeated key, InfluxDB keeps the last.) Reads give
   back the millisecond the car sent; points written in milliseconds before are keys with k 0.
-- ``pitstop_batches``: tag ``vin``; the point's time is the batch's ``seq`` in milliseconds
-  since 1970, fields ``profile``, ``n``, ``first_ms``, ``last_ms``, ``received_at``. It is the
-  (VIN, seq) ledger: ``write_batches`` looks the sequence numbers up (one InfluxQL request per
-  call), writes the new batches' samples, and only then their ledger points, so a crash in
-  between leaves the batch unrecorded and its redelivery writes it again, idempotently. Keep
-  the ledger in a retention policy that does not drop 1970 (the default ``autogen`` does not).
+- ``pitstop_batches``: tags ``vin`` and ``inst`` (the spool instance id, left out for the legacy
+  instance, which is every point written before instances); the point's time is the batch's ``seq``
+  in milliseconds since 1970, fields ``profile``, ``n``, ``first_ms``, ``last_ms``, ``received_at``
+  and ``digest`` (``ingest.ledger``; absent in older points). It is the (VIN, instance, seq) ledger
+  (a name found with another digest is a conflict): ``write_batches`` looks the sequence numbers up
+  (one InfluxQL request per call), writes the new batches' samples, and only then their ledger
+  points, so a crash in between leaves the batch unrecorded and its redelivery writes it again,
+  idempotently. Keep the ledger in a retention policy that does not drop 1970 (the default
+  ``autogen`` does not).
 - ``pitstop_dtc``: the trouble-code history (see ``ingest.influx_dtc``).
 - ``pitstop_status``, ``pitstop_events``: the gateways' presence (see ``ingest.influx_presence``).
 - ``pitstop_dead_letters``: the refused messages (see ``ingest.influx_dead``).
@@ -36,11 +39,15 @@ from ingest.buckets import plan
 from ingest.influx_http import InfluxHttp
 from ingest.influx_presence import InfluxPresence
 from ingest.influx_url import InfluxConfig
+from ingest.ledger import Seen, content_digest, judge
 from ingest.repeats import US_PER_MS, ms_of
 from ingest.store import (
     Bucket,
     DeadLetter,
     DeadLetterCount,
+    DeadLetterLimits,
+    DeadLetterTotals,
+    Kept,
     Page,
     Point,
     Retention,
@@ -58,8 +65,9 @@ _DAY_MS = 86_400_000
 class InfluxStore(InfluxPresence):
     """A ``TelemetryStore`` on InfluxDB; open it with ``InfluxStore.open(url)``."""
 
-    def __init__(self, config: InfluxConfig) -> None:
+    def __init__(self, config: InfluxConfig, dead_limits: DeadLetterLimits | None = None) -> None:
         self.config = config
+        self.dead_limits = dead_limits or DeadLetterLimits()
         self._http = InfluxHttp(config)
         self._m = proto.ident(config.measurement)
         self._prefix = proto.measurement(config.measurement) + ",vin="
@@ -67,8 +75,8 @@ class InfluxStore(InfluxPresence):
             self._http.admin(f"CREATE DATABASE {proto.ident(config.database)}")
 
     @classmethod
-    def open(cls, url: str) -> InfluxStore:
-        return cls(InfluxConfig.parse(url))
+    def open(cls, url: str, dead_limits: DeadLetterLimits | None = None) -> InfluxStore:
+        return cls(InfluxConfig.parse(url), dead_limits)
 
     # --- writes ------------------------------------------------------------------------
 
@@ -78,54 +86,80 @@ class InfluxStore(InfluxPresence):
     def write_batches(
         self, batches: Sequence[TelemetryColumns], received_at: float | None = None
     ) -> list[bool]:
-        seen = self._seen(batches)
-        fresh: list[TelemetryColumns] = []
-        flags: list[bool] = []
+        return [seen is Seen.STORED for seen in self.write_batches_seen(batches, received_at)]
+
+    def write_batches_seen(
+        self, batches: Sequence[TelemetryColumns], received_at: float | None = None
+    ) -> list[Seen]:
+        known = self._seen(batches)
+        fresh: list[tuple[TelemetryColumns, str]] = []
+        outcome: list[Seen] = []
         for batch in batches:
-            new = (batch.vin, batch.seq) not in seen
-            seen.add((batch.vin, batch.seq))
-            flags.append(new)
-            if new:
-                fresh.append(batch)
+            name, digest = (batch.vin, batch.instance, batch.seq), content_digest(batch)
+            if name in known:
+                outcome.append(judge(known[name], digest))
+                continue
+            known[name] = digest
+            outcome.append(Seen.STORED)
+            fresh.append((batch, digest))
         lines: list[str] = []
-        for batch in fresh:
+        for batch, _digest in fresh:
             lines += proto.telemetry_lines(self._prefix + proto.key(batch.vin), batch)
         self._http.write(lines, precision=proto.TELEMETRY_PRECISION)
-        self._http.write([self._ledger_line(b, received_at) for b in fresh])
-        return flags
+        self._http.write([self._ledger_line(b, d, received_at) for b, d in fresh])
+        return outcome
 
-    def _seen(self, batches: Sequence[TelemetryColumns]) -> set[tuple[str, int]]:
+    def _seen(self, batches: Sequence[TelemetryColumns]) -> dict[tuple[str, str, int], str | None]:
+        """The ledger's digest of each (vin, instance, seq) among these that it holds."""
         seqs: dict[str, list[int]] = defaultdict(list)
         for batch in batches:
             seqs[batch.vin].append(batch.seq)
         statements = [
-            f"SELECT n FROM {BATCHES} WHERE vin = {proto.literal(vin)} "
-            f"AND time >= {min(s)}ms AND time <= {max(s)}ms"
+            f"SELECT n, digest FROM {BATCHES} WHERE vin = {proto.literal(vin)} "
+            f"AND time >= {min(s)}ms AND time <= {max(s)}ms GROUP BY inst"
             for vin, s in seqs.items()
         ]
-        found: set[tuple[str, int]] = set()
+        found: dict[tuple[str, str, int], str | None] = {}
         for vin, result in zip(
             seqs, self._http.query(statements) if statements else [], strict=True
         ):
-            for _tags, _cols, rows in result:
-                found.update((vin, row[0]) for row in rows)
+            for tags, _cols, rows in result:
+                inst = tags.get("inst") or ""
+                found.update(((vin, inst, row[0]), row[2]) for row in rows)
         return found
 
-    def _ledger_line(self, batch: TelemetryColumns, received_at: float | None) -> str:
+    def _ledger_line(self, batch: TelemetryColumns, digest: str, received_at: float | None) -> str:
         filled = [s.ts_ms for s in batch.series.values() if s.ts_ms]
-        fields: list[tuple[str, object]] = [("profile", batch.profile), ("n", batch.sample_count)]
+        fields: list[tuple[str, object]] = [
+            ("profile", batch.profile),
+            ("n", batch.sample_count),
+            ("digest", digest),
+        ]
         if filled:
             fields += [("first_ms", min(map(min, filled))), ("last_ms", max(map(max, filled)))]
         if received_at is not None:
             fields.append(("received_at", float(received_at)))
-        return proto.fields_line(f"{BATCHES},vin={proto.key(batch.vin)}", fields, batch.seq)
+        tags = f"{BATCHES},vin={proto.key(batch.vin)}"
+        if batch.instance:
+            tags += f",inst={proto.key(batch.instance)}"
+        return proto.fields_line(tags, fields, batch.seq)
 
     def write_dead_letter(
         self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
     ) -> bool:
-        return influx_dead.write_dead_letter(
-            self._http, topic, payload, reason, received_at, code=code
-        )
+        return self.keep_dead_letter(topic, payload, reason, received_at, code).new
+
+    def keep_dead_letter(
+        self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
+    ) -> Kept:
+        letter = (topic, payload, reason, received_at, code)
+        return influx_dead.keep(self._http, self.dead_limits, letter)
+
+    def purge_dead_letters(self, vin: str | None = None, before: float | None = None) -> int:
+        return influx_dead.purge(self._http, vin, before)
+
+    def dead_letter_totals(self) -> DeadLetterTotals:
+        return influx_dead.totals(self._http)
 
     def dead_letter(self, letter_id: int) -> DeadLetter | None:
         return influx_dead.dead_letter(self._http, letter_id)

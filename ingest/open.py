@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import cast
 
-from ingest.store import TelemetryStore
+from ingest.store import DeadLetterLimits, TelemetryStore
 from pitstop.errors import ConfigError
 
 #: URL scheme -> (module, class); the class has ``open(url)``.
@@ -20,11 +20,12 @@ BACKENDS: dict[str, tuple[str, str]] = {
 }
 
 
-def open_store(url: str) -> TelemetryStore:
-    """Open the telemetry store a URL names."""
+def open_store(url: str, dead_limits: DeadLetterLimits | None = None) -> TelemetryStore:
+    """Open the telemetry store a URL names (``dead_limits``: the bounds of its dead letters,
+    ``ingest.dead_model``; defaults when None)."""
     scheme = url.partition(":")[0].lower()
     if scheme not in BACKENDS:
         raise ConfigError(f"telemetry store URL {url!r}: expected sqlite:///path or influxdb://...")
     module, name = BACKENDS[scheme]
     backend = getattr(importlib.import_module(module), name)
-    return cast(TelemetryStore, backend.open(url))
+    return cast(TelemetryStore, backend.open(url, dead_limits=dead_limits))

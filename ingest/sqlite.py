@@ -32,18 +32,20 @@ from ingest import sqlite_presence
 from ingest import sqlite_read as reads
 from ingest import sqlite_schema as sql
 from ingest.errors import StoreError
+from ingest.ledger import Seen
 from ingest.sqlite_presence import SqlitePresence
 from ingest.sqlite_write import write_columns
 from ingest.store import (
     Bucket,
     DeadLetter,
     DeadLetterCount,
+    DeadLetterLimits,
+    DeadLetterTotals,
+    Kept,
     Page,
     Point,
     Retention,
     VehicleSummary,
-    payload_digest,
-    topic_vin,
 )
 from pitstop.codec import TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport, encode_dtc_report
@@ -62,8 +64,14 @@ class SqliteStore(SqlitePresence):
     """A ``TelemetryStore`` on SQLite; open it with ``SqliteStore.open(url)``. The status and
     events of the gateways are ``SqlitePresence``'s (``ingest.sqlite_presence``)."""
 
-    def __init__(self, target: str | None, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self,
+        target: str | None,
+        synchronous: str = "NORMAL",
+        dead_limits: DeadLetterLimits | None = None,
+    ) -> None:
         """Open ``target`` (a file path), or a private in-memory database when it is None."""
+        self.dead_limits = dead_limits or DeadLetterLimits()
         self._path = target
         self._synchronous = synchronous
         self._lock = threading.Lock()
@@ -79,7 +87,7 @@ class SqliteStore(SqlitePresence):
             raise StoreError(f"cannot open telemetry store {target or ':memory:'}: {err}") from err
 
     @classmethod
-    def open(cls, url: str) -> SqliteStore:
+    def open(cls, url: str, dead_limits: DeadLetterLimits | None = None) -> SqliteStore:
         parts = urlsplit(url)
         if parts.scheme != "sqlite" or parts.netloc:
             raise ConfigError(f"telemetry store URL {url!r}: expected sqlite:///path or sqlite://")
@@ -89,12 +97,12 @@ class SqliteStore(SqlitePresence):
             raise ConfigError(f"telemetry store URL {url!r}: synchronous must be normal or full")
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if path in ("", ":memory:"):
-            return cls(None, _SYNCHRONOUS[sync])
+            return cls(None, _SYNCHRONOUS[sync], dead_limits)
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise StoreError(f"cannot create the folder of {path}: {err}") from err
-        return cls(path, _SYNCHRONOUS[sync])
+        return cls(path, _SYNCHRONOUS[sync], dead_limits)
 
     # --- writes ------------------------------------------------------------------------
 
@@ -109,6 +117,11 @@ class SqliteStore(SqlitePresence):
         self, batches: Sequence[TelemetryColumns], received_at: float | None = None
     ) -> list[bool]:
         """Store several batches in one transaction (see ``TelemetryStore.write_batches``)."""
+        return [seen is Seen.STORED for seen in self.write_batches_seen(batches, received_at)]
+
+    def write_batches_seen(
+        self, batches: Sequence[TelemetryColumns], received_at: float | None = None
+    ) -> list[Seen]:
         received = time.time() if received_at is None else received_at
         with self._write() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -123,14 +136,26 @@ class SqliteStore(SqlitePresence):
     def write_dead_letter(
         self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
     ) -> bool:
-        row = (received_at, topic, reason, payload, topic_vin(topic), code)
+        return self.keep_dead_letter(topic, payload, reason, received_at, code).new
+
+    def keep_dead_letter(
+        self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
+    ) -> Kept:
         with self._write() as conn:
-            cur = conn.execute(dead_sql.INSERT, (*row, payload_digest(payload)))
-        return cur.rowcount == 1
+            return dead_sql.keep(
+                conn, self.dead_limits, (topic, payload, reason, received_at, code)
+            )
 
     def delete_dead_letters(self, ids: Sequence[int]) -> int:
         with self._write() as conn:
             return sum(conn.execute(dead_sql.DELETE, (i,)).rowcount for i in ids)
+
+    def purge_dead_letters(self, vin: str | None = None, before: float | None = None) -> int:
+        with self._write() as conn:
+            return dead_sql.purge(conn, vin, before)
+
+    def dead_letter_totals(self) -> DeadLetterTotals:
+        return dead_sql.totals(self._read(dead_sql.TOTALS))
 
     def write_dtc_report(self, report: DtcReport, received_at: float | None = None) -> bool:
         row = (report.vin, round(report.ts * 1000), report.source or "", report.seq)
@@ -151,13 +176,11 @@ class SqliteStore(SqlitePresence):
             rows = self._read(dead_sql.SELECT_ALL, (limit,))
         else:
             rows = self._read(dead_sql.SELECT_VIN, (vin, limit))
-        return [DeadLetter(r[0], r[1], r[2], r[3], bytes(r[4]), r[5], r[6]) for r in rows]
+        return [dead_sql.letter(r) for r in rows]
 
     def dead_letter(self, letter_id: int) -> DeadLetter | None:
         rows = self._read(dead_sql.SELECT_ONE, (letter_id,))
-        return next(
-            (DeadLetter(r[0], r[1], r[2], r[3], bytes(r[4]), r[5], r[6]) for r in rows), None
-        )
+        return next((dead_sql.letter(r) for r in rows), None)
 
     def dead_letter_summary(self) -> list[DeadLetterCount]:
         return [DeadLetterCount(*row) for row in self._read(dead_sql.SUMMARY)]

@@ -6,7 +6,10 @@ samples in one millisecond are two rows; ``latest`` keeps the newest per signal 
 ``rollup_1m`` and ``rollup_1h`` hold per-minute and per-hour aggregates (count ``n``, ``lo``,
 ``hi``, ``total``, and the ``last`` value at key ``last_us``), updated in the same transaction as
 the samples they fold. Schema version 2 added the rollups; version 3 the microsecond keys
-(``ts_ms`` became ``ts_us``, ``last_ms`` ``last_us``). Opening an older file upgrades it once.
+(``ts_ms`` became ``ts_us``, ``last_ms`` ``last_us``); version 4 keys the ``batches`` ledger
+by (vin, instance, seq), the spool instance id (``pitstop.codec``; ``''`` for the legacy one,
+which every older row gets), and keeps the batch's ``digest`` (``ingest.ledger``; NULL in
+older rows). Opening an older file upgrades it once, in one transaction.
 ``dtc_reports`` is the trouble-code history: one row per report, keyed (vin, ts_ms, source;
 ``''`` for every source), holding the report's JSON wire form (``pitstop.dtc``); created on
 open in any older file.
@@ -16,7 +19,8 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+_ROLLUPS_SINCE = 3  # files older than this get their rollups rebuilt
 
 _ROLLUP_TABLE = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -32,6 +36,16 @@ CREATE TABLE IF NOT EXISTS {table} (
     PRIMARY KEY (vin, signal, bucket_ms)
 ) WITHOUT ROWID;
 """
+
+_BATCHES = """CREATE TABLE IF NOT EXISTS batches (
+    vin TEXT NOT NULL,
+    instance TEXT NOT NULL DEFAULT '',
+    seq INTEGER NOT NULL,
+    received_at REAL NOT NULL,
+    profile TEXT NOT NULL,
+    digest TEXT,
+    PRIMARY KEY (vin, instance, seq)
+) WITHOUT ROWID"""
 
 # samples and latest, keyed by ts_us (the upgrade creates them inside its transaction)
 _KEYED = (
@@ -54,13 +68,9 @@ _KEYED = (
 SCHEMA = (
     ";\n".join(_KEYED)
     + """;
-CREATE TABLE IF NOT EXISTS batches (
-    vin TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    received_at REAL NOT NULL,
-    profile TEXT NOT NULL,
-    PRIMARY KEY (vin, seq)
-) WITHOUT ROWID;
+"""
+    + _BATCHES
+    + """;
 CREATE TABLE IF NOT EXISTS vehicles (
     vin TEXT PRIMARY KEY,
     profile TEXT NOT NULL,
@@ -91,7 +101,11 @@ CREATE TABLE IF NOT EXISTS dtc_reports (
 # (level name, table, bucket width in ms, the table it is rebuilt from)
 ROLLUPS = (("1m", "rollup_1m", 60_000, "samples"), ("1h", "rollup_1h", 3_600_000, "rollup_1m"))
 
-INSERT_BATCH = "INSERT OR IGNORE INTO batches (vin, seq, received_at, profile) VALUES (?,?,?,?)"
+INSERT_BATCH = (
+    "INSERT OR IGNORE INTO batches (vin, instance, seq, received_at, profile, digest) "
+    "VALUES (?,?,?,?,?,?)"
+)
+SELECT_BATCH_DIGEST = "SELECT digest FROM batches WHERE vin = ? AND instance = ? AND seq = ?"
 INSERT_DTC = (
     "INSERT OR IGNORE INTO dtc_reports (vin, ts_ms, source, seq, received_at, report) "
     "VALUES (?,?,?,?,?,?)"
@@ -152,14 +166,47 @@ def migrate(conn: sqlite3.Connection) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION and "ts_ms" in _columns(conn, "samples"):
         _rekey_in_microseconds(conn)
+    if version < SCHEMA_VERSION and _columns(conn, "batches") - {"instance"} == _V3_BATCHES:
+        _rekey_batches_by_instance(conn)
     conn.executescript(SCHEMA)
     if version >= SCHEMA_VERSION:
         return
     conn.execute("BEGIN IMMEDIATE")
-    for _level, table, width_ms, source in ROLLUPS:
-        conn.execute(rebuild_rollup(table, width_ms, source))
+    if version < _ROLLUPS_SINCE:
+        for _level, table, width_ms, source in ROLLUPS:
+            conn.execute(rebuild_rollup(table, width_ms, source))
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     conn.execute("COMMIT")
+
+
+_V3_BATCHES = {"vin", "seq", "received_at", "profile"}
+
+
+def _rekey_batches_by_instance(conn: sqlite3.Connection) -> None:
+    """Schema 3 to 4: ``batches`` keyed by (vin, instance, seq), every old row the legacy
+    instance with no digest. One transaction: a crash leaves the old file as it was."""
+    _run_all(
+        conn,
+        [
+            "BEGIN IMMEDIATE",
+            "ALTER TABLE batches RENAME TO batches_v3",
+            _BATCHES,
+            "INSERT INTO batches (vin, instance, seq, received_at, profile, digest) "
+            "SELECT vin, '', seq, received_at, profile, NULL FROM batches_v3",
+            "DROP TABLE batches_v3",
+            "COMMIT",
+        ],
+    )
+
+
+def _run_all(conn: sqlite3.Connection, statements: list[str]) -> None:
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -183,10 +230,4 @@ def _rekey_in_microseconds(conn: sqlite3.Connection) -> None:
         "DROP TABLE latest_v2",
         "COMMIT",
     ]
-    try:
-        for statement in statements:
-            conn.execute(statement)
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+    _run_all(conn, statements)

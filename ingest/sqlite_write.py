@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from itertools import chain, repeat
 
 from ingest import sqlite_schema as sql
+from ingest.ledger import Seen, content_digest, judge
 from ingest.repeats import ranks
 from ingest.rollup import Agg, fold, merge, newest
 from pitstop.codec import Series, TelemetryColumns
@@ -23,15 +24,18 @@ _MINUTE = sql.ROLLUPS[0]
 _HOUR = sql.ROLLUPS[1]
 
 
-def write_columns(conn: sqlite3.Connection, columns: TelemetryColumns, received: float) -> bool:
-    """Write one batch; False (nothing written) if its (VIN, seq) is stored already."""
+def write_columns(conn: sqlite3.Connection, columns: TelemetryColumns, received: float) -> Seen:
+    """Write one batch, unless its (VIN, instance, seq) is in the ledger already: then
+    nothing is written, and it is a duplicate or, with other content, a conflict."""
     vin = columns.vin
-    cur = conn.execute(sql.INSERT_BATCH, (vin, columns.seq, received, columns.profile))
+    digest = content_digest(columns)
+    name = (vin, columns.instance, columns.seq)
+    cur = conn.execute(sql.INSERT_BATCH, (*name, received, columns.profile, digest))
     if cur.rowcount == 0:
-        return False
+        return judge(conn.execute(sql.SELECT_BATCH_DIGEST, name).fetchone()[0], digest)
     series = {name: s for name, s in columns.series.items() if s.ts_ms}
     if not series:
-        return True
+        return Seen.STORED
     before = conn.total_changes
     rows = chain.from_iterable(_rows(vin, name, s) for name, s in series.items())
     conn.executemany(sql.INSERT_SAMPLE, rows)
@@ -46,7 +50,7 @@ def write_columns(conn: sqlite3.Connection, columns: TelemetryColumns, received:
     first = min(min(s.ts_ms) for s in series.values())
     last = max(max(s.ts_ms) for s in series.values())
     conn.execute(sql.UPSERT_VEHICLE, (vin, columns.profile, first, last))
-    return True
+    return Seen.STORED
 
 
 def _rows(vin: str, name: str, s: Series) -> Iterable[tuple[str, str, int, int, float]]:

@@ -23,6 +23,8 @@ class IngestStats:
     handed_on: int = 0  # accepted live batches and reports republished for the rules
     dead_letter_repeats: int = 0  # refused messages sent again: kept once, answered again
     unanswerable: int = 0  # refused messages whose seq or VIN cannot be read: no answer
+    dead_letters_dropped: int = 0  # older dead letters dropped for a vehicle's quota
+    dead_letters_trimmed: int = 0  # dead letters kept with their payload cut to the size cap
 
 
 @dataclass(slots=True)
@@ -38,6 +40,8 @@ class Counters:
     handed_on: int = 0
     dead_letter_repeats: int = 0
     unanswerable: int = 0
+    dead_letters_dropped: int = 0
+    dead_letters_trimmed: int = 0
 
     def snapshot(self) -> IngestStats:
         return IngestStats(*(getattr(self, f.name) for f in fields(IngestStats)))

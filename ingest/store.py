@@ -21,13 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+from ingest.dead_model import DeadLetterLimits, DeadLetterTotals, Kept, describe_payload
 from ingest.errors import StoreError
+from ingest.ledger import Seen
 from ingest.presence_model import StoredEvent, VehicleStatus
 from pitstop.codec import TelemetryBatch, TelemetryColumns
 from pitstop.dtc import DtcReport
 from pitstop.errors import TopicError
 from pitstop.messages import Event, Status
 from pitstop.topics import parse_topic
+
+__all__ = ["DeadLetterLimits", "DeadLetterTotals", "Kept"]  # re-exported with the interface
 
 
 class Point(NamedTuple):
@@ -47,8 +51,10 @@ class VehicleSummary:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """A refused message, kept whole: ``vin`` from its topic ('' if the topic names none),
-    ``code`` the kind of fault (``ingest.errors.ValidationError.code``)."""
+    """A refused message: ``vin`` from its topic ('' if the topic names none), ``code`` the
+    kind of fault (``ingest.errors.ValidationError.code``); ``payload`` is whole or its first
+    ``DeadLetterLimits.max_payload_bytes``: ``size`` is the true size, ``digest`` the SHA-256
+    of the whole payload."""
 
     id: int
     received_at: float
@@ -57,6 +63,20 @@ class DeadLetter:
     payload: bytes
     vin: str = ""
     code: str = ""
+    size: int = -1  # -1: as long as ``payload`` (rows kept before sizes were recorded)
+    digest: str = ""
+
+    @property
+    def true_size(self) -> int:
+        return len(self.payload) if self.size < 0 else self.size
+
+    @property
+    def trimmed(self) -> bool:
+        return self.true_size > len(self.payload)
+
+    def preview(self) -> str:
+        """The payload as indented, escaped JSON when it decodes, else a hex preview."""
+        return describe_payload(self.payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +135,10 @@ class TelemetryStore(Protocol):
     def write_batch(self, batch: TelemetryBatch) -> bool:
         """Store a batch durably (committed when this returns).
 
-        Idempotent: returns False and changes nothing if (VIN, seq) was stored before; a sample
-        already stored under the same key is kept, not duplicated. The key is (VIN, signal,
-        millisecond, rank among the batch's samples of that signal in that millisecond), so
-        two samples in one millisecond are two samples (``ingest.repeats``).
+        Idempotent: returns False and changes nothing if (VIN, instance, seq) was stored before; a
+        sample already stored under the same key is kept, not duplicated. The key is (VIN, signal,
+        millisecond, rank among the batch's samples of that signal in that millisecond), so two
+        samples in one millisecond are two samples (``ingest.repeats``).
         """
         ...
 
@@ -130,14 +150,37 @@ class TelemetryStore(Protocol):
         """
         ...
 
+    def write_batches_seen(self, batches: Sequence[TelemetryColumns]) -> list[Seen]:
+        """``write_batches``, telling for each batch not stored whether it was a duplicate
+        (same (VIN, instance, seq) and content) or a conflict (same name, other content:
+        ``ingest.ledger``). One commit, as ``write_batches``."""
+        ...
+
     def write_dead_letter(
         self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
     ) -> bool:
         """Keep a payload that failed validation, whole, with the reason (committed on return).
 
         Idempotent on (topic, ``payload_digest``): a message sent again is kept once; False
-        (nothing changed) if it was kept before.
+        (nothing changed) if it was kept before. Bounded as ``keep_dead_letter``.
         """
+        ...
+
+    def keep_dead_letter(
+        self, topic: str, payload: bytes, reason: str, received_at: float, code: str = ""
+    ) -> Kept:
+        """``write_dead_letter`` telling what it cost: the payload cut to the size cap, the
+        retention applied, the VIN's oldest dropped beyond its quota (``DeadLetterLimits``),
+        in the same commit as the new row on SQLite."""
+        ...
+
+    def purge_dead_letters(self, vin: str | None = None, before: float | None = None) -> int:
+        """Delete the dead letters of ``vin`` and/or received before ``before`` (both None:
+        every one); how many there were."""
+        ...
+
+    def dead_letter_totals(self) -> DeadLetterTotals:
+        """What the bounds have cost over the store's life."""
         ...
 
     def dead_letter(self, letter_id: int) -> DeadLetter | None:

@@ -11,6 +11,7 @@ our clock). ``is_history`` tells a batch whose newest sample is older than the l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +21,8 @@ from pitstop.dtc import DtcReport, decode_dtc_report
 from pitstop.errors import TopicError
 from pitstop.topics import Kind, parse_topic
 
+# the closed grammar of signal names: a VSS-style dotted path of [A-Za-z0-9_] segments
+SIGNAL_NAME = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*", re.ASCII)
 DAY_S = 86_400.0
 EPOCH_1990_S = 631_152_000.0  # 1990-01-01T00:00:00Z: earlier sample times are a clock unset
 
@@ -32,7 +35,7 @@ class Policy:
     max_future_s: float = 300.0  # clock skew tolerated ahead of ours
     earliest_s: float = EPOCH_1990_S  # sample times before this are refused
     max_samples: int = 100_000  # per batch
-    max_signal_length: int = 200
+    max_signal_length: int = 200  # characters of a whole signal name (``SIGNAL_NAME``)
     max_codes: int = 1_000  # trouble codes per DTC report
 
 
@@ -131,15 +134,18 @@ def _decode(payload: bytes) -> TelemetryColumns:
 
 
 def _check_signal_names(batch: TelemetryColumns, policy: Policy) -> None:
+    """Names come from the car and end up in pages and queries: a closed grammar only."""
     for name in batch.series:
         if not name or len(name) > policy.max_signal_length:
             raise ValidationError(
                 f"signal name {name[:50]!r} must have 1 to {policy.max_signal_length} characters",
                 "signal_name",
             )
-        if not name.isprintable() or name != name.strip():
+        if not SIGNAL_NAME.fullmatch(name):
             raise ValidationError(
-                f"signal name {name[:50]!r} has unprintable or edge spaces", "signal_name"
+                f"signal name {name[:50]!r} is not a dotted path of segments of "
+                "[A-Za-z0-9_] (such as Vehicle.Speed)",
+                "signal_name",
             )
 
 

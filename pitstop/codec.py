@@ -12,6 +12,10 @@ Telemetry, schema 1 (``pitstop/v1/{vin}/telemetry``), after ``zlib.decompress``:
            "Vehicle.LowVoltageBattery.CurrentVoltage": [[40], [12.61]]}}
 
 - ``seq``: per-vehicle sequence number, strictly increasing across gateway restarts.
+- ``inst`` (optional): the spool instance id, 1 to 32 characters of ``[0-9A-Za-z_-]``, made at
+  random when the gateway's spool file is created. A reinstalled gateway starts its ``seq``
+  at 1 again under a new instance, so (VIN, ``inst``, ``seq``) names a message for good.
+  Absent (``""`` once decoded): the legacy instance, of gateways from before the field.
 - ``profile``: hash of the vehicle profile (DBC files and mapping) that decoded the samples.
 - ``t0``: milliseconds since the Unix epoch (UTC).
 - ``s``: canonical signal name -> ``[time deltas, values]``. The first delta is from ``t0``,
@@ -48,7 +52,17 @@ from itertools import accumulate, islice
 from typing import NamedTuple
 
 from pitstop.errors import CodecError
-from pitstop.wire import SCHEMA_VERSION, dumps, inflate, loads, read_int, read_str, read_vin
+from pitstop.wire import (
+    SCHEMA_VERSION,
+    check_instance,
+    dumps,
+    inflate,
+    loads,
+    read_instance,
+    read_int,
+    read_str,
+    read_vin,
+)
 
 _MIN_MS, _MAX_MS = 0, 2**53  # timestamps a float holds exactly; policy limits are ingest's
 MAX_SAMPLES_PER_MS = 1000  # of one signal: the k-th is stored at ms * 1000 + k microseconds
@@ -70,6 +84,7 @@ class TelemetryBatch:
     seq: int
     profile: str
     samples: tuple[Sample, ...]
+    instance: str = ""  # the spool instance id ('' for the legacy instance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +108,7 @@ class TelemetryColumns:
     seq: int
     profile: str
     series: Mapping[str, Series]
+    instance: str = ""  # the spool instance id ('' for the legacy instance)
 
     @property
     def sample_count(self) -> int:
@@ -104,7 +120,7 @@ class TelemetryColumns:
             for name, s in self.series.items()
             for ms, value in zip(s.ts_ms, s.values, strict=True)
         ]
-        return TelemetryBatch(self.vin, self.seq, self.profile, tuple(samples))
+        return TelemetryBatch(self.vin, self.seq, self.profile, tuple(samples), self.instance)
 
     @classmethod
     def from_batch(cls, batch: TelemetryBatch) -> TelemetryColumns:
@@ -115,7 +131,7 @@ class TelemetryColumns:
                 column = series[sample.signal] = Series([], [])
             column.ts_ms.append(round(sample.ts * 1000))
             column.values.append(sample.value)
-        return cls(batch.vin, batch.seq, batch.profile, series)
+        return cls(batch.vin, batch.seq, batch.profile, series, batch.instance)
 
 
 # --- telemetry ---------------------------------------------------------------------------
@@ -139,7 +155,7 @@ def encode_telemetry(batch: TelemetryBatch, level: int = 6) -> bytes:
             previous = ms
             values.append(s.value)
         series[name] = [deltas, values]
-    doc = {
+    doc: dict[str, object] = {
         "v": SCHEMA_VERSION,
         "vin": batch.vin,
         "seq": batch.seq,
@@ -147,6 +163,8 @@ def encode_telemetry(batch: TelemetryBatch, level: int = 6) -> bytes:
         "t0": t0,
         "s": series,
     }
+    if batch.instance:
+        doc["inst"] = check_instance(batch.instance)
     return zlib.compress(dumps(doc), level)
 
 
@@ -168,7 +186,8 @@ def decode_telemetry_columns(payload: bytes) -> TelemetryColumns:
     series = doc.get("s")
     if not isinstance(series, dict):
         raise CodecError("field 's' must be an object of signal -> [deltas, values]")
-    return TelemetryColumns(vin, seq, profile, {n: _series(n, p, t0) for n, p in series.items()})
+    columns = {n: _series(n, p, t0) for n, p in series.items()}
+    return TelemetryColumns(vin, seq, profile, columns, read_instance(doc))
 
 
 _INT_ONLY = frozenset({int})

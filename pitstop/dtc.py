@@ -24,6 +24,8 @@ DTC report, schema 1 (``pitstop/v1/{vin}/dtc``), plain JSON::
 
 - ``ts``, ``first_seen``, ``last_seen``: milliseconds since the Unix epoch (UTC).
 - ``seq``: optional per-vehicle sequence number (``null`` when the sender has none).
+- ``inst`` (optional): the spool instance id the ``seq`` belongs to, as in telemetry
+  (``pitstop.codec``); absent for the legacy instance.
 - ``reason``: ``changed`` | ``heartbeat`` | ``request`` (an on-demand read) | ``scan`` (a log).
 - ``source``: ``null`` when the report holds every ECU's codes, else the one source it covers,
   written ``"{protocol}:{ecu hex}"`` such as ``"j1939:0x00"``.
@@ -55,7 +57,16 @@ from pitstop.dtc_text import J1939_CODE as _J1939
 from pitstop.dtc_text import J2012_CODE as _J2012
 from pitstop.dtc_text import describe as describe  # noqa: PLC0414 (re-exported for mypy)
 from pitstop.errors import CodecError
-from pitstop.wire import SCHEMA_VERSION, dumps, loads, read_int, read_str, read_vin
+from pitstop.wire import (
+    SCHEMA_VERSION,
+    check_instance,
+    dumps,
+    loads,
+    read_instance,
+    read_int,
+    read_str,
+    read_vin,
+)
 
 
 class Protocol(StrEnum):
@@ -113,6 +124,7 @@ class DtcReport:
     reason: str = "changed"
     source: str | None = None
     lamps: Mapping[str, bool] = field(default_factory=dict, hash=False)
+    instance: str = ""  # the spool instance id of ``seq`` ('' for the legacy instance)
 
 
 # --- codes ----------------------------------------------------------------------------------
@@ -181,6 +193,8 @@ def encode_dtc_report(report: DtcReport) -> bytes:
     }
     if report.lamps:
         doc["lamps"] = dict(report.lamps)
+    if report.instance:
+        doc["inst"] = check_instance(report.instance)
     return dumps(doc)
 
 
@@ -212,6 +226,7 @@ def decode_dtc_report(payload: bytes) -> DtcReport:
         reason=reason,
         source=source,
         lamps=lamps,
+        instance=read_instance(doc),
     )
 
 

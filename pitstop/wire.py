@@ -6,6 +6,7 @@ first byte (``{`` is plain JSON). Bounded inflation, no NaN or infinity, strict 
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -81,3 +82,23 @@ def read_int(doc: Mapping[str, Any], key: str) -> int:
     if type(value) is not int:
         raise CodecError(f"field {key!r} must be an integer")
     return value
+
+
+_INSTANCE = re.compile(r"[0-9A-Za-z_-]{1,32}")
+
+
+def check_instance(instance: str) -> str:
+    """A spool instance id as the wire carries it (``inst``): 1 to 32 of ``[0-9A-Za-z_-]``."""
+    if not _INSTANCE.fullmatch(instance):
+        raise CodecError(f"instance id {instance[:40]!r} must be 1 to 32 of [0-9A-Za-z_-]")
+    return instance
+
+
+def read_instance(doc: Mapping[str, Any]) -> str:
+    """The optional ``inst`` field; '' (the legacy instance) when absent."""
+    found = doc.get("inst")
+    if found is None:
+        return ""
+    if not isinstance(found, str):
+        raise CodecError("field 'inst' must be a string")
+    return check_instance(found)

@@ -1,4 +1,4 @@
-"""``pitstop ingest dead-letters list|show|reingest``: what ingest refused, and a second try.
+"""``pitstop ingest dead-letters list|show|reingest|purge``: what ingest refused, and a second try.
 
 A part of ``pitstop ingest`` (``cli.commands.ingest`` adds the parser and calls ``run``).
 """
@@ -24,7 +24,9 @@ its payload, decoded when it decodes, else as hex; reingest validates dead lette
 today's policy (the live window and future skew of the settings), stores what now passes as
 history (it is not handed on to the rules) and deletes it from the dead letters, and reports
 what still fails. --accept-old also lets in sample times before 1990, the earliest ingest
-accepts (a logger whose clock was never set).
+accepts (a logger whose clock was never set). purge deletes dead letters by id, by --vin
+and/or --older-than DAYS (ingest also bounds them: a size cap per payload, a retention and a
+quota per vehicle, see --dead-letter-* of `pitstop ingest`).
 
 examples:
   pitstop ingest dead-letters list --limit 20
@@ -32,6 +34,8 @@ examples:
   pitstop ingest dead-letters show 42
   pitstop ingest dead-letters reingest 42 43
   pitstop ingest --store sqlite:///t.db dead-letters reingest --all --accept-old
+  pitstop ingest dead-letters purge 42 43
+  pitstop ingest dead-letters purge --vin WPITSTOPDEMO00001 --older-than 7
 """
 
 
@@ -45,7 +49,9 @@ def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     dead.add_argument(
         "--store", metavar="URL", default=argparse.SUPPRESS, help="telemetry store URL"
     )
-    verbs = dead.add_subparsers(dest="dead_action", metavar="list|show|reingest", required=True)
+    verbs = dead.add_subparsers(
+        dest="dead_action", metavar="list|show|reingest|purge", required=True
+    )
     listing = verbs.add_parser("list", help="the newest dead letters: id, when, VIN, reason, size")
     listing.add_argument("--vin", help="only this vehicle's")
     listing.add_argument("--limit", type=int, default=50, help="at most N (default: %(default)s)")
@@ -58,12 +64,19 @@ def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--accept-old", action="store_true", help="also accept sample times before 1990"
     )
 
+    purge = verbs.add_parser("purge", help="delete dead letters by id, --vin, --older-than")
+    purge.add_argument("ids", type=int, nargs="*", metavar="ID")
+    purge.add_argument("--vin", help="every one of this vehicle's (with --older-than: those)")
+    purge.add_argument("--older-than", type=float, metavar="DAYS", help="received before")
+
 
 def run(args: argparse.Namespace, store: TelemetryStore, policy: Policy) -> int:
     if args.dead_action == "list":
         return _list(store, args.vin, args.limit)
     if args.dead_action == "show":
         return _show(store, args.id)
+    if args.dead_action == "purge":
+        return _purge(store, args)
     return _reingest(store, args, policy)
 
 
@@ -74,7 +87,7 @@ def _list(store: TelemetryStore, vin: str | None, limit: int) -> int:
         who = letter.vin or letter.topic[:17]
         print(
             f"{letter.id:>20}  {_when(letter.received_at):<23}  {who:<17}  "
-            f"{len(letter.payload):>7}  {letter.reason[:120]}"
+            f"{letter.true_size:>7}  {letter.reason[:120]}"
         )
     print(f"{len(letters)} dead letters", flush=True)
     return 0
@@ -85,7 +98,9 @@ def _show(store: TelemetryStore, letter_id: int) -> int:
 
     letter = _get(store, letter_id)
     print(f"id: {letter.id}\nreceived: {_when(letter.received_at)} UTC\ntopic: {letter.topic}")
-    print(f"code: {letter.code or '-'}\nreason: {letter.reason}\nbytes: {len(letter.payload)}")
+    print(f"code: {letter.code or '-'}\nreason: {letter.reason}\nbytes: {letter.true_size}")
+    if letter.trimmed:
+        print(f"kept: the first {len(letter.payload)} bytes; sha256: {letter.digest}")
     print(describe_payload(letter.payload), flush=True)
     return 0
 
@@ -107,6 +122,19 @@ def _reingest(store: TelemetryStore, args: argparse.Namespace, policy: Policy) -
     stored = sum(o.stored for o in outcomes)
     print(f"{stored} stored, {len(outcomes) - stored} still refused", flush=True)
     return 0 if stored == len(outcomes) else 1
+
+
+def _purge(store: TelemetryStore, args: argparse.Namespace) -> int:
+    by_filter = args.vin is not None or args.older_than is not None
+    if by_filter == bool(args.ids):
+        raise ConfigError("give dead-letter ids, or --vin and/or --older-than (not both)")
+    if args.ids:
+        deleted = store.delete_dead_letters(args.ids)
+    else:
+        before = None if args.older_than is None else time.time() - args.older_than * 86_400
+        deleted = store.purge_dead_letters(vin=args.vin, before=before)
+    print(f"{deleted} dead letters purged", flush=True)
+    return 0
 
 
 def _all(store: TelemetryStore) -> list[DeadLetter]:

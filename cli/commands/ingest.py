@@ -15,6 +15,7 @@ from cli.commands import dead_letters
 from cli.settings import Settings
 
 if TYPE_CHECKING:
+    from ingest.dead_model import DeadLetterLimits
     from ingest.store import TelemetryStore
     from ingest.validate import Policy
 
@@ -117,6 +118,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive("seconds"),
         help="clock skew allowed ahead of ours (default: PITSTOP_MAX_FUTURE_S, 300)",
     )
+    for flag, kind, what in (
+        (
+            "--dead-letter-max-bytes",
+            int,
+            "payload bytes a dead letter keeps (PITSTOP_DEAD_LETTER_MAX_BYTES, 65536)",
+        ),
+        (
+            "--dead-letter-days",
+            float,
+            "dead letters kept N days, 0 for ever (PITSTOP_DEAD_LETTER_DAYS, 30)",
+        ),
+        (
+            "--dead-letter-quota",
+            int,
+            "dead letters kept per vehicle (PITSTOP_DEAD_LETTER_QUOTA, 1000)",
+        ),
+    ):
+        parser.add_argument(flag, metavar="N", type=kind, help=what)
     actions = parser.add_subparsers(dest="action", metavar="[dead-letters ...]")
     dead_letters.add_parser(actions)
 
@@ -125,7 +144,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.open import open_store
 
     store_url: str = args.store or settings.telemetry_store_url()
-    store = open_store(store_url)
+    store = open_store(store_url, _dead_limits(args, settings))
     try:
         if args.action == "dead-letters":
             return dead_letters.run(args, store, _policy(args, settings))
@@ -166,10 +185,28 @@ def _ingest(
         f"{stats.history} history (not handed to the rules), {stats.handed_on} handed on, "
         f"{stats.duplicates} duplicates, {stats.dtc_reports} DTC reports, "
         f"{stats.dead_letters} dead letters ({stats.dead_letter_repeats} sent again, "
-        f"{stats.unanswerable} unanswerable)",
+        f"{stats.unanswerable} unanswerable; {stats.dead_letters_dropped} older dropped for "
+        f"quotas, {stats.dead_letters_trimmed} payloads trimmed)",
         flush=True,
     )
     return 0
+
+
+def _dead_limits(args: argparse.Namespace, settings: Settings) -> DeadLetterLimits:
+    from ingest.dead_model import DeadLetterLimits
+
+    def pick(name: str, default: float) -> float:
+        found = getattr(args, name, None)
+        return default if found is None else found
+
+    days = pick("dead_letter_days", settings.dead_letter_days)
+    return DeadLetterLimits(
+        max_payload_bytes=max(
+            int(pick("dead_letter_max_bytes", settings.dead_letter_max_bytes)), 1
+        ),
+        retention_days=days if days > 0 else None,
+        per_vin=max(int(pick("dead_letter_quota", settings.dead_letter_quota)), 1),
+    )
 
 
 def _policy(args: argparse.Namespace, settings: Settings) -> Policy:

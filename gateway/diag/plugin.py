@@ -50,16 +50,20 @@ def diagnostics(
     """A gateway service reading trouble codes (and polling) on ``interface``/``channel``."""
 
     def run(context: GatewayContext, stop: threading.Event) -> None:
+        instance = context.instance
+
         def publish(report: DtcReport) -> None:
             context.spool(
-                Kind.DTC, lambda seq: encode_dtc_report(replace(report, seq=seq)), DTC_PRIORITY
+                Kind.DTC,
+                lambda seq: encode_dtc_report(replace(report, seq=seq, instance=instance)),
+                DTC_PRIORITY,
             )
 
         def publish_samples(samples: tuple[Sample, ...]) -> None:
             vin, digest = context.vin, context.profile.hash
             context.spool(
                 Kind.TELEMETRY,
-                lambda seq: encode_telemetry(TelemetryBatch(vin, seq, digest, samples)),
+                lambda seq: encode_telemetry(TelemetryBatch(vin, seq, digest, samples, instance)),
                 TELEMETRY_PRIORITY,
             )
 

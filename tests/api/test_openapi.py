@@ -29,6 +29,8 @@ JSON_ROUTES = {
     "/jobs/{job_id}/{action}",
     "/vehicles/{vin}/signals/{signal}/buckets",
     "/dead-letters/summary",
+    "/dead-letters",
+    "/dead-letters/{letter_id}",
     "/vehicles/{vin}/status",
     "/vehicles/{vin}/events",
     "/vehicles/{vin}/commands",

@@ -184,7 +184,8 @@ def _start_ingest(broker: DeployMosquitto, db: Path, log: Path) -> subprocess.Po
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "cli", "-v", "ingest", "--broker", broker.url,
-             "--store", f"sqlite:///{db}", "--client-id", "test-ingest-kill"],
+             "--store", f"sqlite:///{db}", "--client-id", "test-ingest-kill",
+             "--dead-letter-quota", "10000"],  # every one kept: idempotence, not the quota
             cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
 

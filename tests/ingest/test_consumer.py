@@ -13,6 +13,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from ingest.consumer import IngestConfig, run_ingest
+from ingest.ledger import Seen
 from ingest.sqlite import SqliteStore
 from pitstop.codec import TelemetryColumns
 from pitstop.dtc import encode_dtc_report
@@ -176,9 +177,9 @@ def test_dtc_reports_join_the_history_once_and_bad_ones_are_dead_lettered(
 class _DefectiveStore(SqliteStore):
     """A real SQLite store with a programming error in its write path."""
 
-    def write_batches(
+    def write_batches_seen(
         self, batches: Sequence[TelemetryColumns], received_at: float | None = None
-    ) -> list[bool]:
+    ) -> list[Seen]:
         raise TypeError("a defect, not a passing fault")
 
 

@@ -85,3 +85,22 @@ def test_the_dead_letters_help_has_examples() -> None:
     ).stdout  # fmt: skip
     assert "examples:" in out
     assert "reingest --all --accept-old" in out
+
+
+def test_purge_by_id_by_vin_and_by_age(tmp_path: Path) -> None:
+    db = tmp_path / "telemetry.db"
+    now = time.time()
+    store = SqliteStore.open(f"sqlite:///{db}")
+    try:
+        for i in range(3):
+            store.write_dead_letter(TOPIC, b"mine %d" % i, "r", now - i * 10 * 86_400.0)
+        store.write_dead_letter(f"pitstop/v1/{VIN2}/telemetry", b"other", "r", now)
+        newest = store.dead_letters(limit=10, vin=VIN2)[0].id
+    finally:
+        store.close()
+    assert "1 dead letters purged" in pitstop(db, "dead-letters", "purge", str(newest)).stdout
+    old = pitstop(db, "dead-letters", "purge", "--vin", VIN, "--older-than", "15")
+    assert old.returncode == 0, old.stderr
+    assert "1 dead letters purged" in old.stdout  # the one 20 days old
+    assert "2 dead letters purged" in pitstop(db, "dead-letters", "purge", "--vin", VIN).stdout
+    assert pitstop(db, "dead-letters", "purge").returncode == 2  # ids, or a filter

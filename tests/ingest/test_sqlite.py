@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ingest.errors import StoreError
 from ingest.open import open_store
 from ingest.sqlite import SqliteStore
+from ingest.sqlite_schema import SCHEMA_VERSION
 from pitstop.codec import Sample, TelemetryBatch, TelemetryColumns
 from pitstop.errors import ConfigError
 from tests.ingest.helpers import SIGNALS, T0, VIN, make_batch, make_dtc_report
@@ -206,7 +207,7 @@ def test_an_older_file_is_upgraded_on_opening(tmp_path: Path, version: int) -> N
     again.close()
     assert_rollups_match_samples(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_an_older_file_with_repeated_dead_letters_opens_and_files_them_by_vin(

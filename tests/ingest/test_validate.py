@@ -47,8 +47,13 @@ def test_an_empty_batch_is_valid() -> None:
         (TOPIC, payload_of(Sample("A", NOW + 301, 1)), "PITSTOP_MAX_FUTURE_S"),
         (TOPIC, payload_of(Sample("", NOW, 1)), "expected [deltas, values]"),
         (TOPIC, payload_of(Sample("A" * 201, NOW, 1)), "1 to 200 characters"),
-        (TOPIC, payload_of(Sample("Vehicle.\nSpeed", NOW, 1)), "unprintable"),
-        (TOPIC, payload_of(Sample(" Vehicle.Speed", NOW, 1)), "edge spaces"),
+        (TOPIC, payload_of(Sample("Vehicle.\nSpeed", NOW, 1)), "dotted path"),
+        (TOPIC, payload_of(Sample(" Vehicle.Speed", NOW, 1)), "dotted path"),
+        (TOPIC, payload_of(Sample("<img src=x onerror=alert(1)>", NOW, 1)), "dotted path"),
+        (TOPIC, payload_of(Sample("Vehicle..Speed", NOW, 1)), "dotted path"),
+        (TOPIC, payload_of(Sample("Vehicle.Speed.", NOW, 1)), "dotted path"),
+        (TOPIC, payload_of(Sample("Vehicle.Spéed", NOW, 1)), "dotted path"),
+        (TOPIC, payload_of(Sample("Vehicle.Speed-2", NOW, 1)), "dotted path"),
     ],
 )
 def test_invalid_messages_name_their_reason(topic: str, payload: bytes, reason: str) -> None:

@@ -7,11 +7,12 @@ decodes as JSON, as an escaped preview (``ensure_ascii``), never as markup.
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from api.deps import TelemetryDep
+from api.deps import MAX_ID, TelemetryDep
 from api.errors import InvalidInputError, NotFoundError
 from api.keys import Role
 from api.schemas import EPOCH, problem
@@ -20,6 +21,8 @@ from ingest.store import DeadLetter
 
 ENGINEERS = frozenset({Role.ENGINEER})  # and admins (``Access.require``)
 _PREVIEW_CHARS = 4_000
+
+LetterId = Annotated[int, Path(ge=1, le=MAX_ID, description="The dead letter's id.")]
 
 router = APIRouter(
     prefix="/dead-letters",
@@ -86,7 +89,7 @@ def list_letters(
 
 
 @router.get("/{letter_id}", summary="One dead letter with its payload")
-def inspect(access: AccessDep, telemetry: TelemetryDep, letter_id: int) -> DeadLetterDetail:
+def inspect(access: AccessDep, telemetry: TelemetryDep, letter_id: LetterId) -> DeadLetterDetail:
     access.require(ENGINEERS, "read the dead letters")
     letter = _get(telemetry, letter_id)
     return DeadLetterDetail(
@@ -97,7 +100,7 @@ def inspect(access: AccessDep, telemetry: TelemetryDep, letter_id: int) -> DeadL
 
 
 @router.delete("/{letter_id}", summary="Delete one dead letter")
-def delete_one(access: AccessDep, telemetry: TelemetryDep, letter_id: int) -> Purged:
+def delete_one(access: AccessDep, telemetry: TelemetryDep, letter_id: LetterId) -> Purged:
     access.require(ENGINEERS, "delete dead letters")
     _get(telemetry, letter_id)
     return Purged(deleted=telemetry.delete_dead_letters([letter_id]))

@@ -14,11 +14,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from api.audit import AuditRequests
 from api.deps import Clock, Stores
 from api.errors import install_error_handlers
 from api.headers import SecurityHeaders
 from api.keys import KeyStore
 from api.routes import (
+    audit_routes,
     consent_routes,
     dead_letter_routes,
     health_routes,
@@ -33,7 +35,8 @@ from api.routes import (
 from api.throttle import SignInThrottle
 from ingest.open import open_store
 from ingest.store import TelemetryStore
-from jobs.open import open_command_log, open_job_store
+from jobs.audit import AuditLog
+from jobs.open import open_audit_log, open_command_log, open_job_store
 from jobs.store import CommandLog, JobStore
 from pitstop import __version__
 from rules.model import Rule
@@ -65,6 +68,7 @@ def create_app(
     keys: KeyStore | None = None,
     rules: Sequence[Rule] | None = None,
     commands: CommandLog | None = None,
+    audit: AuditLog | None = None,
     broker_url: str | None = None,
 ) -> FastAPI:
     """An app over stores the caller opened and will close (the demo, tests).
@@ -74,11 +78,14 @@ def create_app(
     ``/rules`` shows and backtests; by default pitstop's own (``rules.loader.DEFAULT_CATALOG``).
     Commands to cars need both ``commands`` (``jobs.open.open_command_log(jobs_url)``, where
     each is recorded) and ``broker_url`` (connected in the app's lifespan); without them the
-    command routes answer 503.
+    command routes answer 503. With ``audit`` (``jobs.open.open_audit_log(jobs_url)``) every
+    state-changing request is recorded (``api.audit``) and admins read it at ``/audit``.
     """
     app = _build(lifespan=_publisher_lifespan(broker_url) if broker_url else None)
     catalogue = _catalogue(rules)
-    app.state.stores = Stores(telemetry, jobs, clock, keys=keys, rules=catalogue, commands=commands)
+    app.state.stores = Stores(
+        telemetry, jobs, clock, keys=keys, rules=catalogue, commands=commands, audit=audit
+    )
     return app
 
 
@@ -106,8 +113,10 @@ def create_app_from_urls(
             stack.callback(keys.close)
             log = open_command_log(jobs_url)
             stack.callback(log.close)
+            audit = open_audit_log(jobs_url)
+            stack.callback(audit.close)
             app.state.stores = Stores(
-                telemetry, job_store, clock, keys=keys, rules=catalogue, commands=log
+                telemetry, job_store, clock, keys=keys, rules=catalogue, commands=log, audit=audit
             )
             if publishing is not None:
                 await stack.enter_async_context(publishing(app))
@@ -161,6 +170,7 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(AuditRequests)
     app.add_middleware(SecurityHeaders)
     app.state.signin_throttle = SignInThrottle()
     for router in ROUTERS:
@@ -181,4 +191,5 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     workshop_routes.router,
     rule_routes.router,
     dead_letter_routes.router,
+    audit_routes.router,
 )

@@ -10,10 +10,11 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 
 from api.cmd_publisher import CommandPublisher
-from api.errors import BrokerUnavailableError
+from api.errors import BrokerUnavailableError, UnavailableError
 from api.keys import KeyStore
 from api.timerange import INSTANT_HELP, TimeRange, resolve_range
 from ingest.store import TelemetryStore
+from jobs.audit import AuditLog
 from jobs.store import CommandLog, JobStore
 from pitstop.topics import validate_vin
 from rules.model import Rule
@@ -37,6 +38,7 @@ class Stores:
     keys: KeyStore | None = None  # None: every key is refused (401)
     rules: tuple[Rule, ...] = ()  # the catalogue /rules shows and backtests
     commands: CommandLog | None = None  # None: commands answer 503
+    audit: AuditLog | None = None  # None: nothing is audited and /audit answers 503
 
 
 async def get_stores(request: Request) -> Stores:
@@ -74,7 +76,14 @@ async def get_publisher(request: Request) -> CommandPublisher:
     return publisher
 
 
+async def get_audit_log(stores: Annotated[Stores, Depends(get_stores)]) -> AuditLog:
+    if stores.audit is None:
+        raise UnavailableError("this server keeps no audit log")
+    return stores.audit
+
+
 StoresDep = Annotated[Stores, Depends(get_stores)]
+AuditLogDep = Annotated[AuditLog, Depends(get_audit_log)]
 CommandLogDep = Annotated[CommandLog, Depends(get_command_log)]
 PublisherDep = Annotated[CommandPublisher, Depends(get_publisher)]
 RulesDep = Annotated[tuple[Rule, ...], Depends(get_rules)]

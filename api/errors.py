@@ -48,7 +48,11 @@ class KeyStoreError(ApiError):
     """The key store could not do what was asked (unreachable, or a key with a bad scope)."""
 
 
-class BrokerUnavailableError(ApiError):
+class UnavailableError(ApiError):
+    """This server is not set up for what was asked (503 with the reason)."""
+
+
+class BrokerUnavailableError(UnavailableError):
     """Commands cannot reach the cars: no broker configured, or not connected to it."""
 
 
@@ -72,7 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(JobTransitionError, _conflict)
     app.add_exception_handler(KeyStoreError, _store_unavailable)
-    app.add_exception_handler(BrokerUnavailableError, _unavailable)
+    app.add_exception_handler(UnavailableError, _unavailable)
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(StoreError, _store_unavailable)
     app.add_exception_handler(JobStoreError, _store_unavailable)

@@ -22,6 +22,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.audit import note_actor
 from api.csrf import check_api_call
 from api.deps import JobId, JobsDep, Signal, Stores, Vin, get_stores
 from api.errors import ForbiddenError, NotFoundError, UnauthenticatedError
@@ -116,6 +117,7 @@ def authenticate(request: Request, stores: Stores) -> Access:
         key = stores.keys.authenticate(secret)
         if key is None:
             raise UnauthenticatedError("this API key is unknown or has been revoked")
+        note_actor(request, key, "bearer key")
         return resolve(key, stores.jobs, stores.keys)
     session = request.cookies.get(COOKIE)
     if not session:
@@ -126,6 +128,7 @@ def authenticate(request: Request, stores: Stores) -> Access:
     key = SessionStore(stores.keys).authenticate(session, stores.clock())
     if key is None:
         raise UnauthenticatedError("this session has ended (signed out, expired or revoked)")
+    note_actor(request, key, "session")
     return replace(resolve(key, stores.jobs, stores.keys), session=session)
 
 

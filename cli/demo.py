@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from gateway.runner import GatewayConfig
     from ingest.store import TelemetryStore
+    from jobs.audit import AuditLog
     from jobs.sql.rulestate import SqlStateStore
     from jobs.store import JobStore
     from sim.vehicle import SimVehicle
@@ -95,7 +96,7 @@ def run_demo(
     from api.keys import KeyStore
     from cli.demo_report import print_banner, watch_jobs
     from ingest.open import open_store
-    from jobs.open import open_command_log, open_job_store, open_state_store
+    from jobs.open import open_audit_log, open_command_log, open_job_store, open_state_store
     from jobs.seed import ensure_demo_workshops
     from sim.run import demo_fleet, run_on_bus
 
@@ -116,13 +117,22 @@ def run_demo(
         resources.callback(keys.close)
         command_log = open_command_log(jobs_url)
         resources.callback(command_log.close)
+        audit = open_audit_log(jobs_url)
+        resources.callback(audit.close)
         demo_keys = ensure_demo_keys(keys, jobs, [v.vin for v in fleet], time.time())
 
-        _start_consumers(threads, broker_url, telemetry, jobs, state)
+        _start_consumers(threads, broker_url, telemetry, jobs, state, audit)
 
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(telemetry, jobs, keys=keys, commands=command_log, broker_url=broker_url),
+                create_app(
+                    telemetry,
+                    jobs,
+                    keys=keys,
+                    commands=command_log,
+                    audit=audit,
+                    broker_url=broker_url,
+                ),
                 host=config.api_host,
                 port=config.api_port,
                 log_level="warning",
@@ -151,12 +161,13 @@ def run_demo(
     return 1 if threads.failed else 0
 
 
-def _start_consumers(
+def _start_consumers(  # noqa: PLR0917 - the parts it starts
     threads: _Threads,
     broker_url: str,
     telemetry: TelemetryStore,
     jobs: JobStore,
     state: SqlStateStore,
+    audit: AuditLog,
 ) -> None:
     """Ingest, the presence service and the rules worker, each subscribed before this returns."""
     from ingest.consumer import IngestConfig, run_ingest
@@ -176,7 +187,7 @@ def _start_consumers(
     threads.start(
         "rules",
         lambda: run_rules(
-            RulesConfig(broker_url=broker_url), JobSink(jobs), stop, ready[2], state=state
+            RulesConfig(broker_url=broker_url), JobSink(jobs, audit), stop, ready[2], state=state
         ),
     )
     for event in ready:

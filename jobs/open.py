@@ -4,6 +4,7 @@
     open_job_store("sqlite://")                         # in memory (tests)
     open_job_store("postgresql://user:pw@host/pitstop")  # production
     open_command_log(url)                               # the commands sent to cars
+    open_audit_log(url)                                 # who changed what, when
 
 Every store is migrated to the newest schema when it is opened.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, cast
 
+from jobs.audit import AuditLog
 from jobs.store import CommandLog, JobStore, WebhookOutbox
 from pitstop.errors import ConfigError
 
@@ -40,6 +42,12 @@ COMMAND_BACKENDS: dict[str, tuple[str, str]] = dict.fromkeys(
 )
 
 
+#: URL scheme -> (module, class) of the audit log kept in the same database.
+AUDIT_BACKENDS: dict[str, tuple[str, str]] = dict.fromkeys(
+    BACKENDS, ("jobs.sql.audit", "SqlAuditLog")
+)
+
+
 def open_job_store(url: str) -> JobStore:
     """Open (and migrate to the newest schema) the job store a URL names."""
     return cast(JobStore, _backend(BACKENDS, url).open(url))
@@ -53,6 +61,11 @@ def open_webhook_outbox(url: str) -> WebhookOutbox:
 def open_command_log(url: str) -> CommandLog:
     """The log of commands sent to cars, in the job store's database at ``url``."""
     return cast(CommandLog, _backend(COMMAND_BACKENDS, url).open(url))
+
+
+def open_audit_log(url: str) -> AuditLog:
+    """The audit log (every state change and command) in the job store's database at ``url``."""
+    return cast(AuditLog, _backend(AUDIT_BACKENDS, url).open(url))
 
 
 def open_state_store(url: str) -> SqlStateStore:

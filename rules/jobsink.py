@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 
+from jobs.audit import AuditEntry, AuditLog
 from jobs.booking import open_and_book
 from jobs.model import OPEN_STATUSES, Job, JobStatus
 from jobs.store import JobStore
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class JobSink:
-    def __init__(self, store: JobStore) -> None:
+    def __init__(self, store: JobStore, audit: AuditLog | None = None) -> None:
         self.store = store
+        self.audit = audit  # where each job it opens is recorded, actor "rules"
         self.opened: list[Job] = []  # every job this sink created, oldest first
 
     def emit(self, asks: Sequence[Ask], now: float) -> list[Receipt]:
@@ -50,6 +52,7 @@ class JobSink:
         if created:
             self.opened.append(job)
             where = workshop.name if workshop else "no workshop (none has the skills)"
+            self._audit(job, draft.rule_id, where, now)
             log.info(
                 "job #%d opened for %s: %s (rule %s) at %s",
                 job.id,
@@ -59,6 +62,18 @@ class JobSink:
                 where,
             )
         return Receipt(job.id, created)
+
+    def _audit(self, job: Job, rule_id: str, where: str, now: float) -> None:
+        if self.audit is None:
+            return
+        entry = AuditEntry(
+            at=now,
+            actor="rules",
+            action="job.open",
+            target=f"job {job.id}, vehicle {job.vin}",
+            detail={"rule": rule_id, "booked_at": where},
+        )
+        self.audit.record(entry)
 
     def _add(self, ask: AddEvidence, now: float) -> Receipt:
         job = self._open_job(ask.vin, ask.rule_id)

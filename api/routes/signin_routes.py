@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import web_pages as pages
+from api.audit import note_actor
 from api.csrf import check_form, refuse_foreign_origin
 from api.deps import StoresDep
 from api.errors import UnauthenticatedError
@@ -48,6 +49,7 @@ async def signin(request: Request, stores: StoresDep) -> Response:
         throttle.failed(client, now)
         page = pages.signin_page("That key is unknown or has been revoked.")
         return HTMLResponse(page, status_code=401)
+    note_actor(request, key, "sign-in")
     sessions = SessionStore(stores.keys)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(

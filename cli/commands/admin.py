@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from cli import identity
+from cli.audit import add_audit_arguments, record_admin, run_audit
 from cli.settings import Settings
 from pitstop.errors import ConfigError
 
@@ -40,6 +41,10 @@ MQTT identities (files in --dir, default <data_dir>/pki; see deploy/README.md):
   pitstop admin vehicles rotate WPITSTOPDEMO00001
   pitstop admin vehicles revoke WPITSTOPDEMO00001
   pitstop admin services provision ingest      # also rules, api, presence
+
+Every change made here, through the API or by the rules engine is in the audit log:
+  pitstop admin audit list --since 2026-12-01 [--actor key] [--action job] [--json]
+  pitstop admin audit purge --days 400
 """
 
 ROLES = ("engineer", "workshop", "owner", "fleet_manager", "admin")
@@ -49,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", metavar="URL", help="job store URL (default from settings)")
     things = parser.add_subparsers(dest="thing", metavar="WHAT", required=True)
     identity.add_ca_arguments(things)
+    add_audit_arguments(things)
     services = things.add_parser("services", help="the cloud services' MQTT identities")
     identity.add_identity_verbs(services.add_subparsers(dest="verb", required=True), "services")
     keys = things.add_parser("keys", help="API keys").add_subparsers(dest="verb", required=True)
@@ -92,12 +98,23 @@ def _add_arguments(thing: str, add: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    url: str = args.jobs or settings.job_store_url()
+    if args.thing == "audit":
+        return run_audit(url, args)
+    done = _run(args, settings, url)
+    if done == 0:
+        record_admin(url, args)
+    return done
+
+
+def _run(args: argparse.Namespace, settings: Settings, url: str) -> int:
     from api.keys import KeyStore
     from jobs.open import open_job_store
 
-    if args.thing in ("ca", "services") or args.verb in identity.VERBS:
+    if args.thing in ("ca", "services") or (
+        args.thing == "vehicles" and args.verb in identity.VERBS
+    ):  # ("keys revoke" is the key store's)
         return identity.run(args, settings)
-    url: str = args.jobs or settings.job_store_url()
     if args.thing == "keys":
         keys = KeyStore.open(url)
         try:

@@ -185,7 +185,7 @@ def _check(paths: list[Path]) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.engine import make_url
 
-    from jobs.open import open_job_store, open_state_store
+    from jobs.open import open_audit_log, open_job_store, open_state_store
     from jobs.seed import ensure_demo_workshops
     from pitstop.mqtt import BrokerAddress
     from rules.core import Shard
@@ -217,6 +217,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     jobs = open_job_store(url)
     state = open_state_store(url)
+    audit = open_audit_log(url)
     try:
         if args.seed_demo_workshops:
             ensure_demo_workshops(jobs)
@@ -226,8 +227,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             f"jobs in {make_url(url).render_as_string(hide_password=True)}",
             flush=True,
         )
-        stats = run_rules(config, JobSink(jobs), stop, state=state)
+        stats = run_rules(config, JobSink(jobs, audit), stop, state=state)
     finally:
+        audit.close()
         state.close()
         jobs.close()
     print(

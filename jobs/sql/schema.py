@@ -123,3 +123,16 @@ commands = sa.Table(
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("sent_at", sa.Float, nullable=False),
 )
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(500), nullable=False),
+    sa.Column("action", sa.String(500), nullable=False),
+    sa.Column("target", sa.String(500), nullable=False),
+    sa.Column("outcome", sa.String(500), nullable=False),
+    sa.Column("address", sa.String(500), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+)

@@ -36,6 +36,7 @@ JSON_ROUTES = {
     "/vehicles/{vin}/commands",
     "/vehicles/{vin}/commands/{command_id}",
     "/commands",
+    "/audit",
 }
 STREAMED = {"/vehicles/{vin}/signals/{signal}/csv", "/vehicles/{vin}/stream"}
 

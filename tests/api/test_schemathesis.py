@@ -14,7 +14,7 @@ from api.app import create_app, openapi_document
 from api.cmd_publisher import MqttCommandPublisher
 from api.keys import KeyStore, Role
 from ingest.open import open_store
-from jobs.open import open_command_log, open_job_store
+from jobs.open import open_audit_log, open_command_log, open_job_store
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys
 from tests.servers import Mosquitto
 
@@ -27,18 +27,22 @@ def admin_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object
     jobs = open_job_store("sqlite:///" + str(folder / "jobs.db"))
     keys = KeyStore.open("sqlite:///" + str(folder / "jobs.db"))
     log = open_command_log("sqlite:///" + str(folder / "jobs.db"))
+    audit = open_audit_log("sqlite:///" + str(folder / "jobs.db"))
     broker = Mosquitto(folder / "mosquitto")  # the commands really go out
     broker.start()
     publisher = MqttCommandPublisher(broker.url).start()
     try:
         fill_telemetry(telemetry)
         secrets = make_keys(keys, jobs, fill_jobs(jobs).workshop.id)
-        app = create_app(telemetry, jobs, clock=lambda: NOW, keys=keys, commands=log)
+        app = create_app(
+            telemetry, jobs, clock=lambda: NOW, keys=keys, commands=log, audit=audit
+        )
         app.state.publisher = publisher  # what the lifespan does, which these calls skip
         yield app, bearer(secrets[Role.ADMIN])
     finally:
         publisher.close()
         broker.kill()
+        audit.close()
         log.close()
         keys.close()
         jobs.close()

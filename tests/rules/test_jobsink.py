@@ -116,3 +116,17 @@ def test_last_services_are_the_latest_completed_job_of_each_rule(store: SqlJobSt
 
     assert sink.last_services(VIN, {"service", "lv"}) == {"service": T0 + 3600}
     assert store.list_jobs(vin=VIN, status=JobStatus.COMPLETED)[0].rule_id == "service"
+
+
+def test_each_job_it_opens_is_in_the_audit_log_once(store: SqlJobStore) -> None:
+    from jobs.audit import AuditQuery
+    from jobs.sql.audit import SqlAuditLog
+
+    audit = SqlAuditLog(store.engine)
+    sink = JobSink(store, audit)
+    sink.emit([opening(), opening(T0 + 60)], T0)  # the second finds the open job
+    (job,) = store.list_jobs(vin=VIN)
+    (entry,) = audit.entries(AuditQuery())
+    assert (entry.actor, entry.action, entry.at) == ("rules", "job.open", T0)
+    assert entry.target == f"job {job.id}, vehicle {VIN}"
+    assert entry.detail["rule"] == "lv"

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from api.answers import document_common_answers
 from api.audit import AuditRequests
 from api.deps import Clock, Stores
 from api.errors import install_error_handlers
@@ -32,6 +33,7 @@ from api.routes import (
     vehicle_routes,
     workshop_routes,
 )
+from api.strict import StrictJson
 from api.throttle import SignInThrottle
 from ingest.open import open_store
 from ingest.store import TelemetryStore
@@ -170,10 +172,12 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(StrictJson)  # inside the audit: a refused body is audited too
     app.add_middleware(AuditRequests)
     app.add_middleware(SecurityHeaders)
     app.state.signin_throttle = SignInThrottle()
     for router in ROUTERS:
+        document_common_answers(router.routes)
         app.include_router(router)
     return app
 

@@ -12,7 +12,7 @@ from pydantic import AfterValidator
 from api.cmd_publisher import CommandPublisher
 from api.errors import BrokerUnavailableError, UnavailableError
 from api.keys import KeyStore
-from api.timerange import INSTANT_HELP, TimeRange, resolve_range
+from api.timerange import TimeRange, instant_query, resolve_range
 from ingest.store import TelemetryStore
 from jobs.audit import AuditLog
 from jobs.store import CommandLog, JobStore
@@ -91,14 +91,22 @@ TelemetryDep = Annotated[TelemetryStore, Depends(get_telemetry)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
+VIN_PATTERN = "^[A-Za-z0-9]{17}$"  # pitstop.topics.validate_vin's rule, for the OpenAPI document
 Vin = Annotated[
     str,
-    Path(description="Vehicle identification number: 17 letters and digits."),
+    Path(
+        json_schema_extra={"pattern": VIN_PATTERN},  # checked below, with a message that says why
+        description="Vehicle identification number: 17 letters and digits.",
+        examples=["WPITSTOPDEMO00001"],
+    ),
     AfterValidator(validate_vin),
 ]
 OptionalVin = Annotated[
     str | None,
-    Query(description="Only this vehicle's jobs (17 letters and digits)."),
+    Query(
+        json_schema_extra={"pattern": VIN_PATTERN},
+        description="Only this vehicle's jobs (17 letters and digits).",
+    ),
     AfterValidator(lambda vin: None if vin is None else validate_vin(vin)),
 ]
 MAX_ID = 2**63 - 1
@@ -112,10 +120,8 @@ Limit = Annotated[
 ]
 
 
-From = Annotated[str | None, Query(alias="from", description=f"Start, inclusive. {INSTANT_HELP}")]
-To = Annotated[
-    str | None, Query(alias="to", description=f"End, exclusive; default now. {INSTANT_HELP}")
-]
+From = Annotated[str | None, instant_query("from", "Start, inclusive.")]
+To = Annotated[str | None, instant_query("to", "End, exclusive; default now.")]
 HISTORY_SPAN_S = 30 * 86400.0
 
 

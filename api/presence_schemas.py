@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from api.strict import StrictBody
+
 EPOCH = "Epoch seconds, UTC."
 MAX_PLAN_SIGNALS = 1_000
 NAME = r"^[A-Za-z0-9_.\- ]{1,100}$"
@@ -78,26 +80,20 @@ class EventList(BaseModel):
     truncated: bool = Field(description="True if the range holds more events than 'limit'.")
 
 
-class PlanSignal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanSignal(StrictBody):
     interval: float | None = Field(default=None, ge=0, le=86_400)
     on_change: float | None = Field(default=None, ge=0)
     heartbeat: float | None = Field(default=None, gt=0, le=7 * 86_400)
     priority: Literal["high", "normal", "low"] | None = None
 
 
-class PlanTrigger(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanTrigger(StrictBody):
     signal: str = Field(pattern=SIGNAL)
     op: Literal[">", ">=", "<", "<=", "==", "!="]
     value: float
 
 
-class PlanCapture(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanCapture(StrictBody):
     name: str = Field(pattern=NAME)
     when: PlanTrigger
     before: float = Field(default=0, ge=0, le=3_600)
@@ -105,10 +101,8 @@ class PlanCapture(BaseModel):
     signals: list[str] = Field(min_length=1, max_length=50)
 
 
-class Plan(BaseModel):
+class Plan(StrictBody):
     """A collection plan, as in ``dbc/demo_ev.plan.yaml`` (see ``gateway/plan.py``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=NAME)
     budget_mb_per_month: float | None = Field(default=None, gt=0, le=1_000_000)
@@ -118,9 +112,8 @@ class Plan(BaseModel):
     captures: list[PlanCapture] = Field(default_factory=list, max_length=20)
 
 
-class CommandRequest(BaseModel):
+class CommandRequest(StrictBody):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {"type": "read_dtcs"},

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from api.strict import StrictBody
 from jobs.model import JobStatus, Outcome
 
 EPOCH = "Epoch seconds, UTC."
@@ -187,12 +188,12 @@ class FleetReading(BaseModel):
     value: float
 
 
-class ActionRequest(BaseModel):
+class ActionRequest(StrictBody):
     """The body of a job action; which fields matter depends on the action."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    outcome: Outcome | None = Field(default=None, description="complete: fixed / no_fault_found.")
+    outcome: Outcome | None = Field(
+        default=None, strict=False, description="complete: fixed / no_fault_found."
+    )
     slot_start: float | None = Field(
         default=None, ge=0, le=1e11, description=f"move: the new slot's start. {EPOCH}"
     )
@@ -235,9 +236,7 @@ class Consent(BaseModel):
     )
 
 
-class ConsentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConsentRequest(StrictBody):
     signals: list[str] = Field(max_length=200, description="Canonical signal names; [] revokes.")
 
 

@@ -11,16 +11,37 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Query
 
 from api.errors import InvalidInputError
 
 DEFAULT_SPAN_S = 3600.0
 MAX_SPAN_S = 31 * 86400.0
 
+#: What ``from``/``to`` accept, for the OpenAPI document: epoch seconds or ISO 8601 (a date,
+#: or a date and time with optional seconds, fraction and offset).
+INSTANT_PATTERN = (
+    r"^(-?[0-9]{1,12}(\.[0-9]{1,9})?"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"
+)
 INSTANT_HELP = (
     "Epoch seconds (e.g. 1764201600.5) or ISO 8601 (e.g. 2025-11-27T00:00:00Z; "
     "without an offset the time is taken as UTC)."
 )
+
+
+def instant_query(alias: str, description: str) -> Any:
+    """The ``Query`` of a time parameter: its formats (``INSTANT_PATTERN``) in the OpenAPI
+    document; ``parse_instant`` checks them with a message that says why."""
+    return Query(
+        alias=alias,
+        description=f"{description} {INSTANT_HELP}",
+        json_schema_extra={"pattern": INSTANT_PATTERN},
+        examples=["2025-11-27T00:00:00Z", "1764201600"],
+    )
 
 
 @dataclass(frozen=True, slots=True)

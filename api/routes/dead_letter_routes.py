@@ -80,7 +80,7 @@ def summary(access: AccessDep, telemetry: TelemetryDep) -> list[DeadLetterCount]
 def list_letters(
     access: AccessDep,
     telemetry: TelemetryDep,
-    vin: str | None = None,
+    vin: str | None = Query(None, max_length=64, description="The vehicle's topic VIN."),
     limit: int = Query(100, ge=1, le=1_000),
 ) -> list[DeadLetterItem]:
     """The newest dead letters (of one vehicle, or all), without their payloads."""
@@ -110,8 +110,10 @@ def delete_one(access: AccessDep, telemetry: TelemetryDep, letter_id: LetterId) 
 def purge(
     access: AccessDep,
     telemetry: TelemetryDep,
-    vin: str | None = None,
-    before: float | None = Query(None, description=f"Only those received before. {EPOCH}"),
+    vin: str | None = Query(None, max_length=64, description="The vehicle's topic VIN."),
+    before: float | None = Query(
+        None, ge=0, le=1e11, allow_inf_nan=False, description=f"Only those received before. {EPOCH}"
+    ),
 ) -> Purged:
     """Delete the dead letters of ``vin`` (those received before ``before``, if given), or
     all received before ``before``; one of them is required."""

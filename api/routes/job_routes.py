@@ -9,18 +9,15 @@ from api.deps import MAX_ID, ClockDep, JobsDep, OptionalVin
 from api.keys import Role
 from api.schemas import ActionRequest, JobDetail, JobSummary, problem
 from api.scope import OWNERS, AccessDep, scoped_job
-from api.timerange import INSTANT_HELP, parse_instant
+from api.timerange import instant_query, parse_instant
 from jobs.model import Job, JobAction, JobStatus
 
 WorkshopId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this workshop's.")]
 StatusFilter = Annotated[JobStatus | None, Query(description="Only jobs in this status.")]
 Since = Annotated[
-    str | None,
-    Query(
-        alias="from", description=f"Only jobs booked (or, unbooked, opened) from. {INSTANT_HELP}"
-    ),
+    str | None, instant_query("from", "Only jobs booked (or, unbooked, opened) from.")
 ]
-Until = Annotated[str | None, Query(alias="to", description=f"... and before. {INSTANT_HELP}")]
+Until = Annotated[str | None, instant_query("to", "... and before.")]
 ScopedJob = Annotated[Job, Depends(scoped_job)]
 
 UNAVAILABLE = problem(503, "The job store is unavailable.")

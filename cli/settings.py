@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +38,24 @@ class Settings(BaseSettings):
 
     broker_key_file: str = ""
     """The client certificate's private key."""
+
+    def service_broker_url(self, given: str | None = None) -> str:
+        """The broker URL a cloud service (ingest, rules, api) connects with: ``given`` (its
+        ``--broker``) or ``broker_url``, with the files of ``broker_ca_file``,
+        ``broker_cert_file`` and ``broker_key_file`` as the URL's ``ca``, ``cert`` and ``key``
+        where the URL does not name its own."""
+        url = given or self.broker_url
+        files = (
+            ("ca", self.broker_ca_file),
+            ("cert", self.broker_cert_file),
+            ("key", self.broker_key_file),
+        )
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        for name, path in files:
+            if path:
+                query.setdefault(name, [path])
+        return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
 
     data_dir: Path = Path("pitstop-data")
     """Where the embedded stores and the gateway spool live."""

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except RuleError as err:
         print(f"pitstop api: {err}", file=sys.stderr)
         return 2
-    broker_url: str | None = None if args.no_broker else args.broker or settings.broker_url
+    broker_url: str | None = None if args.no_broker else settings.service_broker_url(args.broker)
     app = create_app_from_urls(telemetry_url, jobs_url, rules=rules, broker_url=broker_url)
     print(f"pitstop api: open {_browser_url(host, port)} (API docs at /api)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")  # exits with 3 if startup fails

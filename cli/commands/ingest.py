@@ -161,7 +161,7 @@ def _ingest(
     from ingest.consumer import IngestConfig, run_ingest
     from pitstop.mqtt import BrokerAddress
 
-    broker_url: str = args.broker or settings.broker_url
+    broker_url: str = settings.service_broker_url(args.broker)
     config = IngestConfig(
         broker_url=broker_url,
         client_id=args.client_id,

@@ -200,7 +200,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     config = RulesConfig(
         shard=shard,
-        broker_url=args.broker or settings.broker_url,
+        broker_url=settings.service_broker_url(args.broker),
         client_id=args.client_id,
         share_group=args.share_group,
         catalog_path=args.catalog or DEFAULT_CATALOG,

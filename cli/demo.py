@@ -76,10 +76,20 @@ def _broker(url: str | None) -> Iterator[str]:
         yield broker.url
 
 
-def _fresh(data_dir: Path, keep: bool) -> None:
-    if data_dir.exists() and not keep:
+def _fresh(data_dir: Path, keep: bool) -> str:
+    """Start from an empty ``data_dir`` unless ``keep``; what was done, for the banner."""
+    existed = data_dir.exists() and any(data_dir.iterdir())
+    if existed and not keep:
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    if not existed:
+        return f"data: new, in {data_dir}"
+    if keep:
+        return f"data: kept from the earlier run, in {data_dir}"
+    return (
+        f"data: reset; the earlier run's stores and keys in {data_dir} were deleted "
+        "(--keep-data keeps them)"
+    )
 
 
 def run_demo(
@@ -100,7 +110,9 @@ def run_demo(
     from jobs.seed import ensure_demo_workshops
     from sim.run import demo_fleet, run_on_bus
 
-    _fresh(config.data_dir, config.keep_data)
+    said = _fresh(config.data_dir, config.keep_data)
+    if out is not None:
+        print(f"pitstop demo: {said}", file=out, flush=True)
     fleet = demo_fleet(config.vehicles, config.faulty)
     threads = _Threads(stop)
     with ExitStack() as resources:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
@@ -28,6 +29,7 @@ from pitstop.topics import Kind, topic
 log = logging.getLogger(__name__)
 
 EVENT_QUEUE_SIZE = 10_000
+UNREACHABLE_REPEAT_S = 60.0  # how often "cannot reach the broker" is repeated while it lasts
 
 Event = tuple[str, bytes | None]
 
@@ -80,6 +82,9 @@ class MqttPublisher:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_connect_fail = self._on_connect_fail
+        self._unreachable_since: float | None = None  # monotonic time of the first failure
+        self._unreachable_said = 0.0  # when the last warning was logged
 
     @property
     def url(self) -> str:
@@ -131,7 +136,26 @@ class MqttPublisher:
         if reason.is_failure:
             log.warning("broker %s refused the connection: %s", self.address.url(), reason)
             return
+        if self._unreachable_since is not None:
+            down = time.monotonic() - self._unreachable_since
+            log.warning("broker %s reached again after %.0f s", self.address.url(), down)
+            self._unreachable_since = None
         self._put(("connected", None))
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        """No connection (refused port, no route, TLS failure): say so at once, then once a
+        minute while it lasts; the spool keeps everything meanwhile."""
+        now = time.monotonic()
+        if self._unreachable_since is None:
+            self._unreachable_since = now
+        elif now - self._unreachable_said < UNREACHABLE_REPEAT_S:
+            return
+        self._unreachable_said = now
+        log.warning(
+            "cannot reach the broker %s (for %.0f s); retrying, data waits in the spool",
+            self.address.url(),
+            now - self._unreachable_since,
+        )
 
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any

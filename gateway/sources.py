@@ -108,6 +108,17 @@ class CanSource:
         self.close()
 
 
+def log_problem(path: Path | None) -> str | None:
+    """Why ``path`` is no CAN log to read (missing, a folder), or None if it is a file."""
+    if path is None or path.is_file():
+        return None if path is not None else "no CAN log given"
+    if path.is_dir():
+        logs = sorted(p.name for p in path.iterdir() if p.suffix in (".log", ".asc", ".blf"))[:3]
+        inside = f" (it holds {', '.join(logs)})" if logs else ""
+        return f"{path} is a folder: give one CAN log file in it{inside}"
+    return f"CAN log not found: {path} (give the path of a recorded log)"
+
+
 def open_source(
     spec: SourceSpec,
     filters: Sequence[FrameFilter] = (),
@@ -119,8 +130,9 @@ def open_source(
     on ``spec.interface`` (``spec.channel`` is then unused).
     """
     if spec.kind == "replay":
-        if spec.log is None or not spec.log.is_file():
-            raise SourceError(f"CAN log not found: {spec.log}")
+        problem = log_problem(spec.log)
+        if problem is not None:
+            raise SourceError(problem)
         return CanSource(spec, None)
     if spec.kind == "memory":
         return CanSource(spec, None)

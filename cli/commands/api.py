@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cli.settings import Settings
+from cli.stores import jobs_to_read, telemetry_to_read
 
 HELP = "serve the HTTP API and the web pages"
 
@@ -60,12 +61,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from rules.errors import RuleError
     from rules.loader import load_catalogs
 
-    telemetry_url: str = args.telemetry or settings.telemetry_store_url()
-    jobs_url: str = args.jobs or settings.job_store_url()
+    telemetry_url = telemetry_to_read(args.telemetry, settings, "pitstop api")
+    jobs_url = jobs_to_read(args.jobs, settings, "pitstop api")
     host: str = args.host or settings.api_host
     port: int = settings.api_port if args.port is None else args.port
-    for url in (telemetry_url, jobs_url):
-        _make_parent(url)
+    _check_stores(telemetry_url, jobs_url)
     try:
         rules = load_catalogs(args.catalog) if args.catalog else None
     except RuleError as err:
@@ -78,11 +78,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _make_parent(url: str) -> None:
-    """A SQLite file's folder (the data directory on a first run) must exist before it opens."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and len(url) > len(prefix):
-        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+def _check_stores(telemetry_url: str, jobs_url: str) -> None:
+    """Open and close both stores once, so that a bad URL or an unreachable server is one line
+    now rather than a traceback from the server's start-up."""
+    from ingest.open import open_store
+    from jobs.open import open_job_store
+
+    open_store(telemetry_url).close()
+    open_job_store(jobs_url).close()
 
 
 def _browser_url(host: str, port: int) -> str:

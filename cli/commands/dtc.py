@@ -71,11 +71,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     import can
 
     from gateway.diag.scan import UNKNOWN_VIN, Scanner
+    from gateway.sources import log_problem
     from pitstop.dtc import encode_dtc_report
     from pitstop.topics import validate_vin
 
-    if not args.log.is_file():
-        raise ConfigError(f"CAN log not found: {args.log}")
+    problem = log_problem(args.log)
+    if problem is not None:
+        raise ConfigError(problem)
     vin = validate_vin(args.vin) if args.vin else UNKNOWN_VIN
     dbs = [_load_dbc(path) for path in args.dbc]
     scanner = Scanner(vin)

@@ -6,11 +6,11 @@ import argparse
 import signal
 import threading
 import time
-from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from cli.argtypes import positive
 from cli.commands import dead_letters
 from cli.settings import Settings
 
@@ -94,13 +94,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--retention-days",
         metavar="N",
-        type=_positive("days"),
+        type=positive("days"),
         help="do not ingest: delete raw samples older than N days, then exit",
     )
     parser.add_argument(
         "--rollup-days",
         metavar="N",
-        type=_positive("days"),
+        type=positive("days"),
         default=365.0,
         help="with --retention-days: keep minute rollups N days (default: %(default)s; "
         "hour rollups are kept for ever)",
@@ -108,14 +108,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--live-window-s",
         metavar="S",
-        type=_positive("seconds"),
+        type=positive("seconds"),
         help="older batches are history, not handed to the rules (default: "
         "PITSTOP_LIVE_WINDOW_S, 86400)",
     )
     parser.add_argument(
         "--max-future-s",
         metavar="S",
-        type=_positive("seconds"),
+        type=positive("seconds"),
         help="clock skew allowed ahead of ours (default: PITSTOP_MAX_FUTURE_S, 300)",
     )
     for flag, kind, what in (
@@ -246,21 +246,6 @@ def _retention(store: TelemetryStore, raw_days: float, rollup_days: float) -> in
         flush=True,
     )
     return 0
-
-
-def _positive(unit: str) -> Callable[[str], float]:
-    """An argparse type: a positive, finite number of ``unit``."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = -1.0
-        if not value > 0 or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"expected a positive number of {unit}, got {text!r}")
-        return value
-
-    return parse
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

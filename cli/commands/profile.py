@@ -64,8 +64,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.profile.is_file():
         raise ConfigError(f"profile not found: {args.profile} (give the path of a profile YAML)")
-    if args.log is not None and not args.log.is_file():
-        raise ConfigError(f"CAN log not found: {args.log} (give the path of a recorded log)")
+    from gateway.sources import log_problem
+
+    problem = None if args.log is None else log_problem(args.log)
+    if problem is not None:
+        raise ConfigError(problem)
     report = check_profile(args.profile, (*args.dbc_dir, *settings.dbc_dirs()), args.log)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -59,9 +60,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check = sub.add_parser(
         "check",
         help="validate rule catalogues and list their rules",
-        description="Validate rule catalogues; exit 1 naming the file, rule and field at fault.",
+        description="Validate rule catalogues; exit 1 naming the file, rule and field at fault, "
+        "or a signal that no profile produces (the shipped ones in dbc/, and --profile's).",
     )
     check.add_argument("catalogs", nargs="*", type=Path, metavar="CATALOG")
+    check.add_argument(
+        "--profile",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a vehicle profile of your own whose signal names rules may read (repeatable)",
+    )
     hooks = sub.add_parser(
         "webhooks",
         help="deliver job webhooks from the outbox until interrupted",
@@ -95,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.rules_command == "check":
-        return _check(args.catalogs)
+        return _check(args.catalogs, args.profile)
     if args.rules_command == "backtest":
         return _backtest(args, settings)
     if args.rules_command == "webhooks":
@@ -124,9 +134,11 @@ def _stamp(ts: float) -> str:
 
 
 def _backtest(args: argparse.Namespace, settings: Settings) -> int:
+    from cli.stores import telemetry_to_read
     from ingest.errors import StoreError
     from ingest.open import open_store
-    from pitstop.errors import ConfigError
+    from pitstop.errors import ConfigError, TopicError
+    from pitstop.topics import validate_vin
     from rules.backtest import backtest, find_rule
     from rules.errors import RuleError
     from rules.loader import DEFAULT_CATALOG, format_duration, load_catalog
@@ -136,8 +148,13 @@ def _backtest(args: argparse.Namespace, settings: Settings) -> int:
         if end <= start:
             raise ValueError("--to must be later than --from")
         rule = find_rule(load_catalog(args.catalog or DEFAULT_CATALOG), args.rule)
-        store = open_store(args.telemetry or settings.telemetry_store_url())
-    except (ValueError, RuleError, ConfigError, StoreError) as err:
+        validate_vin(args.vehicle)
+        if end > time.time():
+            end = max(start, time.time())  # the future holds no data: firing "until" now
+            if end <= start:
+                raise ValueError("--from is in the future: there is nothing to replay yet")
+        store = open_store(telemetry_to_read(args.telemetry, settings, "pitstop rules backtest"))
+    except (ValueError, TopicError, RuleError, ConfigError, StoreError) as err:
         print(f"pitstop rules backtest: {err}", file=sys.stderr)
         return 2
     try:
@@ -161,7 +178,8 @@ def _backtest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _check(paths: list[Path]) -> int:
+def _check(paths: list[Path], profiles: list[Path]) -> int:
+    from cli.signal_names import NAME, known_signal_names, suggestion
     from rules.errors import RuleError
     from rules.loader import DEFAULT_CATALOG, format_duration, load_catalogs
 
@@ -178,6 +196,22 @@ def _check(paths: list[Path]) -> int:
             f"{rule.id:36} {rule.severity.value:8} {rule.kind:11} {on} "
             f"{cond.describe()} for {format_duration(cond.hold_s)}: {rule.title}"
         )
+    known = known_signal_names(profiles)
+    unknown = [
+        (rule.id, match.group(0))
+        for rule in rules
+        for text in rule.condition.signals
+        for match in NAME.finditer(text)
+        if match.group(0) not in known
+    ]
+    for rule_id, name in unknown:
+        print(
+            f"pitstop rules check: rule {rule_id} reads {name}, which no profile produces"
+            f"{suggestion(name, known)}; add your profile with --profile FILE",
+            file=sys.stderr,
+        )
+    if unknown:
+        return 1
     print(f"{len(rules)} rules OK in {', '.join(str(p) for p in paths)}")
     return 0
 

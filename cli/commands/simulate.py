@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli.argtypes import positive
 from cli.settings import Settings
 from pitstop.errors import ConfigError
 
@@ -50,13 +51,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--duration",
-        type=float,
+        type=positive("seconds"),
         metavar="S",
         help=f"simulated seconds (logs: {DEFAULT_LOG_DURATION_S:.0f}; bus: until Ctrl-C)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed of the fleet (0)")
     parser.add_argument(
-        "--speed", type=float, default=1.0, help="bus only: times faster than real time (1)"
+        "--speed",
+        type=positive("times real time"),
+        default=1.0,
+        help="bus only: times faster than real time (1)",
     )
 
 
@@ -89,7 +93,10 @@ def _write_logs(fleet: list[SimVehicle], out: Path, duration: float) -> int:
     from sim.frames import load_db
     from sim.run import write_log
 
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot write the logs into {out}: {err.strerror}") from err
     db = load_db()
     t0 = time.time()
     for vehicle in fleet:

@@ -130,3 +130,4 @@ def test_the_demo_command_with_its_embedded_broker(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "JOB #1 for PITSTOPDEMO000003" in output
     assert "pitstop demo stopped" in output
+    assert "pitstop demo: data: new, in" in output

@@ -60,7 +60,11 @@ def cloud(broker: Broker, tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     ]
     try:
         for log in logs:
-            wait_until(lambda log=log: "pitstop" in log.read_text(), 30, f"{log.name} started")
+
+            def started(log: Path = log) -> bool:
+                return "pitstop" in log.read_text()
+
+            wait_until(started, 30, f"{log.name} started")
         time.sleep(1.0)  # both subscribed (their banners come just before)
         yield telemetry, jobs
     finally:

@@ -19,8 +19,15 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.error_pages import error_page, sign_in_redirect, wants_html
 from ingest.errors import StoreError
 from jobs.errors import JobStoreError, JobTransitionError
 from pitstop.errors import PitstopError
@@ -80,34 +87,69 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(StoreError, _store_unavailable)
     app.add_exception_handler(JobStoreError, _store_unavailable)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+
+def _answer(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """``{"detail": message}``, or for a browser the page of ``api.error_pages``."""
+    if wants_html(request):
+        return sign_in_redirect(request) if status == 401 else error_page(status, message, headers)
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (an unknown address, a method not allowed)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if wants_html(request):
+        message = "There is no page at this address." if exc.status_code == 404 else str(exc.detail)
+        return _answer(request, exc.status_code, message, dict(exc.headers or {}))
+    return await http_exception_handler(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if wants_html(request):
+        problems = "; ".join(_problem(error) for error in exc.errors())
+        return error_page(422, problems or "The request is not valid.")
+    return await request_validation_exception_handler(request, exc)
+
+
+def _problem(error: dict[str, object]) -> str:
+    where = error.get("loc", ())
+    parts = where[1:] if isinstance(where, tuple | list) else ()
+    return f"{'.'.join(str(part) for part in parts) or 'input'}: {error.get('msg', '')}"
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:
-    return RedirectResponse("/signin", status_code=303)
+    return sign_in_redirect(request)
 
 
 async def _unauthenticated(request: Request, exc: Exception) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"}
-    return JSONResponse({"detail": str(exc)}, status_code=401, headers=headers)
+    return _answer(request, 401, str(exc), {"WWW-Authenticate": "Bearer"})
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"detail": str(exc)}, status_code=403)
+    return _answer(request, 403, str(exc))
 
 
 async def _conflict(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"detail": str(exc)}, status_code=409)
+    return _answer(request, 409, str(exc))
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"detail": str(exc)}, status_code=404)
+    return _answer(request, 404, str(exc))
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"detail": str(exc)}, status_code=503)
+    return _answer(request, 503, str(exc))
 
 
 async def _invalid_input(request: Request, exc: Exception) -> Response:
+    if wants_html(request):
+        return error_page(422, str(exc))
     location, value = (
         (exc.location, exc.value) if isinstance(exc, InvalidInputError) else ((), None)
     )
@@ -125,4 +167,4 @@ async def _store_unavailable(request: Request, exc: Exception) -> Response:
     )
     log.error("%s failed on %s %s", which, request.method, request.url.path, exc_info=exc)
     message = f"The {which} is unavailable right now; please try again shortly."
-    return JSONResponse({"detail": message}, status_code=503)
+    return _answer(request, 503, message)

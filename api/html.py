@@ -63,6 +63,7 @@ def document(title: str, *body: Child, charts: bool = False) -> Html:
         Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         el("title", f"{title} · pitstop"),
         Html('<link rel="stylesheet" href="/static/pitstop.css">'),
+        Html('<link rel="icon" href="/favicon.ico" type="image/svg+xml">'),
         scripts,
     )
     nav = el(

@@ -160,7 +160,9 @@ def scoped_job(job_id: JobId, access: AccessDep, jobs: JobsDep) -> Job:
 
 
 def unknown_vehicle(vin: str) -> NotFoundError:
-    return NotFoundError(f"no vehicle {vin}: nothing has been stored for it")
+    return NotFoundError(
+        f"no vehicle {vin} among those you may see (nothing stored for it, or not yours to see)"
+    )
 
 
 ScopedVin = Annotated[str, Depends(scoped_vin)]

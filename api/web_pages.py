@@ -189,7 +189,7 @@ def signout_page(csrf: str | None) -> Html:
     return document("Sign out", el("h1", "Sign out"), form)
 
 
-def signin_page(problem: str | None) -> Html:
+def signin_page(problem: str | None, back: str = "/") -> Html:
     return document(
         "Sign in",
         el("h1", "Sign in"),
@@ -208,6 +208,7 @@ def signin_page(problem: str | None) -> Html:
                     size=50,
                 ),
             ),
+            el("input", type="hidden", name="next", value=back),
             el("button", "Sign in", type="submit"),
             method="post",
             action="/signin",

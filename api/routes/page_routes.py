@@ -21,7 +21,16 @@ from api import presence_views as presence
 from api import web_pages as pages
 from api.apidoc import api_page
 from api.csrf import check_form
-from api.deps import HISTORY_SPAN_S, ClockDep, JobId, JobsDep, Stores, TelemetryDep, get_stores
+from api.deps import (
+    HISTORY_SPAN_S,
+    ClockDep,
+    JobId,
+    JobsDep,
+    Stores,
+    TelemetryDep,
+    Vin,
+    get_stores,
+)
 from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
@@ -31,7 +40,11 @@ from jobs.lifecycle import TRANSITIONS
 from jobs.model import Job, JobAction, Outcome
 
 MAX_FORM_BYTES = 4096
-STATIC = {"charts.js": "application/javascript", "pitstop.css": "text/css"}
+STATIC = {
+    "charts.js": "application/javascript",
+    "pitstop.css": "text/css",
+    "favicon.svg": "image/svg+xml",
+}
 
 
 def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
@@ -56,7 +69,7 @@ def home(access: PageAccess, telemetry: TelemetryDep, jobs: JobsDep) -> HTMLResp
 @router.get("/vehicles/{vin}/page")
 def vehicle(
     *,
-    vin: str,
+    vin: Vin,
     access: PageAccess,
     telemetry: TelemetryDep,
     jobs: JobsDep,
@@ -113,6 +126,12 @@ def api_docs(request: Request) -> HTMLResponse:
 @router.get("/static/plotly.min.js")
 def plotly_js() -> Response:
     return Response(_plotly(), media_type="application/javascript", headers=_CACHE)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """pitstop's icon (SVG; every current browser shows it, also under this name)."""
+    return Response(_static("favicon.svg"), media_type="image/svg+xml", headers=_CACHE)
 
 
 @router.get("/static/{name}")

@@ -15,6 +15,7 @@ from api import web_pages as pages
 from api.audit import note_actor
 from api.csrf import check_form, refuse_foreign_origin
 from api.deps import StoresDep
+from api.error_pages import safe_next
 from api.errors import UnauthenticatedError
 from api.routes.page_routes import read_form
 from api.scope import COOKIE, authenticate
@@ -30,8 +31,8 @@ def throttle_of(request: Request) -> SignInThrottle:
 
 
 @router.get("/signin")
-def signin_form() -> HTMLResponse:
-    return HTMLResponse(pages.signin_page(None))
+def signin_form(next: str | None = None) -> HTMLResponse:
+    return HTMLResponse(pages.signin_page(None, safe_next(next)))
 
 
 @router.post("/signin")
@@ -41,17 +42,18 @@ async def signin(request: Request, stores: StoresDep) -> Response:
     throttle = throttle_of(request)
     wait = throttle.retry_after(client, now)
     if wait is not None:
-        page = pages.signin_page(f"Too many failed sign-ins: try again in {wait} s.")
+        page = pages.signin_page(f"Too many failed sign-ins: try again in {wait} s.", "/")
         return HTMLResponse(page, status_code=429, headers={"Retry-After": str(wait)})
-    key_text = (await read_form(request)).get("key", "").strip()
+    form = await read_form(request)
+    key_text, back = form.get("key", "").strip(), safe_next(form.get("next"))
     key = stores.keys.authenticate(key_text) if stores.keys and key_text else None
     if stores.keys is None or key is None:
         throttle.failed(client, now)
-        page = pages.signin_page("That key is unknown or has been revoked.")
+        page = pages.signin_page("That key is unknown or has been revoked.", back)
         return HTMLResponse(page, status_code=401)
     note_actor(request, key, "sign-in")
     sessions = SessionStore(stores.keys)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(back, status_code=303)
     response.set_cookie(
         COOKIE,
         sessions.open(key, now),

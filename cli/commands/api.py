@@ -61,16 +61,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from rules.errors import RuleError
     from rules.loader import load_catalogs
 
-    telemetry_url = telemetry_to_read(args.telemetry, settings, "pitstop api")
-    jobs_url = jobs_to_read(args.jobs, settings, "pitstop api")
-    host: str = args.host or settings.api_host
-    port: int = settings.api_port if args.port is None else args.port
-    _check_stores(telemetry_url, jobs_url)
     try:
         rules = load_catalogs(args.catalog) if args.catalog else None
     except RuleError as err:
         print(f"pitstop api: {err}", file=sys.stderr)
         return 2
+    telemetry_url = telemetry_to_read(args.telemetry, settings, "pitstop api")
+    jobs_url = jobs_to_read(args.jobs, settings, "pitstop api")
+    host: str = args.host or settings.api_host
+    port: int = settings.api_port if args.port is None else args.port
+    _check_stores(telemetry_url, jobs_url)
     broker_url: str | None = None if args.no_broker else settings.service_broker_url(args.broker)
     app = create_app_from_urls(telemetry_url, jobs_url, rules=rules, broker_url=broker_url)
     print(f"pitstop api: open {_browser_url(host, port)} (API docs at /api)", flush=True)

@@ -104,7 +104,7 @@ def test_pages_without_a_key_send_the_browser_to_sign_in(app: FastAPI, secrets: 
     with TestClient(app) as anonymous:
         response = anonymous.get("/", follow_redirects=False)
         assert response.status_code == 303
-        assert response.headers["location"] == "/signin"
+        assert response.headers["location"] == "/signin?next=%2F"
         refused = anonymous.post("/signin", data={"key": "pst_wrong"})
         assert refused.status_code == 401
         assert "unknown" in refused.text

@@ -60,8 +60,10 @@ def row_hashes(entries: Iterable[ServiceEntry]) -> list[str]:
     two real identical rows (two top-ups on one day) stay two records."""
     seen: dict[str, int] = {}
     out: list[str] = []
-    for entry in entries:
-        content = json.dumps(entry_values(entry), sort_keys=True, separators=(",", ":"))
+    for e in entries:
+        fields = [e.kind.value, e.done_on, e.odometer_km, e.workshop, e.work, list(e.parts)]
+        fields += [e.labour_hours, e.cost, e.currency, e.notes, e.rule_id]
+        content = json.dumps(fields, separators=(",", ":"))
         nth = seen[content] = seen.get(content, 0) + 1
         out.append(hashlib.sha256(f"{content}#{nth}".encode()).hexdigest())
     return out

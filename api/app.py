@@ -26,6 +26,7 @@ from api.routes import (
     page_routes,
     presence_routes,
     rule_routes,
+    service_book_pages,
     service_book_routes,
     signin_routes,
     vehicle_routes,
@@ -171,6 +172,7 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
 
 ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "page"
     page_routes.router,
+    service_book_pages.router,
     signin_routes.router,
     health_routes.router,
     vehicle_routes.router,

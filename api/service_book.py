@@ -15,11 +15,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from api.errors import ForbiddenError, UnauthenticatedError
+from api.html import Html
 from api.keys import KeyStore, Role
 from api.scope import OWNERS, WHOLE_FLEET, Access, unknown_vehicle
-from api.service_book_schemas import ServiceRecordIn, ServiceRecordOut
+from api.service_book_page import book_section, followup_section
+from api.service_book_schemas import FollowUpOut, ServiceRecordIn, ServiceRecordOut
 from ingest.store import TelemetryStore
-from jobs.model import RecordSource, ServiceEntry, ServiceRecord
+from jobs.model import FOLLOWUP_QUESTION, FollowUp, Job, RecordSource, ServiceEntry, ServiceRecord
 from jobs.store import JobStore
 from rules.draft import ODOMETER
 
@@ -132,3 +134,32 @@ def keys_of(keys: KeyStore | None) -> KeyStore:
     if keys is None:  # get_access has already refused such a request; this is for mypy
         raise UnauthenticatedError("this server has no key store")
     return keys
+
+
+def followup_out(found: FollowUp) -> FollowUpOut:
+    return FollowUpOut(
+        job_id=found.job_id,
+        question=FOLLOWUP_QUESTION,
+        completed_at=found.completed_at,
+        asked_at=found.asked_at,
+        answer=found.answer,
+        answered_at=found.answered_at,
+        car_verdict=found.car_verdict,
+        car_job_id=found.car_job_id,
+    )
+
+
+def page_section(access: Access, vin: str, jobs: JobStore, now: float) -> Html:
+    """The service-book section of a page (for a caller who may read the book)."""
+    records = [record_out(r, access) for r in jobs.service_records(vin)]
+    today = datetime.fromtimestamp(now, UTC).date().isoformat()
+    writes = access.role in WRITERS or access.role is Role.ADMIN
+    return book_section(vin, records, access.csrf, can_write=writes, today=today)
+
+
+def followup_html(access: Access, job: Job, jobs: JobStore) -> Html | None:
+    """The follow-up section of the job page; the owner's has the yes / no form."""
+    found = jobs.followup(job.id)
+    answers = access.role in OWNERS or access.role is Role.ADMIN
+    shown = followup_out(found) if found is not None else None
+    return followup_section(shown, access.csrf, can_answer=answers)

@@ -270,6 +270,9 @@ class ImportOutcome:
     skipped: int
 
 
+FOLLOWUP_QUESTION = "Is the problem gone?"
+
+
 class FollowUpAnswer(StrEnum):
     SOLVED = "solved"
     NOT_SOLVED = "not_solved"

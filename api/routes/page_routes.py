@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import dtcs, fleet
+from api import dtcs, fleet, service_book
 from api import job_views as views
 from api import presence_views as presence
 from api import web_pages as pages
@@ -31,7 +31,11 @@ from jobs.lifecycle import TRANSITIONS
 from jobs.model import Job, JobAction, Outcome
 
 MAX_FORM_BYTES = 4096
-STATIC = {"charts.js": "application/javascript", "pitstop.css": "text/css"}
+STATIC = {
+    "charts.js": "application/javascript",
+    "pitstop.css": "text/css",
+    "service-book.js": "application/javascript",
+}
 
 
 def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
@@ -75,7 +79,14 @@ def vehicle(
     status = presence.optional_status(telemetry, vin)
     events = presence.events(telemetry, vin, month, presence.PAGE_TYPES, 100)
     page = vehicle_page(
-        detail, shown=shown, span=span, jobs=visible, codes=codes, status=status, events=events
+        detail,
+        shown=shown,
+        span=span,
+        jobs=visible,
+        codes=codes,
+        status=status,
+        events=events,
+        book=service_book.page_section(access, vin, jobs, now),
     )
     return HTMLResponse(page)
 
@@ -85,7 +96,9 @@ def job(
     job: Annotated[Job, Depends(scoped_job)], access: PageAccess, jobs: JobsDep
 ) -> HTMLResponse:
     detail = views.detail(jobs, job)
-    return HTMLResponse(pages.job_page(detail, allowed_actions(access, job), access.csrf))
+    followup = service_book.followup_html(access, job, jobs)
+    page = pages.job_page(detail, allowed_actions(access, job), access.csrf, followup=followup)
+    return HTMLResponse(page)
 
 
 @router.post("/jobs/{job_id}/page")

@@ -27,7 +27,6 @@ from api.service_book_schemas import (
 from jobs.csvbook import export_csv, parse_csv
 from jobs.csvmap import Unit
 from jobs.model import FollowUp, Job, ServiceRecord
-from jobs.sql.aftercare import QUESTION
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
@@ -191,7 +190,7 @@ async def import_book(
 def get_followup(job: ScopedJob, jobs: JobsDep) -> FollowUpOut:
     """Some days after completion the owner is asked whether the problem is gone; the car's
     own data answers too (the rule that fired stayed clear, or fired again)."""
-    return followup_out(_followup(jobs.followup(job.id), job.id))
+    return book.followup_out(_followup(jobs.followup(job.id), job.id))
 
 
 @router.post(
@@ -204,20 +203,7 @@ def answer_followup(
 ) -> FollowUpOut:
     access.require(OWNERS, "answer a follow-up")
     _followup(jobs.followup(job.id), job.id)
-    return followup_out(jobs.answer_followup(job.id, body.solved, clock()))
-
-
-def followup_out(found: FollowUp) -> FollowUpOut:
-    return FollowUpOut(
-        job_id=found.job_id,
-        question=QUESTION,
-        completed_at=found.completed_at,
-        asked_at=found.asked_at,
-        answer=found.answer,
-        answered_at=found.answered_at,
-        car_verdict=found.car_verdict,
-        car_job_id=found.car_job_id,
-    )
+    return book.followup_out(jobs.answer_followup(job.id, body.solved, clock()))
 
 
 def _followup(found: FollowUp | None, job_id: int) -> FollowUp:

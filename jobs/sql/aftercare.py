@@ -27,10 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jobs.errors import JobStoreError
-from jobs.model import CarVerdict, FollowUp, FollowUpAnswer
+from jobs.model import FOLLOWUP_QUESTION, CarVerdict, FollowUp, FollowUpAnswer
 from jobs.sql import schema
 
-QUESTION = "Is the problem gone?"
+QUESTION = FOLLOWUP_QUESTION
 _F = schema.followups
 
 

@@ -101,8 +101,8 @@ def odometer_on(telemetry: TelemetryStore, vin: str, day: date, now: float) -> f
     latest = telemetry.latest(vin).get(ODOMETER)
     if latest is not None and latest.ts < end:
         return float(latest.value)
-    points = telemetry.query(vin, ODOMETER, start.timestamp(), end, limit=100_000)
-    return float(points[-1].value) if points else None
+    buckets = telemetry.downsample(vin, ODOMETER, start.timestamp(), end, max_points=1)
+    return float(buckets[-1].last) if buckets else None
 
 
 def record_out(record: ServiceRecord, access: Access) -> ServiceRecordOut:

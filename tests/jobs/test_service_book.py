@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
+from jobs.delivery import deliver_due
 from jobs.errors import JobStoreError, ServiceBookError
 from jobs.model import (
     CarVerdict,
@@ -21,6 +23,7 @@ from jobs.model import (
     Severity,
 )
 from jobs.sql.store import SqlJobStore
+from tests.jobs.test_webhooks import SECRET, Receiver
 
 VIN = "PITSTOPDEMO000003"
 DAY = 86_400.0
@@ -168,3 +171,22 @@ def test_a_notice_goes_to_the_owner_once_per_key(job_store: SqlJobStore) -> None
     assert job_store.notify_once(VIN, "yearly-service@2", "service.reminder", doc, T0 + 2)
     events = [i.event for i in job_store.due_webhooks(T0 + 3, limit=100)]
     assert events == ["service.reminder", "service.reminder"]
+
+
+def test_the_followup_and_a_reminder_reach_the_owner_signed(job_store: SqlJobStore) -> None:
+    receiver = Receiver()
+    try:
+        owner = job_store.add_owner("Anna", "private", webhook_url=receiver.url)
+        job_store.register_vehicle(VIN, owner.id)
+        job_id = complete(job_store)
+        job_store.ask_followups(T0 + 7 * DAY, after_s=7 * DAY)
+        job_store.notify_once(VIN, "oil@1", "service.reminder", {"rule_id": "oil"}, T0)
+        with httpx.Client(timeout=10.0) as client:
+            stats = deliver_due(job_store, client, SECRET)
+        assert (stats.delivered, stats.failed, receiver.bad_signatures) == (7, 0, 0)
+        events = {event: body for _, event, body in receiver.received}
+        assert events["job.followup"]["job"]["id"] == job_id  # type: ignore[index]
+        assert events["job.followup"]["question"] == "Is the problem gone?"
+        assert events["service.reminder"]["rule_id"] == "oil"
+    finally:
+        receiver.close()

@@ -1,11 +1,17 @@
 """The service book (one record per service, repair, inspection or tyre change of a vehicle),
 the follow-ups asked after a completed job, and the notices sent once (maintenance reminders).
 
+Jobs completed before this revision get their service-book record here, as a completion does
+from now on (no follow-up: their owners are not asked about old jobs).
+
 Revision ID: 0005
 Revises: 0003
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -56,6 +62,7 @@ def upgrade() -> None:
         sa.Column("car_job_id", sa.Integer, nullable=True),
     )
     op.create_index("ix_followups_due", "followups", ["asked_at", "completed_at"])
+    _backfill(op.get_bind())
     op.create_table(
         "notices",
         sa.Column("vin", sa.String(17), primary_key=True),
@@ -71,3 +78,70 @@ def downgrade() -> None:
     op.drop_table("followups")
     op.drop_index("ix_service_records_vin_done", table_name="service_records")
     op.drop_table("service_records")
+
+
+def _backfill(conn: sa.engine.Connection) -> None:
+    """A record for every job completed before this revision (what ``record_job`` writes)."""
+    meta = sa.MetaData()
+    jobs = sa.Table(
+        "jobs",
+        meta,
+        sa.Column("id", sa.Integer),
+        sa.Column("vin", sa.String),
+        sa.Column("rule_id", sa.String),
+        sa.Column("title", sa.String),
+        sa.Column("status", sa.String),
+        sa.Column("workshop_id", sa.Integer),
+        sa.Column("updated_at", sa.Float),
+        sa.Column("diagnosis", sa.JSON),
+        sa.Column("evidence", sa.JSON),
+        sa.Column("outcome", sa.String),
+    )
+    shops = sa.Table("workshops", meta, sa.Column("id", sa.Integer), sa.Column("name", sa.String))
+    records = sa.table(
+        "service_records",
+        *(sa.column(name, sa.JSON if name == "parts" else None) for name in _RECORD_COLUMNS),
+    )
+    names = dict(conn.execute(sa.select(shops.c.id, shops.c.name)).all())
+    done = conn.execute(sa.select(jobs).where(jobs.c.status == "completed")).all()
+    rows = [_record(job._mapping, names) for job in done]
+    if rows:
+        conn.execute(sa.insert(records), rows)
+
+
+_RECORD_COLUMNS = (
+    "vin", "kind", "done_on", "done_at", "odometer_km", "workshop", "work", "parts",
+    "labour_hours", "cost", "currency", "notes", "rule_id", "source", "job_id", "workshop_id",
+    "row_hash", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _record(job: Any, names: dict[int, str]) -> dict[str, Any]:
+    evidence, diagnosis = job["evidence"] or {}, job["diagnosis"] or {}
+    odometer = evidence.get("odometer_km")
+    labour = diagnosis.get("labour_hours")
+    outcome = str(job["outcome"] or "").replace("_", " ")
+    at = float(job["updated_at"])
+    return {
+        "vin": job["vin"],
+        "kind": "service"
+        if (evidence.get("trigger") or {}).get("kind") == "maintenance"
+        else "repair",
+        "done_on": datetime.fromtimestamp(at, UTC).date().isoformat(),
+        "done_at": at,
+        "odometer_km": float(odometer) if isinstance(odometer, int | float) else None,
+        "workshop": names.get(job["workshop_id"], "")[:200],
+        "work": (f"{job['title']} ({outcome})" if outcome else job["title"])[:2000],
+        "parts": [str(p.get("name", ""))[:200] for p in diagnosis.get("parts") or ()],
+        "labour_hours": float(labour) if isinstance(labour, int | float) and labour else None,
+        "cost": None,
+        "currency": "",
+        "notes": "",
+        "rule_id": job["rule_id"],
+        "source": "job",
+        "job_id": job["id"],
+        "workshop_id": job["workshop_id"],
+        "row_hash": None,
+        "created_at": at,
+        "updated_at": at,
+    }

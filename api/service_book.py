@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from api.errors import ForbiddenError, UnauthenticatedError
-from api.html import Html
+from api.errors import ForbiddenError, NotFoundError, UnauthenticatedError
+from api.html import Html, join
 from api.keys import KeyStore, Role
 from api.scope import OWNERS, WHOLE_FLEET, Access, unknown_vehicle
-from api.service_book_page import book_section, followup_section
+from api.service_book_page import book_link, book_section, followup_section
 from api.service_book_schemas import FollowUpOut, ServiceRecordIn, ServiceRecordOut
 from ingest.store import TelemetryStore
 from jobs.model import FOLLOWUP_QUESTION, FollowUp, Job, RecordSource, ServiceEntry, ServiceRecord
@@ -157,9 +157,15 @@ def page_section(access: Access, vin: str, jobs: JobStore, now: float) -> Html:
     return book_section(vin, records, access.csrf, can_write=writes, today=today)
 
 
-def followup_html(access: Access, job: Job, jobs: JobStore) -> Html | None:
-    """The follow-up section of the job page; the owner's has the yes / no form."""
+def job_page_extras(access: Access, job: Job, jobs: JobStore, keys: KeyStore | None) -> Html:
+    """What the job page shows of the after-sales service: a link to the vehicle's service
+    book (if the caller may read it) and the follow-up (the owner's with the yes / no form)."""
     found = jobs.followup(job.id)
     answers = access.role in OWNERS or access.role is Role.ADMIN
     shown = followup_out(found) if found is not None else None
-    return followup_section(shown, access.csrf, can_answer=answers)
+    try:
+        readable_book(access, job.vin, jobs, keys)
+        link: Html | None = book_link(job.vin)
+    except NotFoundError:
+        link = None
+    return join(link, followup_section(shown, access.csrf, can_answer=answers))

@@ -17,6 +17,11 @@ KIND_NAMES = {
 }
 
 
+def book_link(vin: str) -> Html:
+    page = url_path("vehicles", vin, "service-book", "page")
+    return el("p", el("a", "Service book of this vehicle", href=page, class_="book-link"))
+
+
 def book_page(vin: str, section: Html) -> Html:
     """The service book alone (what a workshop sees of a vehicle)."""
     return document(f"Service book {vin}", el("h1", "Vehicle ", el("code", vin)), section)

@@ -93,10 +93,13 @@ def vehicle(
 
 @router.get("/jobs/{job_id}/page")
 def job(
-    job: Annotated[Job, Depends(scoped_job)], access: PageAccess, jobs: JobsDep
+    job: Annotated[Job, Depends(scoped_job)],
+    access: PageAccess,
+    jobs: JobsDep,
+    stores: Annotated[Stores, Depends(get_stores)],
 ) -> HTMLResponse:
     detail = views.detail(jobs, job)
-    followup = service_book.followup_html(access, job, jobs)
+    followup = service_book.job_page_extras(access, job, jobs, stores.keys)
     page = pages.job_page(detail, allowed_actions(access, job), access.csrf, followup=followup)
     return HTMLResponse(page)
 

@@ -91,3 +91,16 @@ def test_the_owners_job_page_asks_whether_the_problem_is_gone(
     assert found.answer is not None
     assert found.answer.value == "not_solved"
     assert "no, it is not" in client.get(f"/jobs/{job}/page", headers=owner).text
+
+
+def test_the_job_page_links_the_book_for_whom_may_read_it(
+    client: TestClient, key_store: KeyStore, secrets: dict[Role, str], fleet: Fleet
+) -> None:
+    job = f"/jobs/{fleet.battery_job.id}/page"
+    shop = bearer(secrets[Role.WORKSHOP])
+    assert (
+        "Service book of this vehicle" in client.get(job, headers=bearer(secrets[Role.OWNER])).text
+    )
+    assert "Service book of this vehicle" not in client.get(job, headers=shop).text
+    key_store.set_consent(VIN_A, fleet.workshop.id, ["service-book"], NOW)
+    assert "Service book of this vehicle" in client.get(job, headers=shop).text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +35,9 @@ _TABLE = schema.service_records
 def entry_values(entry: ServiceEntry) -> dict[str, Any]:
     """The columns of an entry, checked and trimmed to the column sizes."""
     try:
-        datetime.strptime(entry.done_on, "%Y-%m-%d")
+        if len(entry.done_on) != 10 or entry.done_on[4] != "-":
+            raise ValueError(entry.done_on)
+        date.fromisoformat(entry.done_on)
     except ValueError as err:
         raise ServiceBookError(f"done_on {entry.done_on!r} is not a date (YYYY-MM-DD)") from err
     if entry.odometer_km is not None and entry.odometer_km < 0:

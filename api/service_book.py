@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from api.errors import ForbiddenError, NotFoundError, UnauthenticatedError
+from api.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from api.html import Html, join
 from api.keys import KeyStore, Role
 from api.scope import OWNERS, WHOLE_FLEET, Access, unknown_vehicle
@@ -75,6 +75,8 @@ def entry_of(
     body: ServiceRecordIn, vin: str, telemetry: TelemetryStore, now: float
 ) -> ServiceEntry:
     """The entry of a request, its odometer filled in from the car's own data if not given."""
+    if body.done_on > datetime.fromtimestamp(now, UTC).date():
+        raise InvalidInputError(("body", "done_on"), "the day is ahead of today", str(body.done_on))
     odometer = body.odometer_km
     if odometer is None:
         odometer = odometer_on(telemetry, vin, body.done_on, now)

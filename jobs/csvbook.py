@@ -79,10 +79,12 @@ def parse_csv(
     unit: Unit | None = None,
     date_order: str | None = None,
     default_kind: ServiceKind = ServiceKind.SERVICE,
+    not_after: date | None = None,
 ) -> ParsedCsv:
     """The entries of one CSV file; ``CsvImportError`` naming every bad row and column.
 
-    ``date_order`` is ``"dmy"`` or ``"mdy"`` for slashed dates (default: from the file)."""
+    ``date_order`` is ``"dmy"`` or ``"mdy"`` for slashed dates (default: from the file); a day
+    after ``not_after`` (today, where the caller knows it) is a problem too."""
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), _dialect(text)))
     if not rows:
         raise CsvImportError((CsvProblem(1, None, "the file is empty"),))
@@ -95,7 +97,10 @@ def parse_csv(
     problems: list[CsvProblem] = []
     for line, row in body:
         entry = _entry(row, line, columns, order, default_kind, problems)
-        if entry is not None:
+        if entry is not None and not_after is not None and entry.done_on > not_after.isoformat():
+            index = columns.columns["date"]
+            problems.append(CsvProblem(line, columns.header[index], f"{entry.done_on} is ahead"))
+        elif entry is not None:
             entries.append(entry)
     if problems:
         raise CsvImportError(tuple(problems))

@@ -4,6 +4,7 @@ routes do, and sends the browser back to the page (303)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
@@ -108,7 +109,8 @@ def _delete(access: Access, vin: str, record_id: str, jobs: JobStore) -> None:
 def _import(access: Access, vin: str, form: dict[str, str], jobs: JobStore, now: float) -> None:
     book.source_of(access)
     unit = Unit(form["unit"]) if form.get("unit") in ("km", "mi") else None
-    parsed = parse_csv(form.get("csv", ""), unit=unit)
+    today = datetime.fromtimestamp(now, UTC).date()
+    parsed = parse_csv(form.get("csv", ""), unit=unit, not_after=today)
     jobs.import_records(vin, parsed.entries, now=now)
 
 

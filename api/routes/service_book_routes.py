@@ -4,6 +4,7 @@ out) and the follow-up question after a completed job. Who may read and write is
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -170,8 +171,9 @@ async def import_book(
     book.source_of(access)
     text = await _csv_text(request)
     fields = _mapping(mapping)
+    today = datetime.fromtimestamp(clock(), UTC).date()
     parsed = await run_in_threadpool(
-        parse_csv, text, mapping=fields, unit=unit, date_order=date_order
+        parse_csv, text, mapping=fields, unit=unit, date_order=date_order, not_after=today
     )
     outcome = await run_in_threadpool(jobs.import_records, vin, parsed.entries, now=clock())
     columns = parsed.columns

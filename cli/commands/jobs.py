@@ -75,6 +75,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(store: JobStore, vin: str, args: argparse.Namespace) -> int:
+    from datetime import date
+
     from jobs.csvbook import parse_csv
     from jobs.csvmap import Unit
     from pitstop.errors import ConfigError
@@ -95,6 +97,7 @@ def _import(store: JobStore, vin: str, args: argparse.Namespace) -> int:
         mapping=mapping,
         unit=Unit(args.unit) if args.unit else None,
         date_order=args.date_order,
+        not_after=date.today(),
     )
     total = len(parsed.entries)
     _say(args.quiet, f"{args.file}: {total:,} rows read, columns {dict(parsed.columns.columns)}")

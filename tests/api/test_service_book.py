@@ -120,6 +120,7 @@ def test_a_workshop_needs_the_owners_consent_and_edits_only_its_own_records(
         record(done_on="26.11.2025"),
         record(currency="euro"),
         record(cost="12"),  # strict: a number, not a string
+        record(done_on="2025-11-28"),  # ahead of the server's today (2025-11-27)
     ],
 )
 def test_a_record_that_does_not_fit_is_refused(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -123,3 +124,11 @@ def test_the_export_reads_back_and_defuses_formulas() -> None:
     assert "'=HYPERLINK(1)" in text
     (back,) = parse_csv(text).entries
     assert back == replace(entry, workshop="'=HYPERLINK(1)")
+
+
+def test_a_day_ahead_of_today_is_refused_when_today_is_known() -> None:
+    text = "Date,Description\n2026-05-01,Oil\n2026-05-02,Oil\n"
+    assert len(parse_csv(text).entries) == 2
+    with pytest.raises(CsvImportError) as caught:
+        parse_csv(text, not_after=date(2026, 5, 1))
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, "Date")]

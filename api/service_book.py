@@ -18,7 +18,7 @@ from api.errors import ForbiddenError, InvalidInputError, NotFoundError, Unauthe
 from api.html import Html, join
 from api.keys import KeyStore, Role
 from api.scope import OWNERS, WHOLE_FLEET, Access, unknown_vehicle
-from api.service_book_page import book_link, book_section, followup_section
+from api.service_book_page import book_link, book_section, followup_section, share_form
 from api.service_book_schemas import FollowUpOut, ServiceRecordIn, ServiceRecordOut
 from ingest.store import TelemetryStore
 from jobs.model import FOLLOWUP_QUESTION, FollowUp, Job, RecordSource, ServiceEntry, ServiceRecord
@@ -151,12 +151,37 @@ def followup_out(found: FollowUp) -> FollowUpOut:
     )
 
 
-def page_section(access: Access, vin: str, jobs: JobStore, now: float) -> Html:
-    """The service-book section of a page (for a caller who may read the book)."""
+def page_section(
+    access: Access, vin: str, jobs: JobStore, now: float, keys: KeyStore | None = None
+) -> Html:
+    """The service-book section of a page (for a caller who may read the book); an owner's
+    also offers to share the book with the workshops that have had its jobs."""
     records = [record_out(r, access) for r in jobs.service_records(vin)]
     today = datetime.fromtimestamp(now, UTC).date().isoformat()
     writes = access.role in WRITERS or access.role is Role.ADMIN
-    return book_section(vin, records, access.csrf, can_write=writes, today=today)
+    shares = sharing(vin, jobs, keys) if access.role in OWNERS and keys is not None else []
+    section = book_section(vin, records, access.csrf, can_write=writes, today=today)
+    return join(section, share_form(vin, shares, access.csrf) if shares else None)
+
+
+def sharing(vin: str, jobs: JobStore, keys: KeyStore | None) -> list[tuple[int, str, bool]]:
+    """(workshop id, name, shared) of every workshop that has had a job for ``vin``."""
+    names = {w.id: w.name for w in jobs.workshops()}
+    ids = sorted({j.workshop_id for j in jobs.list_jobs(vin=vin) if j.workshop_id is not None})
+    granted = keys.consents(vin) if keys is not None else {}
+    return [(i, names.get(i, str(i)), SERVICE_BOOK_CONSENT in granted.get(i, [])) for i in ids]
+
+
+def share(  # noqa: PLR0917 - one consent change
+    access: Access, vin: str, workshop_id: int, on: bool, jobs: JobStore, keys: KeyStore, now: float
+) -> None:
+    """The owner shares the book with a workshop of its jobs, or stops (other consents stay)."""
+    access.require(OWNERS, "share a service book")
+    if all(i != workshop_id for i, _, _ in sharing(vin, jobs, keys)):
+        raise InvalidInputError(("body", "workshop"), "no job of this car went there", workshop_id)
+    signals = set(keys.consents(vin).get(workshop_id, []))
+    signals = signals | {SERVICE_BOOK_CONSENT} if on else signals - {SERVICE_BOOK_CONSENT}
+    keys.set_consent(vin, workshop_id, signals, now)
 
 
 def job_page_extras(access: Access, job: Job, jobs: JobStore, keys: KeyStore | None) -> Html:

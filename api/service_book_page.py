@@ -193,3 +193,34 @@ def followup_section(
             )
         )
     return join(*lines)
+
+
+def share_form(vin: str, shops: list[tuple[int, str, bool]], csrf: str | None) -> Html:
+    """The owner's consent: which workshops of the car's jobs may read this book."""
+    action = url_path("vehicles", vin, "service-book", "page")
+    rows: list[list[Child]] = [
+        [
+            name,
+            "shared" if shared else "not shared",
+            el(
+                "form",
+                csrf_field(csrf),
+                el("input", type="hidden", name="workshop", value=shop_id),
+                el(
+                    "button",
+                    "Stop sharing" if shared else "Share",
+                    type="submit",
+                    name="op",
+                    value="unshare" if shared else "share",
+                ),
+                method="post",
+                action=action,
+                class_="inline",
+            ),
+        ]
+        for shop_id, name, shared in shops
+    ]
+    return join(
+        el("h3", "Share the book with a workshop"),
+        table(["Workshop", "", ""], rows, "No workshop has had a job for this car."),
+    )

@@ -65,6 +65,7 @@ def vehicle(
     telemetry: TelemetryDep,
     jobs: JobsDep,
     clock: ClockDep,
+    stores: Annotated[Stores, Depends(get_stores)],
     signal: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006 (FastAPI copies it)
     hours: Annotated[float, Query(gt=0, le=744)] = 1.0,
 ) -> HTMLResponse:
@@ -86,7 +87,7 @@ def vehicle(
         codes=codes,
         status=status,
         events=events,
-        book=service_book.page_section(access, vin, jobs, now),
+        book=service_book.page_section(access, vin, jobs, now, stores.keys),
     )
     return HTMLResponse(page)
 

@@ -36,7 +36,8 @@ def page(
     vin: Vin, access: PageAccess, jobs: JobsDep, stores: StoresDep, clock: ClockDep
 ) -> HTMLResponse:
     book.readable_book(access, vin, jobs, stores.keys)
-    return HTMLResponse(book_page(vin, book.page_section(access, vin, jobs, clock())))
+    shown = book.page_section(access, vin, jobs, clock(), stores.keys)
+    return HTMLResponse(book_page(vin, shown))
 
 
 @router.post("/vehicles/{vin}/service-book/page")
@@ -61,8 +62,12 @@ async def post(
         await run_in_threadpool(_delete, access, vin, form.get("record", ""), jobs)
     elif op == "import":
         await run_in_threadpool(_import, access, vin, form, jobs, clock())
+    elif op in ("share", "unshare") and form.get("workshop", "").isdigit():
+        keys = book.keys_of(stores.keys)
+        shop, on = int(form["workshop"]), op == "share"
+        await run_in_threadpool(book.share, access, vin, shop, on, jobs, keys, clock())
     else:
-        raise InvalidInputError(("body", "op"), "choose add, delete or import", op)
+        raise InvalidInputError(("body", "op"), "choose add, delete, import or share", op)
     back = url_path("vehicles", vin, "service-book", "page")
     return RedirectResponse(back, status_code=303)
 

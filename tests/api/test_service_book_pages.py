@@ -104,3 +104,23 @@ def test_the_job_page_links_the_book_for_whom_may_read_it(
     assert "Service book of this vehicle" not in client.get(job, headers=shop).text
     key_store.set_consent(VIN_A, fleet.workshop.id, ["service-book"], NOW)
     assert "Service book of this vehicle" in client.get(job, headers=shop).text
+
+
+def test_the_owner_shares_the_book_with_the_workshop_of_its_jobs(
+    client: TestClient, key_store: KeyStore, secrets: dict[Role, str], fleet: Fleet
+) -> None:
+    owner, shop = bearer(secrets[Role.OWNER]), bearer(secrets[Role.WORKSHOP])
+    key_store.set_consent(VIN_A, fleet.workshop.id, ["Vehicle.Speed"], NOW)  # signals before
+    page = client.get(PAGE, headers=owner).text
+    assert "Garage Nord" in page
+    assert 'name="op" value="share"' in page
+    share = {"op": "share", "workshop": str(fleet.workshop.id)}
+    assert client.post(PAGE, data=share, headers=owner, follow_redirects=False).status_code == 303
+    assert key_store.consents(VIN_A) == {fleet.workshop.id: ["Vehicle.Speed", "service-book"]}
+    assert client.get(PAGE, headers=shop).status_code == 200
+    assert client.post(PAGE, data={**share, "op": "unshare"}, headers=shop).status_code == 403
+    client.post(PAGE, data={**share, "op": "unshare"}, headers=owner)
+    assert key_store.consents(VIN_A) == {fleet.workshop.id: ["Vehicle.Speed"]}
+    assert client.get(PAGE, headers=shop).status_code == 404
+    stranger = client.post(PAGE, data={"op": "share", "workshop": "999"}, headers=owner)
+    assert stranger.status_code == 422

@@ -87,6 +87,11 @@ class AfterCare(Protocol):
 
     def answer_followup(self, job_id: int, solved: bool, now: float) -> FollowUp: ...
 
+    def note_fired_again(self, vin: str, rule_id: str, job_id: int, at: float) -> int:
+        """A new job ``job_id`` of (vin, rule_id) opened at ``at``: the follow-ups of that rule's
+        jobs completed shortly before (30 days) say the car's data showed the fault again."""
+        ...
+
     def followup(self, job_id: int) -> FollowUp | None: ...
 
     def notify_once(self, vin: str, key: str, event: str, doc: dict[str, Any], now: float) -> bool:

@@ -67,6 +67,7 @@ class JobSink:
         job, created, workshop = open_and_book(self.store, draft, urgency_s=ask.urgency_s, now=now)
         if created:
             self.opened.append(job)
+            self.store.note_fired_again(job.vin, job.rule_id, job.id, job.created_at)
             where = workshop.name if workshop else "no workshop (none has the skills)"
             log.info(
                 "job #%d opened for %s: %s (rule %s) at %s",

@@ -6,6 +6,9 @@ records what the car's own data says by then (``clear``: no job of the same rule
 the completion; ``fired_again``: one was, and which) and adds a ``job.followup`` webhook for the
 owner, in one transaction with a compare-and-set on ``asked_at`` so it is asked once.
 
+``fired_again`` records a comeback as it happens: a job of the same rule opened within
+``WATCH_S`` of a completion marks that job's follow-up ``fired_again`` (asked or not yet).
+
 ``notify_once`` writes a notice (a maintenance reminder) to the owner's webhook at most once per
 (vin, key), also across restarts: the ``notices`` row and the outbox row share a transaction.
 
@@ -31,6 +34,7 @@ from jobs.model import FOLLOWUP_QUESTION, CarVerdict, FollowUp, FollowUpAnswer
 from jobs.sql import schema
 
 QUESTION = FOLLOWUP_QUESTION
+WATCH_S = 30 * 86_400.0  # a fault back within this long of the completion is a comeback
 _F = schema.followups
 
 
@@ -88,6 +92,25 @@ def _fired_again(conn: Connection, vin: str, rule_id: str, job_id: int, since: f
         .order_by(jobs.c.created_at)
         .limit(1)
     ).scalar()
+
+
+def fired_again(conn: Connection, vin: str, rule_id: str, job_id: int, at: float) -> int:
+    """Mark the follow-ups of (vin, rule_id) completed within ``WATCH_S`` before ``at`` as
+    fired again by job ``job_id``; how many."""
+    return int(
+        conn.execute(
+            sa.update(_F)
+            .where(
+                _F.c.vin == vin,
+                _F.c.rule_id == rule_id,
+                _F.c.job_id != job_id,
+                _F.c.completed_at < at,
+                _F.c.completed_at >= at - WATCH_S,
+                sa.or_(_F.c.car_verdict.is_(None), _F.c.car_verdict == CarVerdict.CLEAR.value),
+            )
+            .values(car_verdict=CarVerdict.FIRED_AGAIN.value, car_job_id=job_id)
+        ).rowcount
+    )
 
 
 def answer(conn: Connection, job_id: int, solved: bool, now: float) -> FollowUp:

@@ -87,6 +87,10 @@ class SqlServiceBook(SqlStore):
         with self._tx() as conn:
             return aftercare.answer(conn, job_id, solved, now)
 
+    def note_fired_again(self, vin: str, rule_id: str, job_id: int, at: float) -> int:
+        with self._tx() as conn:
+            return aftercare.fired_again(conn, vin, rule_id, job_id, at)
+
     def followup(self, job_id: int) -> FollowUp | None:
         with self._tx() as conn:
             return aftercare.get(conn, job_id)

@@ -5,6 +5,7 @@ and the follow-up and reminder notices that go out once."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -23,6 +24,8 @@ from jobs.model import (
     Severity,
 )
 from jobs.sql.store import SqlJobStore
+from rules.jobsink import JobSink
+from rules.sink import OpenJob
 from tests.jobs.test_webhooks import SECRET, Receiver
 
 VIN = "PITSTOPDEMO000003"
@@ -190,3 +193,31 @@ def test_the_followup_and_a_reminder_reach_the_owner_signed(job_store: SqlJobSto
         assert events["service.reminder"]["rule_id"] == "oil"
     finally:
         receiver.close()
+
+
+def test_a_comeback_after_the_question_is_recorded_when_the_rule_opens_a_job(
+    job_store: SqlJobStore,
+) -> None:
+    job_id = complete(job_store, rule_id="lv-battery-low")
+    assert job_store.ask_followups(T0 + 7 * DAY, after_s=7 * DAY) == 1
+    sink = JobSink(job_store)
+    later = JobDraft(VIN, "lv-battery-low", "12 V low", Severity.WARNING, T0 + 40 * DAY)
+    other = JobDraft(VIN, "coolant-hot", "Coolant hot", Severity.WARNING, T0 + 8 * DAY)
+    sink.emit([OpenJob(other, None)], T0 + 8 * DAY)  # another rule: not a comeback
+    follow = job_store.followup(job_id)
+    assert follow is not None
+    assert follow.car_verdict is CarVerdict.CLEAR
+    (again,) = sink.emit([OpenJob(replace(later, fired_at=T0 + 9 * DAY), None)], T0 + 9 * DAY)
+    follow = job_store.followup(job_id)
+    assert follow is not None
+    assert (follow.car_verdict, follow.car_job_id) == (CarVerdict.FIRED_AGAIN, again.job_id)
+
+
+def test_a_fault_back_after_the_watch_is_not_a_comeback(job_store: SqlJobStore) -> None:
+    job_id = complete(job_store, rule_id="lv-battery-low")
+    draft = JobDraft(VIN, "lv-battery-low", "12 V low", Severity.WARNING, T0 + 40 * DAY)
+    job, _ = job_store.open_job(draft, None, T0 + 40 * DAY)
+    assert job_store.note_fired_again(VIN, "lv-battery-low", job.id, T0 + 40 * DAY) == 0
+    follow = job_store.followup(job_id)
+    assert follow is not None
+    assert follow.car_verdict is None

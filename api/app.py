@@ -29,6 +29,8 @@ from api.routes import (
     page_routes,
     presence_routes,
     rule_routes,
+    service_book_pages,
+    service_book_routes,
     signin_routes,
     vehicle_routes,
     workshop_routes,
@@ -184,6 +186,7 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
 
 ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "page"
     page_routes.router,
+    service_book_pages.router,
     signin_routes.router,
     health_routes.router,
     vehicle_routes.router,
@@ -191,6 +194,7 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     presence_routes.router,
     presence_routes.log_router,
     consent_routes.router,
+    service_book_routes.router,  # before the jobs: POST /jobs/{id}/followup is not an action
     job_routes.router,
     workshop_routes.router,
     rule_routes.router,

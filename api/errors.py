@@ -10,7 +10,8 @@
           └── InvalidInputError (ValueError)    -> 422 in FastAPI's validation-error shape
 
 Store errors are converted here too, at the seam: ``StoreError``, ``JobStoreError`` (but
-``JobTransitionError``: 409) and ``KeyStoreError`` become
+``JobTransitionError``: 409; ``ServiceBookError``, a record that does not fit: 422, and
+``CsvImportError`` 422 with one error per bad row and column) and ``KeyStoreError`` become
 503 with a message a person understands; the cause goes to the log, not to the caller.
 """
 
@@ -29,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_pages import error_page, sign_in_redirect, wants_html
 from ingest.errors import StoreError
-from jobs.errors import JobStoreError, JobTransitionError
+from jobs.errors import CsvImportError, JobStoreError, JobTransitionError, ServiceBookError
 from pitstop.errors import PitstopError
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(StoreError, _store_unavailable)
     app.add_exception_handler(JobStoreError, _store_unavailable)
+    app.add_exception_handler(ServiceBookError, _service_book)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
@@ -155,6 +157,18 @@ async def _invalid_input(request: Request, exc: Exception) -> Response:
     )
     error = {"type": "value_error", "loc": list(location), "msg": str(exc), "input": value}
     return JSONResponse({"detail": [error]}, status_code=422)
+
+
+async def _service_book(request: Request, exc: Exception) -> Response:
+    """A record or a CSV file that does not fit: 422, one error per row and column."""
+    problems = exc.problems if isinstance(exc, CsvImportError) else ()
+    errors = [
+        {"type": "csv", "loc": ["body", p.row, p.column], "msg": p.message, "input": None}
+        for p in problems
+    ] or [{"type": "value_error", "loc": ["body"], "msg": str(exc), "input": None}]
+    if wants_html(request):
+        return error_page(422, "; ".join(str(e["msg"]) for e in errors))
+    return JSONResponse({"detail": errors}, status_code=422)
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> Response:

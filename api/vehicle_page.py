@@ -18,9 +18,11 @@ def vehicle_page(
     codes: DtcHistory,
     status: VehicleStatusOut | None = None,
     events: EventList | None = None,
+    book: Html | None = None,
 ) -> Html:
     """A vehicle: its health, a signal picker with a time range, a zoomable chart per signal,
-    its jobs, its trouble codes of the last 30 days and its gateway (presence, events)."""
+    its jobs, its trouble codes of the last 30 days, its gateway (presence, events) and its
+    service book (``book``, ``api.service_book.page_section``)."""
     picker = el(
         "form",
         *(
@@ -87,6 +89,7 @@ def vehicle_page(
         el("h2", "Trouble codes, last 30 days"),
         _trouble_codes(codes),
         gateway_section(status, events or EventList(vin=vehicle.vin, events=[], truncated=False)),
+        book,
         charts=True,
     )
 

@@ -50,7 +50,9 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
     )
 
 
-def job_page(job: JobDetail, actions: list[str], csrf: str | None) -> Html:
+def job_page(
+    job: JobDetail, actions: list[str], csrf: str | None, *, followup: Html | None = None
+) -> Html:
     """One job: what, where, the diagnosis, the trigger and the evidence window; its forms
     carry the session's CSRF token (None for a Bearer key, which needs none)."""
     about: list[tuple[str, Child]] = [
@@ -68,6 +70,7 @@ def job_page(job: JobDetail, actions: list[str], csrf: str | None) -> Html:
         el("h1", job.title),
         facts(about, ""),
         el("div", *buttons, class_="actions") if buttons else None,
+        followup,
         el("h2", "Diagnosis"),
         _diagnosis(job.diagnosis),
         el("h2", "Evidence"),

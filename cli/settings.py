@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     dead_letter_quota: int = 1_000
     """Ingest: dead letters kept per vehicle; a new one drops that vehicle's oldest."""
 
+    reminder_lead_km: float = 1_000.0
+    """Rules: remind the owner of maintenance coming due this many km ahead (0: not by distance)."""
+
+    reminder_lead_days: float = 14.0
+    """Rules: ... or this many days ahead, whichever comes first (0: not by time)."""
+
+    reminders: bool = True
+    """Rules: send maintenance reminders at all (to the owner's webhook, once per due item)."""
+
+    followup_days: float = 7.0
+    """Webhooks: ask the owner this many days after a completed job whether the problem is gone."""
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

@@ -99,12 +99,20 @@ def deliver_due(
 
 
 def run_delivery(
-    jobs: WebhookOutbox, secret: bytes, stop: threading.Event, *, poll_s: float = 0.5
+    jobs: WebhookOutbox,
+    secret: bytes,
+    stop: threading.Event,
+    *,
+    poll_s: float = 0.5,
+    chores: Callable[[float], object] | None = None,
 ) -> DeliveryStats:
-    """Deliver until ``stop`` is set, polling the outbox every ``poll_s`` when idle."""
+    """Deliver until ``stop`` is set, polling the outbox every ``poll_s`` when idle; ``chores``
+    (e.g. asking the follow-ups that are due into the outbox) runs before each round."""
     total = DeliveryStats()
     with httpx.Client(timeout=10.0) as client:
         while not stop.is_set():
+            if chores is not None:
+                chores(time.time())
             stats = deliver_due(jobs, client, secret)
             total.delivered += stats.delivered
             total.failed += stats.failed

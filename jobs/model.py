@@ -1,5 +1,6 @@
 """The service domain's values: jobs, their lifecycle states and actions, workshops, owners,
-vehicles, bay reservations, rule outcomes and webhook outbox items. Plain frozen data, no I/O.
+vehicles, bay reservations, rule outcomes, webhook outbox items, service-book records and
+follow-ups. Plain frozen data, no I/O.
 """
 
 from __future__ import annotations
@@ -210,3 +211,90 @@ class CommandRecord:
     key_name: str  # who sent it: the API key's name...
     role: str  # ...and role
     sent_at: float
+
+
+class ServiceKind(StrEnum):
+    """What a service-book record is."""
+
+    SERVICE = "service"  # scheduled maintenance (oil, filters, the yearly service)
+    REPAIR = "repair"
+    INSPECTION = "inspection"  # a roadworthiness test (MOT, TÜV, contrôle technique)
+    TYRE_CHANGE = "tyre_change"
+
+
+class RecordSource(StrEnum):
+    """Who wrote a service-book record."""
+
+    JOB = "job"  # a completed pitstop job, written with its completion
+    OWNER = "owner"
+    WORKSHOP = "workshop"
+    IMPORT = "import"  # a CSV file (from another maintenance tracker)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    """What a service-book record says; ``done_on`` is the day (ISO 8601, ``2026-03-01``)."""
+
+    kind: ServiceKind
+    done_on: str
+    odometer_km: float | None = None
+    workshop: str = ""
+    work: str = ""
+    parts: tuple[str, ...] = ()
+    labour_hours: float | None = None
+    cost: float | None = None
+    currency: str = ""
+    notes: str = ""
+    rule_id: str | None = None  # the maintenance rule this record counts as (yearly-service)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRecord:
+    id: int
+    vin: str
+    entry: ServiceEntry
+    source: RecordSource
+    created_at: float
+    updated_at: float
+    job_id: int | None = None  # the pitstop job that wrote it
+    workshop_id: int | None = None  # the pitstop workshop that wrote or did it
+    row_hash: str | None = None  # an imported row's content hash (a file imported twice)
+    done_at: float | None = None  # epoch seconds: the completion of a job; else None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What importing one file did: rows added, and rows already in the book (skipped)."""
+
+    added: int
+    skipped: int
+
+
+FOLLOWUP_QUESTION = "Is the problem gone?"
+
+
+class FollowUpAnswer(StrEnum):
+    SOLVED = "solved"
+    NOT_SOLVED = "not_solved"
+
+
+class CarVerdict(StrEnum):
+    """What the car's own data said by the time of the follow-up."""
+
+    CLEAR = "clear"  # the rule that opened the job has not fired again
+    FIRED_AGAIN = "fired_again"  # it fired again: a new job for (vin, rule) after completion
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """The question put to the owner some days after a job was completed."""
+
+    job_id: int
+    vin: str
+    rule_id: str
+    completed_at: float
+    asked_at: float | None = None
+    answer: FollowUpAnswer | None = None
+    answered_at: float | None = None
+    car_verdict: CarVerdict | None = None
+    car_job_id: int | None = None  # the job of the firing again

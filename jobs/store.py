@@ -1,4 +1,5 @@
-"""The job store's interfaces: ``JobStore`` (jobs, bookings, workshops, owners, vehicles),
+"""The job store's interfaces: ``JobStore`` (jobs, bookings, workshops, owners, vehicles, and
+through ``ServiceBook`` and ``AfterCare`` the service book, follow-ups and reminders),
 ``WebhookOutbox`` (the durable queue of job events for webhooks) and ``CommandLog`` (every
 request sent to a car, for the audit).
 
@@ -8,12 +9,14 @@ implements both. Every store is safe to use from several threads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from jobs.model import (
     WEEKDAYS_8_TO_17,
     CommandRecord,
+    FollowUp,
+    ImportOutcome,
     Job,
     JobAction,
     JobDraft,
@@ -22,15 +25,82 @@ from jobs.model import (
     OutboxItem,
     Outcome,
     Owner,
+    RecordSource,
     Reservation,
     RuleOutcomes,
+    ServiceEntry,
+    ServiceRecord,
     Severity,
     Vehicle,
     Workshop,
 )
 
 
-class JobStore(Protocol):
+class ServiceBook(Protocol):
+    """Each vehicle's service book: what was done, when, at what odometer, by whom.
+
+    A completed job writes its record itself (in the transaction of the completion); these
+    methods are for work done outside pitstop. ``ServiceBookError`` for an unknown record or a
+    value that does not fit (a day that is not YYYY-MM-DD, a negative odometer).
+    """
+
+    def add_record(
+        self,
+        vin: str,
+        entry: ServiceEntry,
+        *,
+        source: RecordSource,
+        now: float,
+        workshop_id: int | None = None,
+    ) -> ServiceRecord: ...
+
+    def update_record(self, record_id: int, entry: ServiceEntry, now: float) -> ServiceRecord: ...
+
+    def delete_record(self, record_id: int) -> None: ...
+
+    def service_record(self, record_id: int) -> ServiceRecord | None: ...
+
+    def service_records(self, vin: str) -> list[ServiceRecord]:
+        """The vehicle's records, newest first."""
+        ...
+
+    def import_records(
+        self,
+        vin: str,
+        entries: Sequence[ServiceEntry],
+        *,
+        now: float,
+        progress: Callable[[int], object] | None = None,
+    ) -> ImportOutcome:
+        """Add a file's rows in one transaction (all or nothing); rows already imported (by
+        content hash) are skipped, so importing a file twice adds nothing the second time."""
+        ...
+
+
+class AfterCare(Protocol):
+    """The follow-up after a completed job, and notices sent once (maintenance reminders)."""
+
+    def ask_followups(self, now: float, after_s: float) -> int:
+        """Ask the owner of every job completed ``after_s`` ago or more whether the problem is
+        gone (a ``job.followup`` webhook, once), recording what the car's data says; how many."""
+        ...
+
+    def answer_followup(self, job_id: int, solved: bool, now: float) -> FollowUp: ...
+
+    def note_fired_again(self, vin: str, rule_id: str, job_id: int, at: float) -> int:
+        """A new job ``job_id`` of (vin, rule_id) opened at ``at``: the follow-ups of that rule's
+        jobs completed shortly before (30 days) say the car's data showed the fault again."""
+        ...
+
+    def followup(self, job_id: int) -> FollowUp | None: ...
+
+    def notify_once(self, vin: str, key: str, event: str, doc: dict[str, Any], now: float) -> bool:
+        """Send ``doc`` as ``event`` to the owner's webhook once per (vin, key), also across
+        restarts; True when it is sent now, False when it was sent before."""
+        ...
+
+
+class JobStore(ServiceBook, AfterCare, Protocol):
     def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:
         """Create the job, or return the one already open for (vin, rule_id).
 

@@ -200,7 +200,9 @@ class DtcPattern:
 @dataclass(frozen=True, slots=True)
 class Maintenance:
     """Due after ``every_km`` of ``distance_signal``, ``every_hours`` of running or ``every_s``
-    since the last service, whichever comes first; fires ``ahead_*`` before it is due."""
+    since the last service, whichever comes first; fires ``ahead_*`` before it is due. The last
+    service is the latest completed job of the rule or service-book record of the rule or of
+    one of the kinds in ``counts_from`` (``jobs.model.ServiceKind`` values)."""
 
     distance_signal: str
     every_km: float | None
@@ -211,6 +213,7 @@ class Maintenance:
     ahead_s: float = 0.0
     hold_s: float = 0.0
     clear_hold_s: float = 0.0
+    counts_from: tuple[str, ...] = ("service",)
 
     def describe(self) -> str:
         parts = [

@@ -10,6 +10,12 @@ simulated time, the worker with ``time.time``.
 
 The windows after a firing still wait in memory (``_after``), keyed by (vin, rule_id,
 fired_at): the sink finds the job from that key.
+
+Maintenance intervals count from the last service the sink knows (completed jobs and the
+service book): read when a vehicle is first seen, and again before a maintenance firing or
+reminder is acted on, so a service recorded meanwhile (outside work entered by the owner)
+clears it instead of booking a job. With ``reminders`` (a ``rules.reminders.Lead``), a
+maintenance item coming due within the lead asks the sink to remind the owner (``Remind``).
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ from jobs.model import JobDraft
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
 from rules.checkpoint import StateStore
-from rules.conditions import Maintenance
 from rules.draft import ODOMETER, job_evidence, trigger, window_json
 from rules.engine import (
     AlertState,
@@ -32,13 +37,22 @@ from rules.engine import (
     evaluate,
     evaluate_dtc,
     evidence_after,
-    mark_serviced,
     tick,
 )
 from rules.intake import index_of
 from rules.measure import dtc_json
 from rules.model import Rule
-from rules.sink import AddEvidence, Addition, Ask, AttachAfter, FiringSink, OpenJob, Receipt
+from rules.reminders import Lead
+from rules.sink import (
+    AddEvidence,
+    Addition,
+    Ask,
+    AttachAfter,
+    FiringSink,
+    OpenJob,
+    Receipt,
+)
+from rules.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +100,7 @@ class CoreStats:
     refirings: int = 0
     escalations: int = 0
     after_windows: int = 0
+    reminders: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
 
 
@@ -108,6 +123,7 @@ class RulesCore:
         clock: Callable[[], float],
         state: StateStore | None = None,
         stats: CoreStats | None = None,
+        reminders: Lead | None = None,
     ) -> None:
         self.rules = rules
         self.sink = sink
@@ -121,7 +137,7 @@ class RulesCore:
         self._after: dict[tuple[str, str, float], _After] = {}
         self._profile: dict[str, str] = {}
         self._active_dtcs: dict[str, DtcReport] = {}  # latest full report per vehicle
-        self._maintenance = {r.id for r in rules if isinstance(r.condition, Maintenance)}
+        self.upkeep = Upkeep(rules, sink, self.engine, reminders)
 
     def restore(self) -> int:
         """Load the persisted state of this shard's vehicles; return how many."""
@@ -150,13 +166,17 @@ class RulesCore:
     def telemetry(self, vin: str, samples: Sequence[Sample], profile: str = "") -> list[Transition]:
         self.stats.samples += len(samples)
         if vin not in self.engine.last_seen:
-            self._sync_services(vin)
+            self._dirty.update(self.upkeep.sync(vin))
         if profile:
             self._profile[vin] = profile
         transitions = evaluate(self.rules, self.engine, samples, vin, self.clock())
+        transitions = self._not_serviced_meanwhile(transitions)
         self._dirty.add(vin)
         self._act(transitions)
         self._flush_after(vin)
+        moved, reminded = self.upkeep.remind(vin, self.clock())
+        self._dirty.update(moved)
+        self.stats.reminders += reminded
         return transitions
 
     def dtc(self, report: DtcReport) -> list[Transition]:
@@ -171,24 +191,25 @@ class RulesCore:
     def tick(self) -> list[Transition]:
         for vin, rule_id in list(self.engine.alerts):
             alert = self.engine.alerts[(vin, rule_id)]
-            if rule_id in self._maintenance and alert.state is AlertState.FIRING:
-                self._sync_services(vin, only=rule_id)
+            if self.upkeep.counts(rule_id) and alert.state is AlertState.FIRING:
+                self._dirty.update(self.upkeep.sync(vin, only=rule_id))
         transitions = tick(self.rules, self.engine, self.clock())
+        transitions = self._not_serviced_meanwhile(transitions)
         self._dirty.update(t.vin for t in transitions)
         self._act(transitions)
         return transitions
 
-    def _sync_services(self, vin: str, only: str | None = None) -> None:
-        """Count maintenance intervals from the vehicle's last completed job of each such rule
-        (the odometer of that service is taken from the next reading)."""
-        wanted = self._maintenance if only is None else {only}
-        if not wanted:
-            return
-        for rule_id, done_at in self.sink.last_services(vin, wanted).items():
-            mark = self.engine.services.get((vin, rule_id))
-            if mark is None or done_at > mark.at:
-                mark_serviced(self.engine, vin, rule_id, done_at)
-                self._dirty.add(vin)
+    def _not_serviced_meanwhile(self, transitions: list[Transition]) -> list[Transition]:
+        """Without the maintenance firings that a service recorded since the last look voids."""
+        kept: list[Transition] = []
+        for t in transitions:
+            if t.to_state is AlertState.FIRING and self.upkeep.counts(t.rule.id):
+                moved = self.upkeep.sync(t.vin, only=t.rule.id)
+                self._dirty.update(moved)
+                if moved:
+                    continue
+            kept.append(t)
+        return kept
 
     def _act(self, transitions: list[Transition]) -> None:
         """Hand what the FIRING transitions ask to the sink in one go, then count the receipts

@@ -116,8 +116,10 @@ def _ensure_mark(state: EngineState, rule: Rule, vin: str, ts: float) -> None:
 def mark_serviced(
     state: EngineState, vin: str, rule_id: str, at: float, km: float | None = None
 ) -> None:
-    """A service was done at ``at`` (at ``km`` when known): the interval counts from here."""
-    state.services[(vin, rule_id)] = ServiceMark(at=at, km=km)
+    """A service was done at ``at`` (at ``km`` when known): the interval counts from here (the
+    running hours from the next reading, or from now when ``km`` is known)."""
+    hours = state.running_hours.get(vin, (at, 0.0))[1]
+    state.services[(vin, rule_id)] = ServiceMark(at=at, km=km, hours=hours, serviced=True)
     alert = state.alerts.get((vin, rule_id))
     if alert is not None and alert.state is AlertState.FIRING:
         alert.state, alert.severity = AlertState.RESOLVED, None

@@ -2,7 +2,10 @@
 
 An ``OpenJob`` opens the job and books it (``jobs.booking.open_and_book``: the owner's preferred
 workshop if it qualifies, the first free bay-hour within the rule's urgency); an
-``AddEvidence`` or ``AttachAfter`` appends to the job's evidence (``JobStore.append_evidence``).
+``AddEvidence`` or ``AttachAfter`` appends to the job's evidence (``JobStore.append_evidence``);
+a ``Remind`` goes to the owner's webhook once per key (``JobStore.notify_once``,
+event ``service.reminder``). The last services come from the completed jobs and the service
+book (``rules.lastservice``).
 The store keeps at most one open job per (vin, rule_id), so the sink needs no memory of its own
 but ``opened``, the jobs it created, for benchmarks and tests. Errors of the store
 (``jobs.errors.JobStoreError``) pass through to the caller.
@@ -11,13 +14,25 @@ but ``opened``, the jobs it created, for benchmarks and tests. Errors of the sto
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from jobs.audit import AuditEntry, AuditLog
 from jobs.booking import open_and_book
 from jobs.model import OPEN_STATUSES, Job, JobStatus
 from jobs.store import JobStore
-from rules.sink import AddEvidence, Addition, Ask, AttachAfter, OpenJob, Receipt
+from rules import lastservice
+from rules.sink import (
+    AddEvidence,
+    Addition,
+    Ask,
+    AttachAfter,
+    LastService,
+    OpenJob,
+    Receipt,
+    Remind,
+)
+
+REMINDER_EVENT = "service.reminder"
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +46,22 @@ class JobSink:
     def emit(self, asks: Sequence[Ask], now: float) -> list[Receipt]:
         return [self._carry(ask, now) for ask in asks]
 
-    def last_services(self, vin: str, rule_ids: Collection[str]) -> dict[str, float]:
+    def last_services(
+        self, vin: str, wanted: Mapping[str, Collection[str]]
+    ) -> dict[str, LastService]:
         done = self.store.list_jobs(vin=vin, status=JobStatus.COMPLETED)
-        last: dict[str, float] = {}
-        for job in done:
-            if job.rule_id in rule_ids:
-                last[job.rule_id] = max(job.updated_at, last.get(job.rule_id, job.updated_at))
-        return last
+        return lastservice.last_services(wanted, done, self.store.service_records(vin))
 
     def _carry(self, ask: Ask, now: float) -> Receipt:
         if isinstance(ask, OpenJob):
             return self._open(ask, now)
         if isinstance(ask, AddEvidence):
             return self._add(ask, now)
+        if isinstance(ask, Remind):
+            sent = self.store.notify_once(ask.vin, ask.key, REMINDER_EVENT, dict(ask.doc), now)
+            if sent:
+                log.info("reminder for %s: %s (%s)", ask.vin, ask.rule_id, ask.key)
+            return Receipt(None, created=sent)
         return self._attach(ask, now)
 
     def _open(self, ask: OpenJob, now: float) -> Receipt:
@@ -51,6 +69,7 @@ class JobSink:
         job, created, workshop = open_and_book(self.store, draft, urgency_s=ask.urgency_s, now=now)
         if created:
             self.opened.append(job)
+            self.store.note_fired_again(job.vin, job.rule_id, job.id, job.created_at)
             where = workshop.name if workshop else "no workshop (none has the skills)"
             self._audit(job, draft.rule_id, where, now)
             log.info(

@@ -3,7 +3,8 @@ a condition value (rules/conditions.py). Unknown fields are errors; rules/loader
 
 Kinds: ``threshold``, ``window`` (mean/min/max/stddev over a window), ``rate`` (change per
 ``per`` over ``over``), ``trend`` (forecast crossing within ``horizon``), ``dtc`` (code glob,
-status, protocol, repeat, warning lamp), ``maintenance`` (distance, running hours, time),
+status, protocol, repeat, warning lamp), ``maintenance`` (distance, running hours, time,
+counted from the last service of the kinds in ``counts_from``, default ``[service]``),
 ``no_data``, and ``all`` / ``any`` of threshold, window, rate and trend parts.
 """
 
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from jobs.model import ServiceKind
 from rules.conditions import (
     Buckets,
     Combination,
@@ -151,6 +153,7 @@ class MaintenanceIn(_Held):
     kind: Literal["maintenance"]
     every: EveryIn
     ahead: AheadIn = AheadIn()
+    counts_from: Annotated[list[ServiceKind], Field(max_length=4)] = [ServiceKind.SERVICE]
     distance_signal: Name = DISTANCE
     running_signal: Name = RUNNING
 
@@ -284,6 +287,7 @@ def _maintenance(raw: MaintenanceIn, prefix: str) -> Maintenance:
         raw.ahead.time,
         raw.for_,
         raw.clear_for,
+        tuple(dict.fromkeys(k.value for k in raw.counts_from)),
     )
 
 

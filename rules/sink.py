@@ -11,9 +11,12 @@ Prometheus's rule manager builds alerts); once a batch is evaluated, the asks ar
   e.g. a redelivered message). Receipt: the job, or none when nothing was added.
 - ``AttachAfter``: the window after a firing, once data time has passed it, for the job that
   firing opened or fired again. Receipt: that job, or none when it is gone.
+- ``Remind``: a maintenance item comes due soon; tell the owner, once per ``key`` (also across
+  restarts). Receipt: no job; ``created`` when it was sent now.
 
 The sink also answers the one question evaluation needs from the jobs side: when each
-maintenance rule's service was last completed. The job store's sink is ``rules.jobsink.JobSink``.
+maintenance rule's service was last done (its completed jobs and the service book), and at what
+odometer if known. The job store's sink is ``rules.jobsink.JobSink``.
 """
 
 from __future__ import annotations
@@ -65,7 +68,23 @@ class AttachAfter:
     entry: Mapping[str, Any]  # JSON-ready: from, until and the samples in between
 
 
-Ask = OpenJob | AddEvidence | AttachAfter
+@dataclass(frozen=True, slots=True)
+class Remind:
+    vin: str
+    rule_id: str
+    key: str  # one reminder per key: the rule and the service it counts from
+    doc: Mapping[str, Any]  # JSON-ready: what is due and in how long
+
+
+Ask = OpenJob | AddEvidence | AttachAfter | Remind
+
+
+@dataclass(frozen=True, slots=True)
+class LastService:
+    """Where a maintenance interval counts from: when (epoch s) and, if known, the odometer."""
+
+    at: float
+    km: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +106,10 @@ class FiringSink(Protocol):
         per ask, in the same order."""
         ...
 
-    def last_services(self, vin: str, rule_ids: Collection[str]) -> dict[str, float]:
-        """When the last service of each maintenance rule in ``rule_ids`` was completed for
-        ``vin``: rule id -> time; rules never serviced are absent."""
+    def last_services(
+        self, vin: str, wanted: Mapping[str, Collection[str]]
+    ) -> dict[str, LastService]:
+        """The last service of each maintenance rule in ``wanted`` (rule id -> the service-book
+        kinds it counts from) for ``vin``: rule id -> when and at what odometer; rules never
+        serviced are absent."""
         ...

@@ -68,6 +68,7 @@ class ServiceMark:
     at: float
     km: float | None = None
     hours: float = 0.0
+    serviced: bool = False  # from a service (a job, the service book); else first seen
 
 
 class EngineState:
@@ -130,7 +131,9 @@ class EngineState:
             "buckets": {k: b.to_json() for (v, k), b in self.buckets.items() if v == vin},
             "dtc": {r: [t.matching, t.edges] for (v, r), t in self.dtc.items() if v == vin},
             "services": {
-                r: [m.at, m.km, m.hours] for (v, r), m in self.services.items() if v == vin
+                r: [m.at, m.km, m.hours, m.serviced]
+                for (v, r), m in self.services.items()
+                if v == vin
             },
             "running_hours": list(self.running_hours[vin]) if vin in self.running_hours else None,
         }
@@ -157,8 +160,9 @@ class EngineState:
                 self.buckets[(vin, key)] = restored
         for rule_id, (matching, edges) in doc.get("dtc", {}).items():
             self.dtc[(vin, rule_id)] = DtcTrack(bool(matching), int(edges))
-        for rule_id, (at, km, hours) in doc.get("services", {}).items():
-            self.services[(vin, rule_id)] = ServiceMark(float(at), km, float(hours))
+        for rule_id, (at, km, hours, *serviced) in doc.get("services", {}).items():
+            mark = ServiceMark(float(at), km, float(hours), bool(serviced and serviced[0]))
+            self.services[(vin, rule_id)] = mark
         if doc.get("running_hours"):
             last, hours = doc["running_hours"]
             self.running_hours[vin] = (float(last), float(hours))

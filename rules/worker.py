@@ -41,6 +41,7 @@ from pitstop.topics import Kind, cloud_subscription, parse_cloud_topic
 from rules.checkpoint import StateStore
 from rules.core import CoreStats, RulesCore, Shard
 from rules.loader import DEFAULT_CATALOG, load_catalog
+from rules.reminders import Lead
 from rules.sink import FiringSink
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class RulesConfig:
     tick_s: float = 5.0  # how often the clock is checked for no-data rules
     checkpoint_s: float = 0.5  # most wall time between state checkpoints (and acks)
     checkpoint_every: int = 10  # most messages between checkpoints
+    reminders: Lead | None = None  # remind owners of maintenance this far ahead; None: never
 
 
 @dataclass(slots=True)
@@ -91,7 +93,15 @@ def run_rules(
     rules = load_catalog(config.catalog_path)
     log.info("loaded %d rules from %s", len(rules), config.catalog_path)
     stats = RulesStats()
-    core = RulesCore(rules, sink, shard=config.shard, clock=clock, state=state, stats=stats)
+    core = RulesCore(
+        rules,
+        sink,
+        shard=config.shard,
+        clock=clock,
+        state=state,
+        stats=stats,
+        reminders=config.reminders,
+    )
     stats.restored_vehicles = core.restore()
     log.info(
         "restored the rules state of %d vehicles (shard %s)",

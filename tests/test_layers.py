@@ -49,9 +49,12 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
     # the API reads telemetry through the store interface and opens stores by URL
     ("api", "ingest"): frozenset({"ingest.store", "ingest.open", "ingest.errors"}),
     # jobs.sql's modules are the backend's own; jobs.sql.database is the public helper that
-    # lets another store keep its tables in the job store's database (the API's keys)
+    # lets another store keep its tables in the job store's database (the API's keys);
+    # jobs.csvbook and jobs.csvmap are the service book's pure CSV codec (upload, download)
     ("api", "jobs"): frozenset(
         {
+            "jobs.csvbook",
+            "jobs.csvmap",
             "jobs.model",
             "jobs.store",
             "jobs.open",

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import dtcs, fleet
+from api import dtcs, fleet, service_book
 from api import job_views as views
 from api import presence_views as presence
 from api import web_pages as pages
@@ -44,6 +44,7 @@ STATIC = {
     "charts.js": "application/javascript",
     "pitstop.css": "text/css",
     "favicon.svg": "image/svg+xml",
+    "service-book.js": "application/javascript",
 }
 
 
@@ -74,6 +75,7 @@ def vehicle(
     telemetry: TelemetryDep,
     jobs: JobsDep,
     clock: ClockDep,
+    stores: Annotated[Stores, Depends(get_stores)],
     signal: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006 (FastAPI copies it)
     hours: Annotated[float, Query(gt=0, le=744)] = 1.0,
 ) -> HTMLResponse:
@@ -88,17 +90,29 @@ def vehicle(
     status = presence.optional_status(telemetry, vin)
     events = presence.events(telemetry, vin, month, presence.PAGE_TYPES, 100)
     page = vehicle_page(
-        detail, shown=shown, span=span, jobs=visible, codes=codes, status=status, events=events
+        detail,
+        shown=shown,
+        span=span,
+        jobs=visible,
+        codes=codes,
+        status=status,
+        events=events,
+        book=service_book.page_section(access, vin, jobs, now, stores.keys),
     )
     return HTMLResponse(page)
 
 
 @router.get("/jobs/{job_id}/page")
 def job(
-    job: Annotated[Job, Depends(scoped_job)], access: PageAccess, jobs: JobsDep
+    job: Annotated[Job, Depends(scoped_job)],
+    access: PageAccess,
+    jobs: JobsDep,
+    stores: Annotated[Stores, Depends(get_stores)],
 ) -> HTMLResponse:
     detail = views.detail(jobs, job)
-    return HTMLResponse(pages.job_page(detail, allowed_actions(access, job), access.csrf))
+    followup = service_book.job_page_extras(access, job, jobs, stores.keys)
+    page = pages.job_page(detail, allowed_actions(access, job), access.csrf, followup=followup)
+    return HTMLResponse(page)
 
 
 @router.post("/jobs/{job_id}/page")

@@ -19,7 +19,9 @@ telemetry, evaluates the rule catalogue and opens at most one job per (vehicle, 
 into the first workshop with the skills the diagnosis needs. `check` validates catalogues and
 prints one line per rule. `backtest` runs one rule over a vehicle's stored history and shows
 when it would have fired and cleared: try a rule before it goes live. `webhooks` delivers the
-signed job webhooks (owners, fleets, workshops) from the durable outbox, at least once.
+signed job webhooks (owners, fleets, workshops) from the durable outbox, at least once, and
+puts the follow-up question to owners (PITSTOP_FOLLOWUP_DAYS after a job was completed).
+Maintenance reminders go out PITSTOP_REMINDER_LEAD_KM / _DAYS ahead of due.
 
 examples:
   pitstop rules run --broker mqtt://127.0.0.1:1883 --seed-demo-workshops
@@ -30,6 +32,9 @@ examples:
   pitstop rules backtest lv-battery-low --vehicle PITSTOPDEMO000003 \\
       --from 2026-01-01 --to 2026-01-15T12:00 --telemetry sqlite:///data/telemetry.db
 """
+
+
+FOLLOWUP_POLL_S = 60.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -225,6 +230,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from rules.core import Shard
     from rules.jobsink import JobSink
     from rules.loader import DEFAULT_CATALOG
+    from rules.reminders import DAY_S, Lead
     from rules.worker import RulesConfig, run_rules
 
     try:
@@ -238,6 +244,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         client_id=args.client_id,
         share_group=args.share_group,
         catalog_path=args.catalog or DEFAULT_CATALOG,
+        reminders=Lead(km=settings.reminder_lead_km, s=settings.reminder_lead_days * DAY_S)
+        if settings.reminders
+        else None,
     )
     url = args.jobs or settings.job_store_url()
     if url.startswith("sqlite:///"):
@@ -278,7 +287,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _webhooks(args: argparse.Namespace, settings: Settings) -> int:
     from jobs.delivery import run_delivery
     from jobs.errors import JobStoreError
-    from jobs.open import open_webhook_outbox
+    from jobs.open import open_job_store, open_webhook_outbox
 
     try:
         secret = args.secret_file.read_bytes().rstrip(b"\r\n")
@@ -295,14 +304,28 @@ def _webhooks(args: argparse.Namespace, settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    url = args.jobs or settings.job_store_url()
     try:
-        outbox = open_webhook_outbox(args.jobs or settings.job_store_url())
+        outbox = open_webhook_outbox(url)
+        jobs = open_job_store(url)
     except JobStoreError as err:
         print(f"pitstop rules webhooks: {err}", file=sys.stderr)
         return 1
+    after_s = settings.followup_days * 86_400.0
+    asked = [float("-inf")]
+
+    def follow_up(now: float) -> None:  # once a minute: the follow-ups that are due
+        if now - asked[0] >= FOLLOWUP_POLL_S:
+            asked[0] = now
+            try:
+                jobs.ask_followups(now, after_s)
+            except JobStoreError as err:  # the store is down: try again next minute
+                print(f"pitstop rules webhooks: follow-ups: {err}", file=sys.stderr)
+
     try:
-        stats = run_delivery(outbox, secret, stop)
+        stats = run_delivery(outbox, secret, stop, chores=follow_up)
     finally:
+        jobs.close()
         outbox.close()
     print(f"webhooks: {stats.delivered} delivered, {stats.failed} failed attempts", file=sys.stderr)
     return 0

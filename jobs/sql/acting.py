@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection
 
 from jobs import lifecycle
 from jobs.errors import JobStoreError, JobTransitionError
-from jobs.model import SLOT_S, Job, JobAction, Outcome
-from jobs.sql import history, rows, schema
+from jobs.model import SLOT_S, Job, JobAction, JobStatus, Outcome
+from jobs.sql import aftercare, history, rows, schema, servicebook
 from jobs.sql.reserve import reserve_in_transaction
 
 
@@ -50,7 +50,11 @@ def act(
     if target in lifecycle.RELEASES_SLOT:
         conn.execute(sa.delete(schema.reservations).where(schema.reservations.c.job_id == job_id))
     history.record(conn, job_id, now, JobAction(action).value, current.status, target, note)
-    return rows.job({**row._mapping, **values})
+    after = {**row._mapping, **values}
+    if target is JobStatus.COMPLETED:  # the service book and the follow-up, in this transaction
+        servicebook.record_job(conn, after, now, note)
+        aftercare.followup_on_completion(conn, after, now)
+    return rows.job(after)
 
 
 def _move(conn: Connection, job: Mapping[Any, Any], slot_start: float) -> dict[str, Any]:

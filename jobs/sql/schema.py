@@ -1,7 +1,7 @@
 """The job store's tables, as SQLAlchemy Core objects for queries.
 
 The schema itself is created and changed only by the Alembic migrations in jobs/migrations;
-keep this file in step with the newest migration (0003).
+keep this file in step with the newest migration (0005).
 """
 
 from __future__ import annotations
@@ -135,4 +135,53 @@ audit_log = sa.Table(
     sa.Column("outcome", sa.String(500), nullable=False),
     sa.Column("address", sa.String(500), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
+)
+
+
+service_records = sa.Table(
+    "service_records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("vin", sa.String(17), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("done_on", sa.String(10), nullable=False),
+    sa.Column("done_at", sa.Float, nullable=True),
+    sa.Column("odometer_km", sa.Float, nullable=True),
+    sa.Column("workshop", sa.String(200), nullable=False),
+    sa.Column("work", sa.String(2000), nullable=False),
+    sa.Column("parts", sa.JSON, nullable=False),
+    sa.Column("labour_hours", sa.Float, nullable=True),
+    sa.Column("cost", sa.Float, nullable=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("notes", sa.String(2000), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=True),
+    sa.Column("workshop_id", sa.Integer, sa.ForeignKey("workshops.id"), nullable=True),
+    sa.Column("row_hash", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+followups = sa.Table(
+    "followups",
+    metadata,
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), primary_key=True),
+    sa.Column("vin", sa.String(17), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("completed_at", sa.Float, nullable=False),
+    sa.Column("asked_at", sa.Float, nullable=True),
+    sa.Column("answer", sa.String(16), nullable=True),
+    sa.Column("answered_at", sa.Float, nullable=True),
+    sa.Column("car_verdict", sa.String(16), nullable=True),
+    sa.Column("car_job_id", sa.Integer, nullable=True),
+)
+
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("vin", sa.String(17), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
 )

@@ -36,13 +36,14 @@ from jobs.model import (
     Workshop,
 )
 from jobs.sql import acting, amend, history, outbox, reserve, rows, schema
-from jobs.sql.database import MIGRATIONS, SqlStore, open_migrated
+from jobs.sql.bookstore import SqlServiceBook
+from jobs.sql.database import MIGRATIONS, open_migrated
 
 _OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
 _OPEN_RETRIES = 5
 
 
-class SqlJobStore(SqlStore):
+class SqlJobStore(SqlServiceBook):
     """``jobs.store.JobStore`` and ``jobs.store.WebhookOutbox`` over SQLAlchemy Core."""
 
     WHAT = "job store"

@@ -37,8 +37,16 @@ JSON_ROUTES = {
     "/vehicles/{vin}/commands/{command_id}",
     "/commands",
     "/audit",
+    "/vehicles/{vin}/service-book",
+    "/vehicles/{vin}/service-book/{record_id}",
+    "/vehicles/{vin}/service-book/import",
+    "/jobs/{job_id}/followup",
 }
-STREAMED = {"/vehicles/{vin}/signals/{signal}/csv", "/vehicles/{vin}/stream"}
+STREAMED = {
+    "/vehicles/{vin}/signals/{signal}/csv",
+    "/vehicles/{vin}/stream",
+    "/vehicles/{vin}/service-book.csv",
+}
 
 
 def test_every_route_declares_a_response_model_or_is_a_page() -> None:

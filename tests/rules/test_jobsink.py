@@ -10,7 +10,7 @@ from jobs.model import JobAction, JobDraft, JobStatus, Outcome, Severity
 from jobs.seed import ensure_demo_workshops
 from jobs.sql.store import SqlJobStore
 from rules.jobsink import JobSink
-from rules.sink import AddEvidence, Addition, AttachAfter, OpenJob, Receipt
+from rules.sink import AddEvidence, Addition, AttachAfter, LastService, OpenJob, Receipt
 
 VIN = "PITSTOPDEMO000003"
 T0 = 1_767_225_600.0
@@ -106,7 +106,7 @@ def test_the_window_after_goes_to_the_job_of_its_firing_even_once_closed(
 
 def test_last_services_are_the_latest_completed_job_of_each_rule(store: SqlJobStore) -> None:
     sink = JobSink(store)
-    assert sink.last_services(VIN, {"service"}) == {}
+    assert sink.last_services(VIN, {"service": ()}) == {}
     (receipt,) = sink.emit([opening(rule_id="service")], T0)
     assert receipt.job_id is not None
     for action in (JobAction.CONFIRM, JobAction.ACCEPT, JobAction.START):
@@ -114,7 +114,8 @@ def test_last_services_are_the_latest_completed_job_of_each_rule(store: SqlJobSt
     store.act(receipt.job_id, JobAction.COMPLETE, T0 + 3600, outcome=Outcome.FIXED)
     sink.emit([opening(T0 + 7200, rule_id="lv")], T0 + 7200)  # open, and not asked for
 
-    assert sink.last_services(VIN, {"service", "lv"}) == {"service": T0 + 3600}
+    wanted: dict[str, tuple[str, ...]] = {"service": (), "lv": ()}
+    assert sink.last_services(VIN, wanted) == {"service": LastService(T0 + 3600)}
     assert store.list_jobs(vin=VIN, status=JobStatus.COMPLETED)[0].rule_id == "service"
 
 

@@ -6,13 +6,22 @@ a refiring is not added to the job its own firing opened); it records every batc
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from jobs.model import Severity
 from pitstop.codec import Sample
 from rules.core import RulesCore
 from rules.loader import parse_catalog
-from rules.sink import AddEvidence, Addition, Ask, AttachAfter, OpenJob, Receipt
+from rules.sink import (
+    AddEvidence,
+    Addition,
+    Ask,
+    AttachAfter,
+    LastService,
+    OpenJob,
+    Receipt,
+    Remind,
+)
 from tests.rules.test_core import CATALOG, DAY, ODO, T0, VIN, V
 
 
@@ -21,17 +30,25 @@ class MemorySink:
         self.batches: list[list[Ask]] = []
         self.jobs: dict[tuple[str, str], tuple[int, float]] = {}  # open: id and first firing
         self.services = services or {}
+        self.reminded: list[str] = []  # the key of every Remind asked
 
     def emit(self, asks: Sequence[Ask], now: float) -> list[Receipt]:
         self.batches.append(list(asks))
         return [self._answer(ask) for ask in asks]
 
-    def last_services(self, vin: str, rule_ids: Collection[str]) -> dict[str, float]:
-        return {r: at for (v, r), at in self.services.items() if v == vin and r in rule_ids}
+    def last_services(
+        self, vin: str, wanted: Mapping[str, Collection[str]]
+    ) -> dict[str, LastService]:
+        return {
+            r: LastService(at) for (v, r), at in self.services.items() if v == vin and r in wanted
+        }
 
     def _answer(self, ask: Ask) -> Receipt:
         key = (ask.vin, ask.rule_id)
         job = self.jobs.get(key)
+        if isinstance(ask, Remind):
+            self.reminded.append(ask.key)
+            return Receipt(None, created=self.reminded.count(ask.key) == 1)
         if isinstance(ask, OpenJob):
             if job is not None:
                 return Receipt(job[0])

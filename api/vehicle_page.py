@@ -18,8 +18,10 @@ def vehicle_page(
     codes: DtcHistory,
     status: VehicleStatusOut | None = None,
     events: EventList | None = None,
+    assist: Html | None = None,
 ) -> Html:
-    """A vehicle: its health, a signal picker with a time range, a zoomable chart per signal,
+    """A vehicle: its health, the owner's "describe the problem" box (``assist``, from
+    ``api.assist_page``), a signal picker with a time range, a zoomable chart per signal,
     its jobs, its trouble codes of the last 30 days and its gateway (presence, events)."""
     picker = el(
         "form",
@@ -74,6 +76,7 @@ def vehicle_page(
         vehicle.vin,
         el("h1", "Vehicle ", el("code", vehicle.vin)),
         facts([("Last seen", when(vehicle.last_seen)), ("Open jobs", vehicle.open_jobs)], ""),
+        assist,
         el("h2", "Signals"),
         picker,
         el(

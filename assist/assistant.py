@@ -85,6 +85,11 @@ class Assistant:
             thresholds,
         )
 
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The catalogue's rules, in the entries' order."""
+        return tuple(r for e in self.entries for r in e.rules)
+
     def ask(
         self,
         text: str,

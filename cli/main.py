@@ -19,7 +19,18 @@ from cli.settings import Settings
 from pitstop import __version__
 from pitstop.errors import PitstopError
 
-COMMANDS = ("demo", "simulate", "gateway", "profile", "ingest", "rules", "api", "admin", "dtc")
+COMMANDS = (
+    "demo",
+    "simulate",
+    "gateway",
+    "profile",
+    "ingest",
+    "rules",
+    "api",
+    "admin",
+    "dtc",
+    "assist",
+)
 
 
 class Command(Protocol):

@@ -36,6 +36,8 @@ JSON_ROUTES = {
     "/vehicles/{vin}/commands",
     "/vehicles/{vin}/commands/{command_id}",
     "/commands",
+    "/assist",
+    "/assist/book",
 }
 STREAMED = {"/vehicles/{vin}/signals/{signal}/csv", "/vehicles/{vin}/stream"}
 

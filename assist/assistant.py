@@ -46,7 +46,7 @@ class Mode(StrEnum):
 class Candidate:
     key: str  # the entry
     rule_id: str  # the rule a booking names (the one the evidence backs most)
-    title: str
+    title: str  # the backed rule's title; without evidence the entry's ("Brake pads worn")
     summary: str
     headline: str  # in the language of the question
     score: float  # text score x (1 + evidence weight)
@@ -135,7 +135,7 @@ class Assistant:
         return Candidate(
             key=entry.key,
             rule_id=rule_id,
-            title=next(r.title for r in entry.rules if r.id == rule_id),
+            title=next(r.title for r in entry.rules if r.id == rule_id) if reasons else entry.title,
             summary=entry.diagnosis.summary,
             headline=headline(entry, language),
             score=text_score * (1.0 + EVIDENCE_BOOST * weight_of(reasons)),

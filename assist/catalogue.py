@@ -26,7 +26,10 @@ class Entry:
 
     @property
     def title(self) -> str:
-        return self.rules[0].title
+        """The first rule's title; for several rules, its part before a comma (the wheel):
+        "Brake pads worn", not "Brake pads worn, front left"."""
+        first = self.rules[0].title
+        return first.split(", ", 1)[0] if len(self.rules) > 1 else first
 
     def texts(self, language: str) -> tuple[str, ...]:
         """What the entry is known by in ``language``: the owner phrases of that language and,

@@ -29,7 +29,7 @@ def job_draft(answer: Answer, candidate: Candidate, rule: Rule, vin: str, now: f
     return JobDraft(
         vin=vin,
         rule_id=rule.id,
-        title=rule.title,
+        title=candidate.title,
         severity=rule.severity,
         fired_at=now,
         diagnosis=rule.diagnosis.to_json(),

@@ -45,9 +45,7 @@ def test_the_answer_is_in_the_language_of_the_question(assistant: Assistant) -> 
     "text",
     ["the cup holder is broken", "车载屏幕的字太小了", "my door mirror is cracked"],
 )
-def test_nothing_matching_well_says_so_instead_of_guessing(
-    assistant: Assistant, text: str
-) -> None:
+def test_nothing_matching_well_says_so_instead_of_guessing(assistant: Assistant, text: str) -> None:
     answer = assistant.ask(text)
     assert not answer.confident
     assert answer.candidates == ()

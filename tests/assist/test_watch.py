@@ -13,10 +13,13 @@ def test_a_threshold_is_near_between_its_clear_level_and_its_limit(
 ) -> None:
     (watch,) = watches(_rule(rules, "lv-battery-low"))  # below 11.8, clears at 12.2
     assert (watch.level, watch.clear_level) == (11.8, 12.2)
-    assert watch.near(12.1) and not watch.past(12.1)
-    assert watch.past(11.7) and not watch.near(11.7)
+    assert watch.near(12.1)
+    assert not watch.past(12.1)
+    assert watch.past(11.7)
+    assert not watch.near(11.7)
     assert not watch.near(12.5)
-    assert watch.towards(12.6, 12.1) and not watch.towards(12.1, 12.6)
+    assert watch.towards(12.6, 12.1)
+    assert not watch.towards(12.1, 12.6)
 
 
 def test_a_combination_watches_its_last_part_and_a_trend_its_quantity(

@@ -27,7 +27,8 @@ class AssistRequest(BaseModel):
 
 
 class BookRequest(BaseModel):
-    """Book one answer of ``POST /assist`` (the same text and car) as a job."""
+    """Book one of the first three answers of ``POST /assist`` (the same text and car), or a
+    general inspection, as a job."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 

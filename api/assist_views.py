@@ -14,6 +14,9 @@ from assist.render import answer_json
 from jobs.booking import open_and_book
 from jobs.model import Job
 
+BOOKABLE = 3
+"""An owner books one of the first three answers (what the page shows), or an inspection."""
+
 
 def ask(stores: Stores, assistant: Assistant, text: str, vin: str | None, limit: int) -> Answer:
     """The answer to ``text``; with ``vin`` (already checked to be the caller's) re-ranked by
@@ -35,7 +38,7 @@ def answer_out(answer: Answer) -> AssistAnswer:
 def book(stores: Stores, assistant: Assistant, text: str, vin: str, rule_id: str) -> Booked:
     """Open (or find open) the job of one answer to ``text`` on ``vin``, booked into the first
     free slot; a rule the answer does not offer is refused (422)."""
-    answer = ask(stores, assistant, text, vin, limit=10)
+    answer = ask(stores, assistant, text, vin, limit=BOOKABLE)
     now = stores.clock()
     if rule_id == GENERAL_INSPECTION:
         draft, urgency = inspection_draft(answer, vin, now), None

@@ -33,10 +33,11 @@ SQUEAL = "a squeal when I brake"
 HOSTILE = "<script>alert('x')</script> squeal when I brake"
 
 
+Site = tuple[TestClient, dict[Role, str], JobStore, Fleet]
+
+
 @pytest.fixture
-def site(
-    tmp_path: Path, assistant: Assistant
-) -> Iterator[tuple[TestClient, dict[Role, str], JobStore, Fleet]]:
+def site(tmp_path: Path, assistant: Assistant) -> Iterator[Site]:
     telemetry = open_store(f"sqlite:///{tmp_path / 'telemetry.db'}")
     jobs = open_job_store(f"sqlite:///{tmp_path / 'jobs.db'}")
     keys = KeyStore.open(f"sqlite:///{tmp_path / 'jobs.db'}")

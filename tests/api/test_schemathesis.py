@@ -13,8 +13,11 @@ from schemathesis.checks import not_a_server_error
 from api.app import create_app, openapi_document
 from api.cmd_publisher import MqttCommandPublisher
 from api.keys import KeyStore, Role
+from assist.assistant import Assistant
+from assist.semantic import load_model
 from ingest.open import open_store
 from jobs.open import open_command_log, open_job_store
+from rules.loader import DEFAULT_CATALOG, load_catalog
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys
 from tests.servers import Mosquitto
 
@@ -33,7 +36,10 @@ def admin_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object
     try:
         fill_telemetry(telemetry)
         secrets = make_keys(keys, jobs, fill_jobs(jobs).workshop.id)
-        app = create_app(telemetry, jobs, clock=lambda: NOW, keys=keys, commands=log)
+        assistant = Assistant.build(load_catalog(DEFAULT_CATALOG), load_model())
+        app = create_app(
+            telemetry, jobs, clock=lambda: NOW, keys=keys, commands=log, assistant=assistant
+        )
         app.state.publisher = publisher  # what the lifespan does, which these calls skip
         yield app, bearer(secrets[Role.ADMIN])
     finally:

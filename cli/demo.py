@@ -93,10 +93,13 @@ def run_demo(
     from api.app import create_app
     from api.demo_keys import ensure_demo_keys
     from api.keys import KeyStore
+    from assist.assistant import Assistant
+    from assist.semantic import load_model
     from cli.demo_report import print_banner, watch_jobs
     from ingest.open import open_store
     from jobs.open import open_command_log, open_job_store, open_state_store
     from jobs.seed import ensure_demo_workshops
+    from rules.loader import DEFAULT_CATALOG, load_catalog
     from sim.run import demo_fleet, run_on_bus
 
     _fresh(config.data_dir, config.keep_data)
@@ -120,9 +123,19 @@ def run_demo(
 
         _start_consumers(threads, broker_url, telemetry, jobs, state)
 
+        assistant = Assistant.build(load_catalog(DEFAULT_CATALOG), load_model())
+        app = create_app(
+            telemetry,
+            jobs,
+            keys=keys,
+            commands=command_log,
+            broker_url=broker_url,
+            assistant=assistant,
+            rule_state=state,
+        )
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(telemetry, jobs, keys=keys, commands=command_log, broker_url=broker_url),
+                app,
                 host=config.api_host,
                 port=config.api_port,
                 log_level="warning",

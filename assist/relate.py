@@ -126,7 +126,9 @@ def _one_per_reading_signal(found: list[Reason]) -> tuple[Reason, ...]:
         signal = reason.reading.watch.signal
         if signal not in best or reason.weight > best[signal].weight:
             best[signal] = reason
-    return (*rest, *best.values())
+    order = ("code", "code_recent", "firing", "pending", "open_job", "overdue")
+    rest.sort(key=lambda r: order.index(r.kind))
+    return (*best.values(), *rest)  # what the car measures, its codes, its checks, its jobs
 
 
 def _matching_rule(entry: Entry, code: str) -> str | None:

@@ -47,7 +47,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy pitstop cli gateway ingest jobs rules api sim tests bench
+	$(BIN)/mypy pitstop cli gateway ingest jobs rules assist api sim tests bench
 
 check: lint typecheck test
 

@@ -21,6 +21,8 @@ from api.errors import install_error_handlers
 from api.headers import SecurityHeaders
 from api.keys import KeyStore
 from api.routes import (
+    assist_page_routes,
+    assist_routes,
     audit_routes,
     consent_routes,
     dead_letter_routes,
@@ -37,12 +39,14 @@ from api.routes import (
 )
 from api.strict import StrictJson
 from api.throttle import SignInThrottle
+from assist.assistant import Assistant
 from ingest.open import open_store
 from ingest.store import TelemetryStore
 from jobs.audit import AuditLog
-from jobs.open import open_audit_log, open_command_log, open_job_store
+from jobs.open import open_audit_log, open_command_log, open_job_store, open_state_store
 from jobs.store import CommandLog, JobStore
 from pitstop import __version__
+from rules.checkpoint import StateStore
 from rules.model import Rule
 
 DESCRIPTION = """Telemetry, jobs and workshops of the pitstop fleet.
@@ -74,6 +78,8 @@ def create_app(
     commands: CommandLog | None = None,
     audit: AuditLog | None = None,
     broker_url: str | None = None,
+    assistant: Assistant | None = None,
+    rule_state: StateStore | None = None,
 ) -> FastAPI:
     """An app over stores the caller opened and will close (the demo, tests).
 
@@ -84,11 +90,23 @@ def create_app(
     each is recorded) and ``broker_url`` (connected in the app's lifespan); without them the
     command routes answer 503. With ``audit`` (``jobs.open.open_audit_log(jobs_url)``) every
     state-changing request is recorded (``api.audit``) and admins read it at ``/audit``.
+    command routes answer 503. ``assistant`` (``assist.assistant.Assistant.build``, its model
+    loaded once by the caller) serves ``/assist`` and the vehicle page's box, with the car's
+    rule states from ``rule_state`` (``jobs.open.open_state_store(jobs_url)``) when given;
+    without it they answer 503.
     """
     app = _build(lifespan=_publisher_lifespan(broker_url) if broker_url else None)
     catalogue = _catalogue(rules)
     app.state.stores = Stores(
-        telemetry, jobs, clock, keys=keys, rules=catalogue, commands=commands, audit=audit
+        telemetry,
+        jobs,
+        clock,
+        keys=keys,
+        rules=catalogue,
+        commands=commands,
+        audit=audit,
+        assistant=assistant,
+        rule_state=rule_state,
     )
     return app
 
@@ -100,9 +118,11 @@ def create_app_from_urls(
     *,
     rules: Sequence[Rule] | None = None,
     broker_url: str | None = None,
+    assist: bool = True,
 ) -> FastAPI:
     """An app that opens both stores when it starts and closes them when it stops (and, with
-    ``broker_url``, connects to the broker for commands to cars)."""
+    ``broker_url``, connects to the broker for commands to cars). With ``assist`` it loads the
+    owner's assistant's model once when it starts (a few seconds, about 120 MB)."""
     catalogue = _catalogue(rules)
     publishing = _publisher_lifespan(broker_url) if broker_url else None
 
@@ -119,8 +139,19 @@ def create_app_from_urls(
             stack.callback(log.close)
             audit = open_audit_log(jobs_url)
             stack.callback(audit.close)
+            state = open_state_store(jobs_url)
+            stack.callback(state.close)
+            assistant = await asyncio.to_thread(_assistant, catalogue) if assist else None
             app.state.stores = Stores(
-                telemetry, job_store, clock, keys=keys, rules=catalogue, commands=log, audit=audit
+                telemetry,
+                job_store,
+                clock,
+                keys=keys,
+                rules=catalogue,
+                commands=log,
+                audit=audit,
+                assistant=assistant,
+                rule_state=state,
             )
             if publishing is not None:
                 await stack.enter_async_context(publishing(app))
@@ -151,6 +182,12 @@ def _publisher_lifespan(broker_url: str) -> Lifespan:
             publisher.close()
 
     return lifespan
+
+
+def _assistant(rules: tuple[Rule, ...]) -> Assistant:
+    from assist.semantic import load_model
+
+    return Assistant.build(rules, load_model())
 
 
 def _catalogue(rules: Sequence[Rule] | None) -> tuple[Rule, ...]:
@@ -187,6 +224,7 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
 ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "page"
     page_routes.router,
     service_book_pages.router,
+    assist_page_routes.router,
     signin_routes.router,
     health_routes.router,
     vehicle_routes.router,
@@ -200,4 +238,5 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     rule_routes.router,
     dead_letter_routes.router,
     audit_routes.router,
+    assist_routes.router,
 )

@@ -10,13 +10,15 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 
 from api.cmd_publisher import CommandPublisher
-from api.errors import BrokerUnavailableError, UnavailableError
+from api.errors import AssistantUnavailableError, BrokerUnavailableError, UnavailableError
 from api.keys import KeyStore
 from api.timerange import TimeRange, instant_query, resolve_range
+from assist.assistant import Assistant
 from ingest.store import TelemetryStore
 from jobs.audit import AuditLog
 from jobs.store import CommandLog, JobStore
 from pitstop.topics import validate_vin
+from rules.checkpoint import StateStore
 from rules.model import Rule
 
 Clock = Callable[[], float]
@@ -39,6 +41,9 @@ class Stores:
     rules: tuple[Rule, ...] = ()  # the catalogue /rules shows and backtests
     commands: CommandLog | None = None  # None: commands answer 503
     audit: AuditLog | None = None  # None: nothing is audited and /audit answers 503
+    assistant: Assistant | None = None  # the owner's assistant; None: /assist answers 503
+    rule_state: StateStore | None = None  # the rules engine's states, the assistant's evidence
+    shards: int = 1  # the rules workers' shard count (names their state scopes)
 
 
 async def get_stores(request: Request) -> Stores:
@@ -68,6 +73,12 @@ async def get_command_log(stores: Annotated[Stores, Depends(get_stores)]) -> Com
     return stores.commands
 
 
+async def get_assistant(stores: Annotated[Stores, Depends(get_stores)]) -> Assistant:
+    if stores.assistant is None:
+        raise AssistantUnavailableError("this server runs without the owner's assistant")
+    return stores.assistant
+
+
 async def get_publisher(request: Request) -> CommandPublisher:
     """The app's publisher (created in its lifespan from the broker URL); 503 without one."""
     publisher: CommandPublisher | None = getattr(request.app.state, "publisher", None)
@@ -86,6 +97,7 @@ StoresDep = Annotated[Stores, Depends(get_stores)]
 AuditLogDep = Annotated[AuditLog, Depends(get_audit_log)]
 CommandLogDep = Annotated[CommandLog, Depends(get_command_log)]
 PublisherDep = Annotated[CommandPublisher, Depends(get_publisher)]
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 RulesDep = Annotated[tuple[Rule, ...], Depends(get_rules)]
 TelemetryDep = Annotated[TelemetryStore, Depends(get_telemetry)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]

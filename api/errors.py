@@ -7,6 +7,7 @@
           ├── NotFoundError (LookupError)       -> 404 {"detail": "..."}
           ├── KeyStoreError                     -> 503 {"detail": "..."}
           ├── BrokerUnavailableError            -> 503 {"detail": "..."} (no way to the cars)
+          ├── AssistantUnavailableError         -> 503 {"detail": "..."} (no model loaded)
           └── InvalidInputError (ValueError)    -> 422 in FastAPI's validation-error shape
 
 Store errors are converted here too, at the seam: ``StoreError``, ``JobStoreError`` (but
@@ -64,6 +65,10 @@ class BrokerUnavailableError(UnavailableError):
     """Commands cannot reach the cars: no broker configured, or not connected to it."""
 
 
+class AssistantUnavailableError(ApiError):
+    """This server runs without the owner's assistant (its model is not loaded)."""
+
+
 class NotFoundError(ApiError, LookupError):
     """The vehicle, signal or job asked for does not exist."""
 
@@ -85,6 +90,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(JobTransitionError, _conflict)
     app.add_exception_handler(KeyStoreError, _store_unavailable)
     app.add_exception_handler(UnavailableError, _unavailable)
+    app.add_exception_handler(AssistantUnavailableError, _unavailable)
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(StoreError, _store_unavailable)
     app.add_exception_handler(JobStoreError, _store_unavailable)

@@ -19,8 +19,10 @@ def vehicle_page(
     status: VehicleStatusOut | None = None,
     events: EventList | None = None,
     book: Html | None = None,
+    assist: Html | None = None,
 ) -> Html:
-    """A vehicle: its health, a signal picker with a time range, a zoomable chart per signal,
+    """A vehicle: its health, the owner's "describe the problem" box (``assist``, from
+    ``api.assist_page``), a signal picker with a time range, a zoomable chart per signal,
     its jobs, its trouble codes of the last 30 days, its gateway (presence, events) and its
     service book (``book``, ``api.service_book.page_section``)."""
     picker = el(
@@ -76,6 +78,7 @@ def vehicle_page(
         vehicle.vin,
         el("h1", "Vehicle ", el("code", vehicle.vin)),
         facts([("Last seen", when(vehicle.last_seen)), ("Open jobs", vehicle.open_jobs)], ""),
+        assist,
         el("h2", "Signals"),
         picker,
         el(

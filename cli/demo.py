@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -26,11 +27,12 @@ from pitstop.errors import ConfigError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from api.keys import KeyStore
     from gateway.runner import GatewayConfig
     from ingest.store import TelemetryStore
     from jobs.audit import AuditLog
     from jobs.sql.rulestate import SqlStateStore
-    from jobs.store import JobStore
+    from jobs.store import CommandLog, JobStore
     from sim.vehicle import SimVehicle
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,40 @@ def _fresh(data_dir: Path, keep: bool) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _DemoStores:
+    telemetry: TelemetryStore
+    jobs: JobStore
+    state: SqlStateStore
+    keys: KeyStore
+    commands: CommandLog
+    audit: AuditLog
+
+
+def _open_stores(resources: ExitStack, data_dir: Path) -> _DemoStores:
+    """The demo's stores in ``data_dir`` (the demo workshop seeded), closed with ``resources``."""
+    from api.keys import KeyStore
+    from ingest.open import open_store
+    from jobs.open import open_audit_log, open_command_log, open_job_store, open_state_store
+    from jobs.seed import ensure_demo_workshops
+
+    jobs_url = embedded_jobs_url(data_dir)
+    telemetry = open_store(embedded_telemetry_url(data_dir))
+    resources.callback(telemetry.close)
+    stores = _DemoStores(
+        telemetry,
+        open_job_store(jobs_url),
+        open_state_store(jobs_url),
+        KeyStore.open(jobs_url),
+        open_command_log(jobs_url),
+        open_audit_log(jobs_url),
+    )
+    for store in (stores.jobs, stores.state, stores.keys, stores.commands, stores.audit):
+        resources.callback(store.close)
+    ensure_demo_workshops(stores.jobs)
+    return stores
+
+
 def run_demo(
     config: DemoConfig,
     stop: threading.Event,
@@ -103,11 +139,10 @@ def run_demo(
 
     from api.app import create_app
     from api.demo_keys import ensure_demo_keys
-    from api.keys import KeyStore
+    from assist.assistant import Assistant
+    from assist.semantic import load_model
     from cli.demo_report import print_banner, watch_jobs
-    from ingest.open import open_store
-    from jobs.open import open_audit_log, open_command_log, open_job_store, open_state_store
-    from jobs.seed import ensure_demo_workshops
+    from rules.loader import DEFAULT_CATALOG, load_catalog
     from sim.run import demo_fleet, run_on_bus
 
     said = _fresh(config.data_dir, config.keep_data)
@@ -117,34 +152,32 @@ def run_demo(
     threads = _Threads(stop)
     with ExitStack() as resources:
         broker_url = resources.enter_context(_broker(config.broker_url))
-        telemetry = open_store(embedded_telemetry_url(config.data_dir))
-        resources.callback(telemetry.close)
-        jobs_url = embedded_jobs_url(config.data_dir)
-        jobs = open_job_store(jobs_url)
-        resources.callback(jobs.close)
-        state = open_state_store(jobs_url)
-        resources.callback(state.close)
-        ensure_demo_workshops(jobs)
-        keys = KeyStore.open(jobs_url)
-        resources.callback(keys.close)
-        command_log = open_command_log(jobs_url)
-        resources.callback(command_log.close)
-        audit = open_audit_log(jobs_url)
-        resources.callback(audit.close)
+        stores = _open_stores(resources, config.data_dir)
+        telemetry, jobs, state, keys, audit = (
+            stores.telemetry,
+            stores.jobs,
+            stores.state,
+            stores.keys,
+            stores.audit,
+        )
         demo_keys = ensure_demo_keys(keys, jobs, [v.vin for v in fleet], time.time())
 
         _start_consumers(threads, broker_url, telemetry, jobs, state, audit)
 
+        assistant = Assistant.build(load_catalog(DEFAULT_CATALOG), load_model())
+        app = create_app(
+            telemetry,
+            jobs,
+            keys=keys,
+            commands=stores.commands,
+            audit=audit,
+            broker_url=broker_url,
+            assistant=assistant,
+            rule_state=state,
+        )
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(
-                    telemetry,
-                    jobs,
-                    keys=keys,
-                    commands=command_log,
-                    audit=audit,
-                    broker_url=broker_url,
-                ),
+                app,
                 host=config.api_host,
                 port=config.api_port,
                 log_level="warning",

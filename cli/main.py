@@ -30,6 +30,7 @@ COMMANDS = (
     "admin",
     "dtc",
     "jobs",
+    "assist",
 )
 
 

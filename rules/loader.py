@@ -38,6 +38,7 @@ from rules.model import (
     EvidenceSpec,
     Part,
     Rule,
+    Symptoms,
 )
 
 __all__ = [
@@ -63,6 +64,13 @@ class _PartIn(_Strict):
     quantity: Annotated[int, Field(ge=1)] = 1
 
 
+class _SymptomsIn(_Strict):
+    """Owner phrases per language; the languages are a closed set (unknown ones are errors)."""
+
+    en: list[Name] = []
+    zh: list[Name] = []
+
+
 class _DiagnosisIn(_Strict):
     summary: Name
     likely_causes: list[Name] = []
@@ -70,6 +78,7 @@ class _DiagnosisIn(_Strict):
     parts: list[_PartIn] = []
     labour_hours: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
     skills: list[Name] = []
+    symptoms: _SymptomsIn = _SymptomsIn()
 
 
 class _EvidenceIn(_Strict):
@@ -201,6 +210,7 @@ def _diagnosis(raw: _DiagnosisIn) -> Diagnosis:
         parts=tuple(Part(name=p.name, quantity=p.quantity) for p in raw.parts),
         labour_hours=raw.labour_hours,
         skills=tuple(raw.skills),
+        symptoms=Symptoms(en=tuple(raw.symptoms.en), zh=tuple(raw.symptoms.zh)),
     )
 
 

@@ -41,6 +41,23 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
+class Symptoms:
+    """How an owner might put what this diagnosis feels like, in their own words, per language
+    (``en`` English, ``zh`` Chinese): what the owner's assistant (``assist``) matches against."""
+
+    en: tuple[str, ...] = ()
+    zh: tuple[str, ...] = ()
+
+    def of(self, language: str) -> tuple[str, ...]:
+        """The phrases of ``language`` (``"en"`` or ``"zh"``); none for another language."""
+        if language == "en":
+            return self.en
+        if language == "zh":
+            return self.zh
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnosis:
     summary: str
     likely_causes: tuple[str, ...] = ()
@@ -48,6 +65,7 @@ class Diagnosis:
     parts: tuple[Part, ...] = ()
     labour_hours: float = 0.0
     skills: tuple[str, ...] = ()
+    symptoms: Symptoms = Symptoms()  # the owner's words; not part of a job's diagnosis
 
     def to_json(self) -> dict[str, object]:
         return {

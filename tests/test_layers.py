@@ -25,8 +25,11 @@ MAY_IMPORT: Mapping[str, frozenset[str]] = {
     "jobs": frozenset({"pitstop"}),
     "rules": frozenset({"jobs", "ingest", "pitstop"}),
     "sim": frozenset({"gateway", "pitstop", "dbc"}),
-    "api": frozenset({"rules", "jobs", "ingest", "pitstop"}),
-    "cli": frozenset({"api", "sim", "rules", "jobs", "ingest", "gateway", "pitstop", "dbc"}),
+    "assist": frozenset({"rules", "jobs", "ingest", "pitstop"}),
+    "api": frozenset({"assist", "rules", "jobs", "ingest", "pitstop"}),
+    "cli": frozenset(
+        {"api", "assist", "sim", "rules", "jobs", "ingest", "gateway", "pitstop", "dbc"}
+    ),
     "bench": frozenset({"*"}),
     "tests": frozenset({"*"}),
 }
@@ -67,6 +70,10 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
     ),
     # the rules speak the job domain's values; only their sink (below) opens and books jobs
     ("rules", "jobs"): frozenset({"jobs.model", "jobs.errors"}),
+    # the assistant reads telemetry through the store's read interface and the vehicle's open
+    # jobs through the job store; it drafts a job, its caller (the API) books it
+    ("assist", "ingest"): frozenset({"ingest.store", "ingest.errors"}),
+    ("assist", "jobs"): frozenset({"jobs.model", "jobs.errors", "jobs.store"}),
 }
 
 #: Modules that are a package's one seam to another package's interface.

@@ -20,6 +20,8 @@ from api import job_views as views
 from api import presence_views as presence
 from api import web_pages as pages
 from api.apidoc import api_page
+from api.assist_page import assist_box
+from api.assist_schemas import AssistAnswer
 from api.csrf import check_form
 from api.deps import (
     HISTORY_SPAN_S,
@@ -32,6 +34,7 @@ from api.deps import (
     get_stores,
 )
 from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
+from api.html import Html
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
 from api.timerange import TimeRange, parse_instant
@@ -72,24 +75,39 @@ def vehicle(
     *,
     vin: Vin,
     access: PageAccess,
-    telemetry: TelemetryDep,
-    jobs: JobsDep,
-    clock: ClockDep,
     stores: Annotated[Stores, Depends(get_stores)],
     signal: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006 (FastAPI copies it)
     hours: Annotated[float, Query(gt=0, le=744)] = 1.0,
 ) -> HTMLResponse:
     visible_vin(access, vin)
+    return HTMLResponse(vehicle_html(stores, access, vin, signal=signal, hours=hours))
+
+
+def vehicle_html(
+    stores: Stores,
+    access: Access,
+    vin: str,
+    *,
+    signal: list[str] | None = None,
+    hours: float = 1.0,
+    answer: AssistAnswer | None = None,
+    text: str = "",
+) -> Html:
+    """The vehicle page (``vin`` already checked to be the caller's); an owner's page has the
+    assistant's box, with ``answer`` to ``text`` when one was asked."""
+    telemetry, jobs = stores.telemetry, stores.jobs
     detail = fleet.get_vehicle(telemetry, jobs, vin)
-    shown = [s for s in signal if s in detail.signals] or detail.signals[:2]
-    now = clock()
+    shown = [s for s in signal or [] if s in detail.signals] or detail.signals[:2]
+    now = stores.clock()
     visible = views.summaries(jobs, [j for j in jobs.list_jobs(vin=vin) if access.sees_job(j)])
     month = TimeRange(now - HISTORY_SPAN_S, now)
     codes = dtcs.history(telemetry, vin, month)
     span = (now - hours * 3600, now)
     status = presence.optional_status(telemetry, vin)
     events = presence.events(telemetry, vin, month, presence.PAGE_TYPES, 100)
-    page = vehicle_page(
+    owner = access.role in OWNERS and stores.assistant is not None
+    box = assist_box(vin, access.csrf, answer, text) if owner else None
+    return vehicle_page(
         detail,
         shown=shown,
         span=span,
@@ -98,8 +116,8 @@ def vehicle(
         status=status,
         events=events,
         book=service_book.page_section(access, vin, jobs, now, stores.keys),
+        assist=box,
     )
-    return HTMLResponse(page)
 
 
 @router.get("/jobs/{job_id}/page")

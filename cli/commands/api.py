@@ -24,6 +24,10 @@ pitstop/v1/VIN/cmd through the broker --broker names (default: PITSTOP_BROKER_UR
 recorded in the job store's database (GET /commands, admins). --no-broker serves without
 one: the command routes then answer 503.
 
+The owner's assistant (POST /assist, the vehicle page's "describe the problem" box) loads
+its sentence-embedding model when the server starts (a few seconds, about 120 MB);
+--no-assist serves without it (those routes then answer 503).
+
 examples:
   pitstop api
   pitstop api --port 8080 --host 0.0.0.0
@@ -44,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     broker.add_argument("--broker", metavar="URL", help="MQTT broker for commands to cars")
     broker.add_argument(
         "--no-broker", action="store_true", help="send no commands (the routes answer 503)"
+    )
+    parser.add_argument(
+        "--no-assist", action="store_true", help="serve without the owner's assistant"
     )
     parser.add_argument(
         "--catalog",
@@ -72,7 +79,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     port: int = settings.api_port if args.port is None else args.port
     _check_stores(telemetry_url, jobs_url)
     broker_url: str | None = None if args.no_broker else settings.service_broker_url(args.broker)
-    app = create_app_from_urls(telemetry_url, jobs_url, rules=rules, broker_url=broker_url)
+    app = create_app_from_urls(
+        telemetry_url, jobs_url, rules=rules, broker_url=broker_url, assist=not args.no_assist
+    )
     print(f"pitstop api: open {_browser_url(host, port)} (API docs at /api)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")  # exits with 3 if startup fails
     return 0

@@ -41,6 +41,8 @@ JSON_ROUTES = {
     "/vehicles/{vin}/service-book/{record_id}",
     "/vehicles/{vin}/service-book/import",
     "/jobs/{job_id}/followup",
+    "/assist",
+    "/assist/book",
 }
 STREAMED = {
     "/vehicles/{vin}/signals/{signal}/csv",

@@ -28,8 +28,11 @@ from schemathesis.specs.openapi.checks import (
 from api.app import create_app, openapi_document
 from api.cmd_publisher import MqttCommandPublisher
 from api.keys import KeyStore, Role
+from assist.assistant import Assistant
+from assist.semantic import load_model
 from ingest.open import open_store
 from jobs.open import open_audit_log, open_command_log, open_job_store
+from rules.loader import DEFAULT_CATALOG, load_catalog
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys
 from tests.servers import Mosquitto, free_port, wait_for_port
 
@@ -59,7 +62,16 @@ def running_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     publisher = MqttCommandPublisher(broker.url).start()
     fill_telemetry(telemetry)
     secrets = make_keys(keys, jobs, fill_jobs(jobs).workshop.id)
-    app = create_app(telemetry, jobs, clock=lambda: NOW, keys=keys, commands=log, audit=audit)
+    assistant = Assistant.build(load_catalog(DEFAULT_CATALOG), load_model())
+    app = create_app(
+        telemetry,
+        jobs,
+        clock=lambda: NOW,
+        keys=keys,
+        commands=log,
+        audit=audit,
+        assistant=assistant,
+    )
     app.state.publisher = publisher
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))

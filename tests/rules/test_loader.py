@@ -119,6 +119,16 @@ def test_bad_durations(text: object) -> None:
             "unknown",
         ),
         ({"diagnosis": "{summary: x, labour_hours: -1}"}, "diagnosis.labour_hours", "-1"),
+        (
+            {"diagnosis": "{summary: x, symptoms: {fr: [bruit]}}"},
+            "diagnosis.symptoms.fr",
+            "unknown field",
+        ),
+        (
+            {"diagnosis": "{summary: x, symptoms: {en: ['']}}"},
+            "diagnosis.symptoms.en.0",
+            "at least 1 character",
+        ),
         ({"evidence": "{before: 2x}"}, "evidence.before", "'2x' is not a duration"),
         ({"evidence": "{after: -5}"}, "evidence.after", "zero or more seconds"),
         ({"evidence": "{signals: x, extra: 1}"}, "evidence.signals", "valid list"),
@@ -176,3 +186,15 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 def test_an_empty_file_is_an_empty_catalog(tmp_path: Path) -> None:
     (tmp_path / "empty.yaml").write_text("# nothing yet\n")
     assert load_catalog(tmp_path / "empty.yaml") == ()
+
+
+def test_symptoms_are_read_per_language_and_every_catalogue_rule_has_both() -> None:
+    rule = parse_catalog(
+        _with(diagnosis="{summary: x, symptoms: {en: [slow start], zh: [启动慢]}}")
+    )[0]
+    assert rule.diagnosis.symptoms.of("en") == ("slow start",)
+    assert rule.diagnosis.symptoms.of("zh") == ("启动慢",)
+    assert rule.diagnosis.symptoms.of("fr") == ()
+    assert "symptoms" not in rule.diagnosis.to_json()  # a job's diagnosis stays as it was
+    shipped = load_catalog(DEFAULT_CATALOG)
+    assert all(r.diagnosis.symptoms.en and r.diagnosis.symptoms.zh for r in shipped)

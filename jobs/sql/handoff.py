@@ -84,7 +84,12 @@ def reject(
         raise JobTransitionError(f"job {job_id} changed while it was rejected; try again")
     if offer is None:
         history.handoff(
-            conn, job_id, now, HandoffKind.UNPLACED, None, "no other qualified workshop free"
+            conn,
+            job_id,
+            now,
+            HandoffKind.UNPLACED,
+            None,
+            "no other qualified workshop has a free slot",
         )
         history.record(conn, job_id, now, "unplaced", current, target)
     else:

@@ -199,11 +199,37 @@ def open_and_book(
     rules = policy or BookingPolicy()
     due = now + (urgency_s if urgency_s is not None else rules.default_urgency_s)
     back = comeback_of(store, draft, now, rules.comeback_s)
-    job, created = store.open_job(draft, None, now, due_at=due, comeback_of=back)
+    planned = plan_offer(store, _unsaved(draft, due, now), rules, now)
+    where = planned.workshop_id if planned else None
+    job, created = store.open_job(draft, where, now, due_at=due, comeback_of=back)
+    # A crash here leaves an open job without a slot: the next firing of its rule, or the
+    # worker's sweep (``book_unbooked``), books it.
+    if created and planned is not None:
+        slot = (planned.slot_start, planned.slot_end)
+        job = store.book(job.id, planned.workshop_id, *slot, now, planned.reason) or job
     if job.slot_start is None:
         job = book_job(store, replace(job, due_at=job.due_at or due), rules, now) or job
     workshop = next((w for w in store.workshops() if w.id == job.workshop_id), None)
     return job, created, workshop
+
+
+def _unsaved(draft: JobDraft, due: float, now: float) -> Job:
+    """The job a draft will be, to plan its booking before it is opened."""
+    return Job(
+        id=0,
+        vin=draft.vin,
+        rule_id=draft.rule_id,
+        title=draft.title,
+        severity=draft.severity,
+        status=JobStatus.PROPOSED,
+        workshop_id=None,
+        fired_at=draft.fired_at,
+        created_at=now,
+        updated_at=now,
+        diagnosis={"skills": list(draft.required_skills), **draft.diagnosis},
+        evidence=draft.evidence,
+        due_at=due,
+    )
 
 
 def book_unbooked(store: JobStore, policy: BookingPolicy, now: float) -> list[Job]:

@@ -1,11 +1,17 @@
 """The job store as the rules engine's ``FiringSink`` (rules/sink.py).
 
 An ``OpenJob`` opens the job and books it (``jobs.booking.open_and_book``: the owner's preferred
-workshop if it qualifies, the first free bay-hour within the rule's urgency); an
+workshop if it qualifies, else the best-ranked qualified workshop by score, comebacks, distance
+and first free slot of the job's labour time within the rule's urgency; a job of the same rule
+on the same car closed "fixed" lately reopens as a comeback); an
 ``AddEvidence`` or ``AttachAfter`` appends to the job's evidence (``JobStore.append_evidence``).
 The store keeps at most one open job per (vin, rule_id), so the sink needs no memory of its own
 but ``opened``, the jobs it created, for benchmarks and tests. Errors of the store
 (``jobs.errors.JobStoreError``) pass through to the caller.
+
+``sweep`` is what the worker runs when it starts and periodically (``jobs.rerouting.sweep``):
+it books every open job left without a slot (a worker killed between opening and booking, no
+slot free then, every workshop declined) and escalates critical jobs nobody accepted in time.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from collections.abc import Collection, Sequence
 
 from jobs.booking import open_and_book
 from jobs.model import OPEN_STATUSES, Job, JobStatus
+from jobs.network import BookingPolicy
+from jobs.rerouting import SweepResult, sweep
 from jobs.store import JobStore
 from rules.sink import AddEvidence, Addition, Ask, AttachAfter, OpenJob, Receipt
 
@@ -22,9 +30,17 @@ log = logging.getLogger(__name__)
 
 
 class JobSink:
-    def __init__(self, store: JobStore) -> None:
+    def __init__(self, store: JobStore, policy: BookingPolicy | None = None) -> None:
         self.store = store
+        self.policy = policy or BookingPolicy()
         self.opened: list[Job] = []  # every job this sink created, oldest first
+
+    def sweep(self, now: float) -> SweepResult:
+        """Book the open jobs without a slot; escalate the critical ones overdue."""
+        done = sweep(self.store, self.policy, now)
+        if done.booked or done.escalated:
+            log.info("sweep: %d unbooked jobs booked, %d escalated", done.booked, done.escalated)
+        return done
 
     def emit(self, asks: Sequence[Ask], now: float) -> list[Receipt]:
         return [self._carry(ask, now) for ask in asks]
@@ -46,10 +62,12 @@ class JobSink:
 
     def _open(self, ask: OpenJob, now: float) -> Receipt:
         draft = ask.draft
-        job, created, workshop = open_and_book(self.store, draft, urgency_s=ask.urgency_s, now=now)
+        job, created, workshop = open_and_book(
+            self.store, draft, urgency_s=ask.urgency_s, now=now, policy=self.policy
+        )
         if created:
             self.opened.append(job)
-            where = workshop.name if workshop else "no workshop (none has the skills)"
+            where = workshop.name if workshop else "no workshop (none qualified with a free slot)"
             log.info(
                 "job #%d opened for %s: %s (rule %s) at %s",
                 job.id,

@@ -58,6 +58,11 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
             "jobs.errors",
             "jobs.lifecycle",
             "jobs.booking",
+            "jobs.calendar",
+            "jobs.network",
+            "jobs.ranking",
+            "jobs.rerouting",
+            "jobs.satisfaction",
             "jobs.sql.database",
         }
     ),
@@ -67,7 +72,7 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
 
 #: Modules that are a package's one seam to another package's interface.
 SEAMS: Mapping[str, frozenset[str]] = {
-    "rules.jobsink": frozenset({"jobs.store", "jobs.booking"}),
+    "rules.jobsink": frozenset({"jobs.store", "jobs.booking", "jobs.network", "jobs.rerouting"}),
 }
 
 

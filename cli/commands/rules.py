@@ -204,6 +204,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         client_id=args.client_id,
         share_group=args.share_group,
         catalog_path=args.catalog or DEFAULT_CATALOG,
+        sweep_s=settings.booking_sweep_s,
     )
     url = args.jobs or settings.job_store_url()
     if url.startswith("sqlite:///"):
@@ -226,7 +227,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             f"jobs in {make_url(url).render_as_string(hide_password=True)}",
             flush=True,
         )
-        stats = run_rules(config, JobSink(jobs), stop, state=state)
+        sink = JobSink(jobs, settings.booking_policy())
+        stats = run_rules(config, sink, stop, state=state, sweep=sink.sweep)
     finally:
         state.close()
         jobs.close()

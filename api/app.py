@@ -23,6 +23,8 @@ from api.routes import (
     dead_letter_routes,
     health_routes,
     job_routes,
+    network_page_routes,
+    network_routes,
     page_routes,
     presence_routes,
     rule_routes,
@@ -33,6 +35,7 @@ from api.routes import (
 from api.throttle import SignInThrottle
 from ingest.open import open_store
 from ingest.store import TelemetryStore
+from jobs.network import BookingPolicy
 from jobs.open import open_command_log, open_job_store
 from jobs.store import CommandLog, JobStore
 from pitstop import __version__
@@ -66,6 +69,7 @@ def create_app(
     rules: Sequence[Rule] | None = None,
     commands: CommandLog | None = None,
     broker_url: str | None = None,
+    policy: BookingPolicy | None = None,
 ) -> FastAPI:
     """An app over stores the caller opened and will close (the demo, tests).
 
@@ -74,11 +78,19 @@ def create_app(
     ``/rules`` shows and backtests; by default pitstop's own (``rules.loader.DEFAULT_CATALOG``).
     Commands to cars need both ``commands`` (``jobs.open.open_command_log(jobs_url)``, where
     each is recorded) and ``broker_url`` (connected in the app's lifespan); without them the
-    command routes answer 503.
+    command routes answer 503. ``policy`` weighs the network's re-routing (the settings').
     """
     app = _build(lifespan=_publisher_lifespan(broker_url) if broker_url else None)
     catalogue = _catalogue(rules)
-    app.state.stores = Stores(telemetry, jobs, clock, keys=keys, rules=catalogue, commands=commands)
+    app.state.stores = Stores(
+        telemetry,
+        jobs,
+        clock,
+        keys=keys,
+        rules=catalogue,
+        commands=commands,
+        policy=policy or BookingPolicy(),
+    )
     return app
 
 
@@ -89,6 +101,7 @@ def create_app_from_urls(
     *,
     rules: Sequence[Rule] | None = None,
     broker_url: str | None = None,
+    policy: BookingPolicy | None = None,
 ) -> FastAPI:
     """An app that opens both stores when it starts and closes them when it stops (and, with
     ``broker_url``, connects to the broker for commands to cars)."""
@@ -107,7 +120,13 @@ def create_app_from_urls(
             log = open_command_log(jobs_url)
             stack.callback(log.close)
             app.state.stores = Stores(
-                telemetry, job_store, clock, keys=keys, rules=catalogue, commands=log
+                telemetry,
+                job_store,
+                clock,
+                keys=keys,
+                rules=catalogue,
+                commands=log,
+                policy=policy or BookingPolicy(),
             )
             if publishing is not None:
                 await stack.enter_async_context(publishing(app))
@@ -177,6 +196,9 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     presence_routes.router,
     presence_routes.log_router,
     consent_routes.router,
+    network_page_routes.router,  # before the job actions: /jobs/{id}/rating is not an action
+    network_routes.router,
+    network_routes.jobs_router,
     job_routes.router,
     workshop_routes.router,
     rule_routes.router,

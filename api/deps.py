@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -14,6 +14,7 @@ from api.errors import BrokerUnavailableError
 from api.keys import KeyStore
 from api.timerange import INSTANT_HELP, TimeRange, resolve_range
 from ingest.store import TelemetryStore
+from jobs.network import BookingPolicy
 from jobs.store import CommandLog, JobStore
 from pitstop.topics import validate_vin
 from rules.model import Rule
@@ -37,6 +38,7 @@ class Stores:
     keys: KeyStore | None = None  # None: every key is refused (401)
     rules: tuple[Rule, ...] = ()  # the catalogue /rules shows and backtests
     commands: CommandLog | None = None  # None: commands answer 503
+    policy: BookingPolicy = field(default_factory=BookingPolicy)  # re-routing, the scores
 
 
 async def get_stores(request: Request) -> Stores:
@@ -60,6 +62,10 @@ async def get_rules(stores: Annotated[Stores, Depends(get_stores)]) -> tuple[Rul
     return stores.rules
 
 
+async def get_policy(stores: Annotated[Stores, Depends(get_stores)]) -> BookingPolicy:
+    return stores.policy
+
+
 async def get_command_log(stores: Annotated[Stores, Depends(get_stores)]) -> CommandLog:
     if stores.commands is None:
         raise BrokerUnavailableError("this server keeps no command log, so it sends no commands")
@@ -81,6 +87,7 @@ RulesDep = Annotated[tuple[Rule, ...], Depends(get_rules)]
 TelemetryDep = Annotated[TelemetryStore, Depends(get_telemetry)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+PolicyDep = Annotated[BookingPolicy, Depends(get_policy)]
 
 Vin = Annotated[
     str,

@@ -10,7 +10,9 @@
           └── InvalidInputError (ValueError)    -> 422 in FastAPI's validation-error shape
 
 Store errors are converted here too, at the seam: ``StoreError``, ``JobStoreError`` (but
-``JobTransitionError``: 409) and ``KeyStoreError`` become
+``JobTransitionError``: 409, ``SlotRefusedError``: 409 with the free slots it could take
+instead, ``{"detail": ..., "alternatives": [{"start": ..., "end": ...}]}``, ``RatingError``:
+409) and ``KeyStoreError`` become
 503 with a message a person understands; the cause goes to the log, not to the caller.
 """
 
@@ -22,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from ingest.errors import StoreError
-from jobs.errors import JobStoreError, JobTransitionError
+from jobs.errors import JobStoreError, JobTransitionError, RatingError, SlotRefusedError
 from pitstop.errors import PitstopError
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnauthenticatedError, _unauthenticated)
     app.add_exception_handler(ForbiddenError, _forbidden)
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(SlotRefusedError, _slot_refused)
     app.add_exception_handler(JobTransitionError, _conflict)
+    app.add_exception_handler(RatingError, _conflict)
     app.add_exception_handler(KeyStoreError, _store_unavailable)
     app.add_exception_handler(BrokerUnavailableError, _unavailable)
     app.add_exception_handler(InvalidInputError, _invalid_input)
@@ -93,6 +97,12 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 async def _conflict(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": str(exc)}, status_code=409)
+
+
+async def _slot_refused(request: Request, exc: Exception) -> Response:
+    slots = exc.alternatives if isinstance(exc, SlotRefusedError) else ()
+    alternatives = [{"start": start, "end": end} for start, end in slots]
+    return JSONResponse({"detail": str(exc), "alternatives": alternatives}, status_code=409)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

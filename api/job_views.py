@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from api import network_views as network
+from api.network_schemas import Standing
 from api.schemas import (
     Calendar,
     Diagnosis,
@@ -46,21 +48,27 @@ def summaries(jobs: JobStore, found: Iterable[Job]) -> list[JobSummary]:
 
 
 def detail(jobs: JobStore, job: Job) -> JobDetail:
-    """One job with its diagnosis and evidence package."""
+    """One job with its diagnosis and evidence package, its way through the network (why this
+    workshop, who declined it) and the owner's rating."""
     summary = _summary(job, _workshop_refs(jobs))
     return JobDetail(
         **summary.model_dump(),
         updated_at=job.updated_at,
         diagnosis=_checked(Diagnosis, job.diagnosis, job.id),
         evidence=_evidence(job.evidence, job.id),
+        booking_reason=network.reason_json(job.booking_reason),
+        handoffs=network.handoffs(jobs, job),
+        rating=network.rating_out(jobs.rating(job.id)),
     )
 
 
-def list_workshops(jobs: JobStore) -> list[Workshop]:
-    return [_workshop(w) for w in jobs.workshops()]
+def list_workshops(jobs: JobStore, prior_weight: float = 5.0) -> list[Workshop]:
+    """Every workshop, with its standing (score, comebacks) in the network."""
+    ranked = network.standings(jobs, prior_weight)
+    return [_workshop(w, ranked.get(w.id)) for w in jobs.workshops()]
 
 
-def _workshop(w: StoredWorkshop) -> Workshop:
+def _workshop(w: StoredWorkshop, standing: Standing | None = None) -> Workshop:
     return Workshop(
         id=w.id,
         name=w.name,
@@ -69,6 +77,10 @@ def _workshop(w: StoredWorkshop) -> Workshop:
         bays=w.bays,
         hours=[OpeningSpan(weekday=d, opens=o, closes=c) for d, o, c in w.hours],
         timezone=w.timezone,
+        kind=w.kind,
+        brands=list(w.brands),
+        high_voltage=w.hv_certified,
+        standing=standing,
     )
 
 
@@ -95,6 +107,9 @@ def _summary(job: Job, refs: Mapping[int, WorkshopRef]) -> JobSummary:
         slot_start=job.slot_start,
         slot_end=job.slot_end,
         outcome=job.outcome,
+        comeback_of=job.comeback_of,
+        due_at=job.due_at,
+        escalated_at=job.escalated_at,
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from api.network_schemas import HandoffOut, RatingOut, Standing
 from jobs.model import JobStatus, Outcome
 
 EPOCH = "Epoch seconds, UTC."
@@ -78,6 +79,10 @@ class Workshop(WorkshopRef):
     bays: int = Field(default=1, description="Jobs it can work on at once: its capacity.")
     hours: list[OpeningSpan] = []
     timezone: str = Field(default="UTC", description="IANA zone of the opening hours.")
+    kind: str = Field(default="own", description="own, or partner (a third-party workshop).")
+    brands: list[str] = Field(default=[], description="Brands it serves; empty: every brand.")
+    high_voltage: bool = Field(default=False, description="Certified for high-voltage work.")
+    standing: Standing | None = None
 
 
 class JobSummary(BaseModel):
@@ -93,6 +98,15 @@ class JobSummary(BaseModel):
     slot_start: float | None = Field(default=None, description=f"The booked slot. {EPOCH}")
     slot_end: float | None = Field(default=None, description=EPOCH)
     outcome: Outcome | None = Field(default=None, description="Set when completed.")
+    comeback_of: int | None = Field(
+        default=None, description="The job closed 'fixed' whose fault this is, back again."
+    )
+    due_at: float | None = Field(
+        default=None, description=f"End of its urgency window: booked and accepted by then. {EPOCH}"
+    )
+    escalated_at: float | None = Field(
+        default=None, description=f"When it was escalated to the owner or fleet. {EPOCH}"
+    )
 
 
 class Part(BaseModel):
@@ -163,6 +177,13 @@ class JobDetail(JobSummary):
     updated_at: float = Field(description=EPOCH)
     diagnosis: Diagnosis
     evidence: Evidence
+    booking_reason: dict[str, JsonValue] | None = Field(
+        default=None, description="Why this workshop: its rank, score, comebacks, distance."
+    )
+    handoffs: list[HandoffOut] = Field(
+        default=[], description="Who it was offered to, who declined it and why, when."
+    )
+    rating: RatingOut | None = Field(default=None, description="The owner's rating, once given.")
 
 
 class Bucket(BaseModel):

@@ -72,7 +72,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"pitstop api: {err}", file=sys.stderr)
         return 2
     broker_url: str | None = None if args.no_broker else args.broker or settings.broker_url
-    app = create_app_from_urls(telemetry_url, jobs_url, rules=rules, broker_url=broker_url)
+    app = create_app_from_urls(
+        telemetry_url,
+        jobs_url,
+        rules=rules,
+        broker_url=broker_url,
+        policy=settings.booking_policy(),
+    )
     print(f"pitstop api: open {_browser_url(host, port)} (API docs at /api)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")  # exits with 3 if startup fails
     return 0

@@ -36,6 +36,9 @@ JSON_ROUTES = {
     "/vehicles/{vin}/commands",
     "/vehicles/{vin}/commands/{command_id}",
     "/commands",
+    "/jobs/{job_id}/rating",
+    "/workshops/{workshop_id}/ratings",
+    "/network/satisfaction",
 }
 STREAMED = {"/vehicles/{vin}/signals/{signal}/csv", "/vehicles/{vin}/stream"}
 

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from jobs import calendar, ranking
 from jobs.calendar import candidate_slots
-from jobs.model import SLOT_S, Job, JobDraft, JobStatus, Outcome, Vehicle, Workshop
+from jobs.model import SLOT_S, Job, JobDraft, JobStatus, Outcome, Reservation, Vehicle, Workshop
 from jobs.network import BookingPolicy, Offer
 from jobs.store import JobStore
 
@@ -107,13 +107,33 @@ def _free(  # noqa: PLR0917 - a calendar question's parts
     limit: int = 1,
 ) -> list[tuple[float, float]]:
     earliest, latest = window
-    taken = calendar.taken_bays(
-        store.reservations(
-            workshop.id, earliest - calendar.MAX_SLOT_HOURS * SLOT_S, latest + length_s
-        ),
-        ignore_job=job_id,
-    )
+    since, until = _span(window, length_s)
+    taken = calendar.taken_bays(store.reservations(workshop.id, since, until), ignore_job=job_id)
     return calendar.free_slots(workshop, taken, earliest, latest, length_s, limit)
+
+
+def _span(window: tuple[float, float], length_s: float) -> tuple[float, float]:
+    """The reservations that matter to slots starting in ``window``."""
+    return window[0] - calendar.MAX_SLOT_HOURS * SLOT_S, window[1] + length_s
+
+
+def _first_free_everywhere(
+    store: JobStore,
+    workshops: Iterable[Workshop],
+    window: tuple[float, float],
+    length_s: float,
+    job_id: int | None,
+) -> dict[int, tuple[float, float] | None]:
+    """Each workshop's first free slot in ``window``, from one read of the reservations."""
+    held: dict[int, list[Reservation]] = {}
+    for r in store.reservations(None, *_span(window, length_s)):
+        held.setdefault(r.workshop_id, []).append(r)
+    first: dict[int, tuple[float, float] | None] = {}
+    for w in workshops:
+        taken = calendar.taken_bays(held.get(w.id, ()), ignore_job=job_id)
+        found = calendar.free_slots(w, taken, window[0], window[1], length_s, 1)
+        first[w.id] = found[0] if found else None
+    return first
 
 
 def plan_offer(
@@ -136,15 +156,11 @@ def plan_offer(
         if job.due_at is not None and job.due_at > now
         else now + policy.default_urgency_s
     )
-    candidates = [
-        ranking.Candidate(
-            w,
-            _distance(w, vehicle.home),
-            next(iter(_free(store, w, (now, latest), length, job.id)), None),
-        )
-        for w in store.workshops()
-        if w.id not in skipped and qualifies(w, skills, vehicle.brand)
+    qualified = [
+        w for w in store.workshops() if w.id not in skipped and qualifies(w, skills, vehicle.brand)
     ]
+    first = _first_free_everywhere(store, qualified, (now, latest), length, job.id)
+    candidates = [ranking.Candidate(w, _distance(w, vehicle.home), first[w.id]) for w in qualified]
     by_id = ranking.standings(store.workshop_records(), policy.prior_weight)
     preferred = owner.preferred_workshop_id if owner else None
     offers = ranking.rank(candidates, by_id, policy, now, preferred_id=preferred)

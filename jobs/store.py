@@ -144,8 +144,11 @@ class JobStore(Protocol):
         workshop is a hand-off ("offered") kept with ``reason`` (why this one)."""
         ...
 
-    def reservations(self, workshop_id: int, since: float, until: float) -> list[Reservation]:
-        """The workshop's bay-hours taken with ``since <= slot_start < until``."""
+    def reservations(
+        self, workshop_id: int | None, since: float, until: float
+    ) -> list[Reservation]:
+        """The workshop's bay-hours taken with ``since <= slot_start < until`` (with
+        ``workshop_id`` None: every workshop's, for booking to compare them in one read)."""
         ...
 
     def rule_outcomes(self) -> list[RuleOutcomes]:

@@ -100,17 +100,18 @@ def book(  # noqa: PLR0917 - a booking's parts
     return rows.job({**row._mapping, **values})
 
 
-def between(conn: Connection, workshop_id: int, since: float, until: float) -> list[Reservation]:
+def between(
+    conn: Connection, workshop_id: int | None, since: float, until: float
+) -> list[Reservation]:
+    """The bay-hours taken in [since, until) at one workshop (None: at every workshop)."""
     table = schema.reservations
     query = (
         sa.select(table)
-        .where(
-            table.c.workshop_id == workshop_id,
-            table.c.slot_start >= since,
-            table.c.slot_start < until,
-        )
-        .order_by(table.c.slot_start, table.c.bay)
+        .where(table.c.slot_start >= since, table.c.slot_start < until)
+        .order_by(table.c.slot_start, table.c.workshop_id, table.c.bay)
     )
+    if workshop_id is not None:
+        query = query.where(table.c.workshop_id == workshop_id)
     return [
         Reservation(workshop_id=r.workshop_id, bay=r.bay, slot_start=r.slot_start, job_id=r.job_id)
         for r in conn.execute(query)

@@ -152,7 +152,9 @@ class SqlJobStore(SqlDirectory, SqlNetwork):
                 continue  # another worker took the bay after our look: look again
         return None
 
-    def reservations(self, workshop_id: int, since: float, until: float) -> list[Reservation]:
+    def reservations(
+        self, workshop_id: int | None, since: float, until: float
+    ) -> list[Reservation]:
         with self._begin() as conn:
             return reserve.between(conn, workshop_id, since, until)
 

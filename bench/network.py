@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import random
 import statistics
 import sys
@@ -357,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=90.0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    logging.getLogger("jobs").setLevel(logging.ERROR)  # escalations are counted, not logged
     t0 = time.perf_counter()
     world = make_world(args.workshops, args.cars, args.days, args.seed)
     partners = sum(1 for s in world.shops if s["kind"] == "partner")

@@ -195,12 +195,18 @@ def capacity(
 
 
 def precision(found: Iterable[Job]) -> list[RulePrecision]:
+    """Per rule: its jobs, how they ended, and how many of its fixes came back (a comeback
+    job points at the fixed one); a fix that came back does not count as right."""
+    jobs = list(found)
+    came_back = {job.comeback_of for job in jobs if job.comeback_of is not None}
     counts: dict[str, Counter[str]] = {}
-    for job in found:
+    for job in jobs:
         tally = counts.setdefault(job.rule_id, Counter())
         tally["jobs"] += 1
         if job.outcome is not None:
             tally[job.outcome.value] += 1
+        if job.outcome is Outcome.FIXED and job.id in came_back:
+            tally["comebacks"] += 1
     result = []
     for rule_id, tally in sorted(counts.items()):
         fixed, nff = tally[Outcome.FIXED.value], tally[Outcome.NO_FAULT_FOUND.value]
@@ -210,7 +216,8 @@ def precision(found: Iterable[Job]) -> list[RulePrecision]:
                 jobs=tally["jobs"],
                 fixed=fixed,
                 no_fault_found=nff,
-                precision=fixed / (fixed + nff) if fixed + nff else None,
+                comebacks=tally["comebacks"],
+                precision=(fixed - tally["comebacks"]) / (fixed + nff) if fixed + nff else None,
             )
         )
     return result

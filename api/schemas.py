@@ -225,8 +225,12 @@ class RulePrecision(BaseModel):
     jobs: int = Field(description="Jobs this rule opened.")
     fixed: int = Field(description="Completed with outcome 'fixed'.")
     no_fault_found: int
+    comebacks: int = Field(
+        default=0, description="Of the fixed, how many came back (the same fault, soon after)."
+    )
     precision: float | None = Field(
-        description="fixed / (fixed + no_fault_found); null until a job is completed."
+        description="(fixed - comebacks) / (fixed + no_fault_found): a fix that came back was "
+        "not one; null until a job is completed."
     )
 
 
@@ -300,8 +304,10 @@ class RuleInfo(BaseModel):
     jobs: int = Field(default=0, description="Jobs it opened (that you may see).")
     fixed: int = 0
     no_fault_found: int = 0
+    comebacks: int = Field(default=0, description="Of the fixed, how many came back.")
     precision: float | None = Field(
-        default=None, description="fixed / (fixed + no_fault_found); null until one completes."
+        default=None,
+        description="(fixed - comebacks) / (fixed + no_fault_found); null until one completes.",
     )
 
 

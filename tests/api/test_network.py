@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.keys import Role
-from jobs.model import JobAction, JobStatus, Outcome
+from jobs.booking import open_and_book
+from jobs.model import JobAction, JobDraft, JobStatus, Outcome, Severity
 from jobs.store import JobStore
 from tests.api.conftest import HOSTILE, NOW, VIN_A, Fleet, bearer
 
@@ -184,3 +185,22 @@ def test_an_escalated_job_shows_on_the_pages(
     stored = job_store.get_job(fleet.hostile_job.id)
     assert stored is not None
     assert stored.status is JobStatus.PROPOSED
+
+
+def test_a_comeback_counts_against_the_rules_precision(
+    client: TestClient, job_store: JobStore, fleet: Fleet
+) -> None:
+    completed(job_store, fleet.battery_job.id)
+    draft = JobDraft(VIN_A, "lv-battery-low", "12 V battery voltage low", Severity.WARNING, NOW)
+    back, created, _ = open_and_book(job_store, draft, urgency_s=86400, now=NOW + 86400)
+    assert created
+    assert back.comeback_of == fleet.battery_job.id
+    (battery,) = [
+        r for r in client.get("/rules/precision").json() if r["rule_id"] == "lv-battery-low"
+    ]
+    assert (battery["jobs"], battery["fixed"], battery["comebacks"]) == (2, 1, 1)
+    assert battery["precision"] == 0.0
+    listed = {r["id"]: r for r in client.get("/rules").json()}
+    assert listed["lv-battery-low"]["comebacks"] == 1
+    page = client.get(f"/jobs/{back.id}/page").text
+    assert "Comeback of" in page

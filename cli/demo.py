@@ -173,10 +173,11 @@ def _start_consumers(
     threads.start(
         "presence", lambda: run_presence(PresenceConfig(broker_url), telemetry, stop, ready[1])
     )
+    sink = JobSink(jobs)
     threads.start(
         "rules",
         lambda: run_rules(
-            RulesConfig(broker_url=broker_url), JobSink(jobs), stop, ready[2], state=state
+            RulesConfig(broker_url=broker_url), sink, stop, ready[2], state=state, sweep=sink.sweep
         ),
     )
     for event in ready:

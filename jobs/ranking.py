@@ -22,7 +22,7 @@ network's rate (``(k * network_rate + comebacks) / (k + fixed)``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jobs.model import Workshop
 from jobs.network import BookingPolicy, Offer, WorkshopRecord
@@ -115,14 +115,16 @@ def rank(
             "candidates": len(usable),
         }
         start, end = candidate.first_free or (now, now)
-        offer = Offer(shop.id, start, end, reason)
-        scored.append(((0 if preferred else 1, terms["total"], shop.id), offer))
+        scored.append(
+            ((0 if preferred else 1, terms["total"], shop.id), Offer(shop.id, start, end, reason))
+        )
     scored.sort(key=lambda pair: pair[0])
-    offers = [offer for _, offer in scored]
-    for place, offer in enumerate(offers, start=1):
-        offer.reason["rank"] = place
-        offer.reason["summary"] = _summary(offer.reason, place)
-    return offers
+    return [
+        replace(
+            offer, reason={**offer.reason, "rank": place, "summary": _summary(offer.reason, place)}
+        )
+        for place, (_, offer) in enumerate(scored, start=1)
+    ]
 
 
 def _summary(reason: Mapping[str, object], place: int) -> str:

@@ -9,6 +9,10 @@ The store keeps at most one open job per (vin, rule_id), so the sink needs no me
 but ``opened``, the jobs it created, for benchmarks and tests. Errors of the store
 (``jobs.errors.JobStoreError``) pass through to the caller.
 
+An escalation that finds no open job, while the same rule's job on the car was closed "fixed"
+within the comeback window, means the alert never cleared: the fault persists, worse; it
+reopens as a comeback job.
+
 ``sweep`` is what the worker runs when it starts and periodically (``jobs.rerouting.sweep``):
 it books every open job left without a slot (a worker killed between opening and booking, no
 slot free then, every workshop declined) and escalates critical jobs nobody accepted in time.
@@ -20,7 +24,7 @@ import logging
 from collections.abc import Collection, Sequence
 
 from jobs.booking import open_and_book
-from jobs.model import OPEN_STATUSES, Job, JobStatus
+from jobs.model import OPEN_STATUSES, Job, JobDraft, JobStatus, Outcome
 from jobs.network import BookingPolicy
 from jobs.rerouting import SweepResult, sweep
 from jobs.store import JobStore
@@ -80,6 +84,8 @@ class JobSink:
 
     def _add(self, ask: AddEvidence, now: float) -> Receipt:
         job = self._open_job(ask.vin, ask.rule_id)
+        if job is None and ask.kind is Addition.ESCALATION:
+            return self._still_failing(ask, now)
         if job is None or (ask.kind is Addition.REFIRING and job.fired_at == ask.fired_at):
             return Receipt(None)
         self.store.append_evidence(
@@ -92,6 +98,38 @@ class JobSink:
         else:
             log.info("job #%d for %s escalated to %s", job.id, ask.vin, ask.severity)
         return Receipt(job.id)
+
+    def _still_failing(self, ask: AddEvidence, now: float) -> Receipt:
+        """An escalation of a fault whose job was closed "fixed" lately: the alert never
+        cleared, so the fault is back (worse). It reopens as a comeback job."""
+        fixed = [
+            j
+            for j in self.store.list_jobs(vin=ask.vin, status=JobStatus.COMPLETED)
+            if j.rule_id == ask.rule_id
+            and j.outcome is Outcome.FIXED
+            and now - (j.completed_at or j.updated_at) <= self.policy.comeback_s
+        ]
+        if not fixed:
+            return Receipt(None)
+        last = max(fixed, key=lambda j: (j.completed_at or j.updated_at, j.id))
+        skills = tuple(s for s in last.diagnosis.get("skills", ()) if isinstance(s, str))
+        draft = JobDraft(
+            vin=ask.vin,
+            rule_id=ask.rule_id,
+            title=last.title,
+            severity=ask.severity,
+            fired_at=ask.fired_at,
+            diagnosis=last.diagnosis,
+            evidence=dict(ask.entry),
+            required_skills=skills,
+        )
+        job, created, _ = open_and_book(
+            self.store, draft, urgency_s=None, now=now, policy=self.policy
+        )
+        if created:
+            self.opened.append(job)
+            log.info("job #%d for %s: the fault is back after job #%d", job.id, ask.vin, last.id)
+        return Receipt(job.id, created)
 
     def _attach(self, ask: AttachAfter, now: float) -> Receipt:
         job = self._job_of_firing(ask.vin, ask.rule_id, ask.fired_at)

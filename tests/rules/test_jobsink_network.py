@@ -12,7 +12,7 @@ from jobs.model import JobAction, JobDraft, Outcome, Severity
 from jobs.network import BookingPolicy
 from jobs.sql.store import SqlJobStore
 from rules.jobsink import JobSink
-from rules.sink import OpenJob
+from rules.sink import AddEvidence, Addition, OpenJob, Receipt
 
 VIN = "PITSTOPDEMO000003"
 MONDAY_9 = 1_717_405_200.0
@@ -69,3 +69,34 @@ def test_the_sweep_books_what_the_sink_could_not(store: SqlJobStore) -> None:
     booked = store.get_job(opened.job_id)
     assert booked is not None
     assert booked.slot_start == MONDAY_9 + 3600
+
+
+def test_a_fault_that_persists_and_escalates_after_fixed_reopens(store: SqlJobStore) -> None:
+    store.add_workshop("G", "x", ("electrical",))
+    sink = JobSink(store)
+    (first,) = sink.emit([firing(MONDAY_9)], MONDAY_9)
+    assert first.job_id is not None
+    for action in (JobAction.CONFIRM, JobAction.ACCEPT, JobAction.START):
+        store.act(first.job_id, action, MONDAY_9)
+    store.act(first.job_id, JobAction.COMPLETE, MONDAY_9 + 3600, outcome=Outcome.FIXED)
+    worse = AddEvidence(
+        VIN,
+        "lv",
+        Addition.ESCALATION,
+        MONDAY_9 + DAY,
+        {"trigger": {"value": 11.2}},
+        Severity.CRITICAL,
+    )
+    (receipt,) = sink.emit([worse], MONDAY_9 + DAY)  # the alert never cleared: still failing
+    assert receipt.created
+    assert receipt.job_id is not None
+    back = store.get_job(receipt.job_id)
+    assert back is not None
+    assert (back.comeback_of, back.severity, back.title) == (
+        first.job_id,
+        Severity.CRITICAL,
+        "12 V low",
+    )
+    assert back.slot_start is not None
+    other = AddEvidence(VIN, "other", Addition.ESCALATION, MONDAY_9 + DAY, {}, Severity.CRITICAL)
+    assert sink.emit([other], MONDAY_9 + DAY) == [Receipt(None)]  # nothing fixed lately

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bench import network
+from bench import network, network_world
 
 
 def test_a_small_network_reports_its_figures_as_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -27,8 +27,8 @@ def test_a_small_network_reports_its_figures_as_json(capsys: pytest.CaptureFixtu
 
 
 def test_the_same_seed_makes_the_same_world() -> None:
-    one = network.make_world(20, 30, 10, seed=5)
-    two = network.make_world(20, 30, 10, seed=5)
+    one = network_world.make_world(20, 30, 10, seed=5)
+    two = network_world.make_world(20, 30, 10, seed=5)
     assert one == two
     assert sum(1 for s in one.shops if s["kind"] == "partner") >= 1
     assert len({s["skills"] for s in one.shops}) > 1  # mixed skills

@@ -28,6 +28,8 @@ from api.routes import (
     dead_letter_routes,
     health_routes,
     job_routes,
+    network_page_routes,
+    network_routes,
     page_routes,
     presence_routes,
     rule_routes,
@@ -43,6 +45,7 @@ from assist.assistant import Assistant
 from ingest.open import open_store
 from ingest.store import TelemetryStore
 from jobs.audit import AuditLog
+from jobs.network import BookingPolicy
 from jobs.open import open_audit_log, open_command_log, open_job_store, open_state_store
 from jobs.store import CommandLog, JobStore
 from pitstop import __version__
@@ -80,6 +83,7 @@ def create_app(
     broker_url: str | None = None,
     assistant: Assistant | None = None,
     rule_state: StateStore | None = None,
+    policy: BookingPolicy | None = None,
 ) -> FastAPI:
     """An app over stores the caller opened and will close (the demo, tests).
 
@@ -94,6 +98,7 @@ def create_app(
     loaded once by the caller) serves ``/assist`` and the vehicle page's box, with the car's
     rule states from ``rule_state`` (``jobs.open.open_state_store(jobs_url)``) when given;
     without it they answer 503.
+    command routes answer 503. ``policy`` weighs the network's re-routing (the settings').
     """
     app = _build(lifespan=_publisher_lifespan(broker_url) if broker_url else None)
     catalogue = _catalogue(rules)
@@ -107,6 +112,7 @@ def create_app(
         audit=audit,
         assistant=assistant,
         rule_state=rule_state,
+        policy=policy or BookingPolicy(),
     )
     return app
 
@@ -119,6 +125,7 @@ def create_app_from_urls(
     rules: Sequence[Rule] | None = None,
     broker_url: str | None = None,
     assist: bool = True,
+    policy: BookingPolicy | None = None,
 ) -> FastAPI:
     """An app that opens both stores when it starts and closes them when it stops (and, with
     ``broker_url``, connects to the broker for commands to cars). With ``assist`` it loads the
@@ -152,6 +159,7 @@ def create_app_from_urls(
                 audit=audit,
                 assistant=assistant,
                 rule_state=state,
+                policy=policy or BookingPolicy(),
             )
             if publishing is not None:
                 await stack.enter_async_context(publishing(app))
@@ -233,6 +241,9 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     presence_routes.log_router,
     consent_routes.router,
     service_book_routes.router,  # before the jobs: POST /jobs/{id}/followup is not an action
+    network_page_routes.router,  # before the job actions: /jobs/{id}/rating is not an action
+    network_routes.router,
+    network_routes.jobs_router,
     job_routes.router,
     workshop_routes.router,
     rule_routes.router,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -16,6 +16,7 @@ from api.timerange import TimeRange, instant_query, resolve_range
 from assist.assistant import Assistant
 from ingest.store import TelemetryStore
 from jobs.audit import AuditLog
+from jobs.network import BookingPolicy
 from jobs.store import CommandLog, JobStore
 from pitstop.topics import validate_vin
 from rules.checkpoint import StateStore
@@ -44,6 +45,7 @@ class Stores:
     assistant: Assistant | None = None  # the owner's assistant; None: /assist answers 503
     rule_state: StateStore | None = None  # the rules engine's states, the assistant's evidence
     shards: int = 1  # the rules workers' shard count (names their state scopes)
+    policy: BookingPolicy = field(default_factory=BookingPolicy)  # re-routing, the scores
 
 
 async def get_stores(request: Request) -> Stores:
@@ -65,6 +67,10 @@ async def get_clock(stores: Annotated[Stores, Depends(get_stores)]) -> Clock:
 
 async def get_rules(stores: Annotated[Stores, Depends(get_stores)]) -> tuple[Rule, ...]:
     return stores.rules
+
+
+async def get_policy(stores: Annotated[Stores, Depends(get_stores)]) -> BookingPolicy:
+    return stores.policy
 
 
 async def get_command_log(stores: Annotated[Stores, Depends(get_stores)]) -> CommandLog:
@@ -102,6 +108,7 @@ RulesDep = Annotated[tuple[Rule, ...], Depends(get_rules)]
 TelemetryDep = Annotated[TelemetryStore, Depends(get_telemetry)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+PolicyDep = Annotated[BookingPolicy, Depends(get_policy)]
 
 VIN_PATTERN = "^[A-Za-z0-9]{17}$"  # pitstop.topics.validate_vin's rule, for the OpenAPI document
 Vin = Annotated[

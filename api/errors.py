@@ -11,8 +11,10 @@
           └── InvalidInputError (ValueError)    -> 422 in FastAPI's validation-error shape
 
 Store errors are converted here too, at the seam: ``StoreError``, ``JobStoreError`` (but
-``JobTransitionError``: 409; ``ServiceBookError``, a record that does not fit: 422, and
-``CsvImportError`` 422 with one error per bad row and column) and ``KeyStoreError`` become
+``JobTransitionError``: 409, ``SlotRefusedError``: 409 with the free slots it could take
+instead, ``{"detail": ..., "alternatives": [{"start": ..., "end": ...}]}``, ``RatingError``:
+409; ``ServiceBookError``, a record that does not fit: 422, and ``CsvImportError`` 422 with
+one error per bad row and column) and ``KeyStoreError`` become
 503 with a message a person understands; the cause goes to the log, not to the caller.
 """
 
@@ -31,7 +33,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_pages import error_page, sign_in_redirect, wants_html
 from ingest.errors import StoreError
-from jobs.errors import CsvImportError, JobStoreError, JobTransitionError, ServiceBookError
+from jobs.errors import (
+    CsvImportError,
+    JobStoreError,
+    JobTransitionError,
+    RatingError,
+    ServiceBookError,
+    SlotRefusedError,
+)
 from pitstop.errors import PitstopError
 
 log = logging.getLogger(__name__)
@@ -87,7 +96,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnauthenticatedError, _unauthenticated)
     app.add_exception_handler(ForbiddenError, _forbidden)
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(SlotRefusedError, _slot_refused)
     app.add_exception_handler(JobTransitionError, _conflict)
+    app.add_exception_handler(RatingError, _conflict)
     app.add_exception_handler(KeyStoreError, _store_unavailable)
     app.add_exception_handler(UnavailableError, _unavailable)
     app.add_exception_handler(AssistantUnavailableError, _unavailable)
@@ -145,6 +156,12 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 async def _conflict(request: Request, exc: Exception) -> Response:
     return _answer(request, 409, str(exc))
+
+
+async def _slot_refused(request: Request, exc: Exception) -> Response:
+    slots = exc.alternatives if isinstance(exc, SlotRefusedError) else ()
+    alternatives = [{"start": start, "end": end} for start, end in slots]
+    return JSONResponse({"detail": str(exc), "alternatives": alternatives}, status_code=409)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from api import network_views as network
+from api.network_schemas import Standing
 from api.schemas import (
     Calendar,
     Diagnosis,
@@ -46,21 +48,27 @@ def summaries(jobs: JobStore, found: Iterable[Job]) -> list[JobSummary]:
 
 
 def detail(jobs: JobStore, job: Job) -> JobDetail:
-    """One job with its diagnosis and evidence package."""
+    """One job with its diagnosis and evidence package, its way through the network (why this
+    workshop, who declined it) and the owner's rating."""
     summary = _summary(job, _workshop_refs(jobs))
     return JobDetail(
         **summary.model_dump(),
         updated_at=job.updated_at,
         diagnosis=_checked(Diagnosis, job.diagnosis, job.id),
         evidence=_evidence(job.evidence, job.id),
+        booking_reason=network.reason_json(job.booking_reason),
+        handoffs=network.handoffs(jobs, job),
+        rating=network.rating_out(jobs.rating(job.id)),
     )
 
 
-def list_workshops(jobs: JobStore) -> list[Workshop]:
-    return [_workshop(w) for w in jobs.workshops()]
+def list_workshops(jobs: JobStore, prior_weight: float = 5.0) -> list[Workshop]:
+    """Every workshop, with its standing (score, comebacks) in the network."""
+    ranked = network.standings(jobs, prior_weight)
+    return [_workshop(w, ranked.get(w.id)) for w in jobs.workshops()]
 
 
-def _workshop(w: StoredWorkshop) -> Workshop:
+def _workshop(w: StoredWorkshop, standing: Standing | None = None) -> Workshop:
     return Workshop(
         id=w.id,
         name=w.name,
@@ -69,6 +77,10 @@ def _workshop(w: StoredWorkshop) -> Workshop:
         bays=w.bays,
         hours=[OpeningSpan(weekday=d, opens=o, closes=c) for d, o, c in w.hours],
         timezone=w.timezone,
+        kind=w.kind,
+        brands=list(w.brands),
+        high_voltage=w.hv_certified,
+        standing=standing,
     )
 
 
@@ -95,6 +107,9 @@ def _summary(job: Job, refs: Mapping[int, WorkshopRef]) -> JobSummary:
         slot_start=job.slot_start,
         slot_end=job.slot_end,
         outcome=job.outcome,
+        comeback_of=job.comeback_of,
+        due_at=job.due_at,
+        escalated_at=job.escalated_at,
     )
 
 
@@ -180,12 +195,18 @@ def capacity(
 
 
 def precision(found: Iterable[Job]) -> list[RulePrecision]:
+    """Per rule: its jobs, how they ended, and how many of its fixes came back (a comeback
+    job points at the fixed one); a fix that came back does not count as right."""
+    jobs = list(found)
+    came_back = {job.comeback_of for job in jobs if job.comeback_of is not None}
     counts: dict[str, Counter[str]] = {}
-    for job in found:
+    for job in jobs:
         tally = counts.setdefault(job.rule_id, Counter())
         tally["jobs"] += 1
         if job.outcome is not None:
             tally[job.outcome.value] += 1
+        if job.outcome is Outcome.FIXED and job.id in came_back:
+            tally["comebacks"] += 1
     result = []
     for rule_id, tally in sorted(counts.items()):
         fixed, nff = tally[Outcome.FIXED.value], tally[Outcome.NO_FAULT_FOUND.value]
@@ -195,7 +216,8 @@ def precision(found: Iterable[Job]) -> list[RulePrecision]:
                 jobs=tally["jobs"],
                 fixed=fixed,
                 no_fault_found=nff,
-                precision=fixed / (fixed + nff) if fixed + nff else None,
+                comebacks=tally["comebacks"],
+                precision=(fixed - tally["comebacks"]) / (fixed + nff) if fixed + nff else None,
             )
         )
     return result

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from api.network_schemas import HandoffOut, RatingOut, Standing
 from api.strict import StrictBody
 from jobs.model import JobStatus, Outcome
 
@@ -79,6 +80,10 @@ class Workshop(WorkshopRef):
     bays: int = Field(default=1, description="Jobs it can work on at once: its capacity.")
     hours: list[OpeningSpan] = []
     timezone: str = Field(default="UTC", description="IANA zone of the opening hours.")
+    kind: str = Field(default="own", description="own, or partner (a third-party workshop).")
+    brands: list[str] = Field(default=[], description="Brands it serves; empty: every brand.")
+    high_voltage: bool = Field(default=False, description="Certified for high-voltage work.")
+    standing: Standing | None = None
 
 
 class JobSummary(BaseModel):
@@ -94,6 +99,15 @@ class JobSummary(BaseModel):
     slot_start: float | None = Field(default=None, description=f"The booked slot. {EPOCH}")
     slot_end: float | None = Field(default=None, description=EPOCH)
     outcome: Outcome | None = Field(default=None, description="Set when completed.")
+    comeback_of: int | None = Field(
+        default=None, description="The job closed 'fixed' whose fault this is, back again."
+    )
+    due_at: float | None = Field(
+        default=None, description=f"End of its urgency window: booked and accepted by then. {EPOCH}"
+    )
+    escalated_at: float | None = Field(
+        default=None, description=f"When it was escalated to the owner or fleet. {EPOCH}"
+    )
 
 
 class Part(BaseModel):
@@ -164,6 +178,13 @@ class JobDetail(JobSummary):
     updated_at: float = Field(description=EPOCH)
     diagnosis: Diagnosis
     evidence: Evidence
+    booking_reason: dict[str, JsonValue] | None = Field(
+        default=None, description="Why this workshop: its rank, score, comebacks, distance."
+    )
+    handoffs: list[HandoffOut] = Field(
+        default=[], description="Who it was offered to, who declined it and why, when."
+    )
+    rating: RatingOut | None = Field(default=None, description="The owner's rating, once given.")
 
 
 class Bucket(BaseModel):
@@ -205,8 +226,12 @@ class RulePrecision(BaseModel):
     jobs: int = Field(description="Jobs this rule opened.")
     fixed: int = Field(description="Completed with outcome 'fixed'.")
     no_fault_found: int
+    comebacks: int = Field(
+        default=0, description="Of the fixed, how many came back (the same fault, soon after)."
+    )
     precision: float | None = Field(
-        description="fixed / (fixed + no_fault_found); null until a job is completed."
+        description="(fixed - comebacks) / (fixed + no_fault_found): a fix that came back was "
+        "not one; null until a job is completed."
     )
 
 
@@ -278,8 +303,10 @@ class RuleInfo(BaseModel):
     jobs: int = Field(default=0, description="Jobs it opened (that you may see).")
     fixed: int = 0
     no_fault_found: int = 0
+    comebacks: int = Field(default=0, description="Of the fixed, how many came back.")
     precision: float | None = Field(
-        default=None, description="fixed / (fixed + no_fault_found); null until one completes."
+        default=None,
+        description="(fixed - comebacks) / (fixed + no_fault_found); null until one completes.",
     )
 
 

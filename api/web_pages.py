@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from api.html import Child, Html, document, el, facts, join, table, url_path, when
 from api.schemas import Diagnosis, Evidence, JobDetail, JobSummary, PointPair, Vehicle
@@ -11,8 +12,11 @@ from jobs.model import Outcome
 SEVERITIES = frozenset({"info", "warning", "critical"})
 
 
-def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
-    """The fleet (last seen, open jobs) and the jobs, newest first."""
+def fleet_page(
+    vehicles: list[Vehicle], jobs: list[JobSummary], links: Sequence[tuple[str, str]] = ()
+) -> Html:
+    """The fleet (last seen, open jobs) and the jobs, newest first; ``links`` (label, href)
+    lead to the caller's other pages (a workshop's calendar, the network)."""
     fleet_rows: list[list[Child]] = [
         [
             el("a", el("code", v.vin), href=url_path("vehicles", v.vin, "page")),
@@ -28,7 +32,7 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
             el("a", j.title, href=f"/jobs/{j.id}/page"),
             severity(j.severity),
             j.workshop.name if j.workshop else "not booked",
-            j.status.value,
+            _status(j),
             when(j.fired_at),
         ]
         for j in jobs
@@ -36,6 +40,9 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
     return document(
         "Fleet",
         el("h1", "Fleet"),
+        el("p", *(el("a", label, href=href, class_="nav-link") for label, href in links))
+        if links
+        else None,
         table(
             ["Vehicle", "Last seen", "Open jobs", "Next booking"],
             fleet_rows,
@@ -51,10 +58,17 @@ def fleet_page(vehicles: list[Vehicle], jobs: list[JobSummary]) -> Html:
 
 
 def job_page(
-    job: JobDetail, actions: list[str], csrf: str | None, *, followup: Html | None = None
+    job: JobDetail,
+    actions: list[str],
+    csrf: str | None,
+    network: Html | None = None,
+    *,
+    followup: Html | None = None,
 ) -> Html:
-    """One job: what, where, the diagnosis, the trigger and the evidence window; its forms
-    carry the session's CSRF token (None for a Bearer key, which needs none)."""
+    """One job: what, where, the diagnosis, the trigger and the evidence window, ``network``
+    (its hand-offs and rating, ``api.network_pages``) and ``followup`` (the owner's question
+    after completion, ``api.service_book``); its forms carry the session's CSRF token (None
+    for a Bearer key, which needs none)."""
     about: list[tuple[str, Child]] = [
         ("Vehicle", el("code", job.vin)),
         ("Severity", severity(job.severity)),
@@ -70,6 +84,7 @@ def job_page(
         el("h1", job.title),
         facts(about, ""),
         el("div", *buttons, class_="actions") if buttons else None,
+        network,
         followup,
         el("h2", "Diagnosis"),
         _diagnosis(job.diagnosis),
@@ -86,12 +101,24 @@ def _action_form(job: JobDetail, action: str, csrf: str | None) -> Html:
         value = _local_input(job.slot_start) if job.slot_start is not None else None
         slot = el("input", type="datetime-local", name="slot", required="required", value=value)
         fields.append(el("label", "New slot (UTC) ", slot))
+    elif action == "reject":
+        reason = el("input", type="text", name="reason", required="required", maxlength=1000)
+        fields.append(el("label", "Why you cannot take it ", reason))
     elif action == "complete":
         options = (el("option", o.value.replace("_", " "), value=o.value) for o in Outcome)
         fields.append(el("label", "Outcome ", el("select", *options, name="outcome")))
     button = el("button", action.capitalize(), type="submit", name="action", value=action)
     css = "inline" if not fields else "action-form"
     return el("form", *fields, button, method="post", action=f"/jobs/{job.id}/page", class_=css)
+
+
+def _status(job: JobSummary) -> Html:
+    """The status, flagged when the job was escalated or is a comeback."""
+    flags = [
+        el("span", "escalated", class_="sev sev-critical") if job.escalated_at else None,
+        el("span", "comeback", class_="sev sev-warning") if job.comeback_of else None,
+    ]
+    return join(job.status.value, *(join(" ", f) for f in flags if f is not None))
 
 
 def _local_input(ts: float) -> str:

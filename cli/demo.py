@@ -229,10 +229,11 @@ def _start_consumers(  # noqa: PLR0917 - the parts it starts
     threads.start(
         "presence", lambda: run_presence(PresenceConfig(broker_url), telemetry, stop, ready[1])
     )
+    sink = JobSink(jobs, audit=audit)
     threads.start(
         "rules",
         lambda: run_rules(
-            RulesConfig(broker_url=broker_url), JobSink(jobs, audit), stop, ready[2], state=state
+            RulesConfig(broker_url=broker_url), sink, stop, ready[2], state=state, sweep=sink.sweep
         ),
     )
     for event in ready:

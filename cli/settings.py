@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from jobs.network import BookingPolicy
 
 
 def embedded_telemetry_url(data_dir: Path) -> str:
@@ -100,6 +105,44 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    booking_score_weight: float = Field(default=1.0, ge=0)
+    """Booking: weight of a workshop's score (1-5, from owners' ratings) in the ranking; the cost
+    term is ``weight * (5 - score)`` (see jobs/ranking.py)."""
+
+    booking_comeback_weight: float = Field(default=1.0, ge=0)
+    """Booking: weight of a workshop's comeback rate; the term is ``weight * rate * 10``."""
+
+    booking_distance_weight: float = Field(default=0.5, ge=0)
+    """Booking: weight of the distance from the car's home; the term is ``weight * km / 10``."""
+
+    booking_wait_weight: float = Field(default=0.5, ge=0)
+    """Booking: weight of the wait for the first free slot; the term is ``weight * days``."""
+
+    rating_prior_weight: float = Field(default=5.0, ge=0)
+    """Ratings: a workshop's score starts as this many ratings at the network's mean (a
+    Bayesian average), so a handful of ratings moves it little."""
+
+    comeback_days: float = Field(default=30.0, gt=0)
+    """A fault of the same rule on the same car within this many days of "fixed" is a comeback:
+    it counts against the workshop that fixed it and the rule's precision."""
+
+    booking_sweep_s: float = Field(default=60.0, gt=0)
+    """Rules worker: how often open jobs without a slot are booked again and overdue critical
+    jobs escalated (also once when the worker starts)."""
+
+    def booking_policy(self) -> BookingPolicy:
+        """The booking weights, as the value jobs.booking takes."""
+        from jobs.network import BookingPolicy  # the gateway's commands need no jobs code
+
+        return BookingPolicy(
+            score_weight=self.booking_score_weight,
+            comeback_weight=self.booking_comeback_weight,
+            distance_weight=self.booking_distance_weight,
+            wait_weight=self.booking_wait_weight,
+            prior_weight=self.rating_prior_weight,
+            comeback_days=self.comeback_days,
+        )
 
     def dbc_dirs(self) -> tuple[Path, ...]:
         return tuple(Path(d) for d in self.dbc_path.split(os.pathsep) if d)

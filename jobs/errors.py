@@ -3,8 +3,12 @@
 PitstopError
  └── JobStoreError                   the job store could not do what was asked
       ├── JobTransitionError (ValueError)  an action the job's status does not allow
-      └── ServiceBookError                 a service-book record that cannot be written
-           └── CsvImportError (ValueError) a CSV file that cannot be imported (row, column)
+      │    └── SlotRefusedError            a slot that does not fit (hours, bays, the past):
+      │                                     carries the free slots it could take instead
+      ├── ServiceBookError                 a service-book record that cannot be written
+      │    └── CsvImportError (ValueError) a CSV file that cannot be imported (row, column)
+      └── RatingError (ValueError)         a rating that cannot be kept (not completed,
+                                           already rated, a mark outside 1-5)
 """
 
 from __future__ import annotations
@@ -52,3 +56,16 @@ class CsvImportError(ServiceBookError, ValueError):
             lines.append(f"... and {more} more")
         super().__init__("; ".join(lines) or "the CSV file cannot be imported")
         self.problems = problems
+
+
+class SlotRefusedError(JobTransitionError):
+    """A slot the workshop's calendar cannot take; ``alternatives`` are (start, end) slots
+    that it can."""
+
+    def __init__(self, message: str, alternatives: tuple[tuple[float, float], ...] = ()) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives
+
+
+class RatingError(JobStoreError, ValueError):
+    """A rating that cannot be kept."""

@@ -44,6 +44,9 @@ class JobStatus(StrEnum):
         proposed | confirmed | accepted --owner move(slot)--> confirmed
 
     A fleet whose policy confirms automatically gets its jobs created as ``confirmed``.
+    ``rejected`` is what the bare ``act(REJECT)`` leads to; a workshop's rejection in the
+    network (``jobs.rerouting.reject``) re-offers the job instead: it stays open, proposed
+    (or confirmed) at the next workshop, or unplaced until one has a slot.
     """
 
     PROPOSED = "proposed"  # booked by pitstop into a slot, waiting for the owner
@@ -96,6 +99,12 @@ class Workshop:
     hours: OpeningHours = WEEKDAYS_8_TO_17
     timezone: str = "UTC"  # an IANA zone name; ``hours`` are local to it
     webhook_url: str | None = None
+    kind: str = "own"  # "own" | "partner" (a third-party workshop of the network)
+    high_voltage: bool = False  # certified for work on high-voltage systems
+
+    @property
+    def hv_certified(self) -> bool:
+        return self.high_voltage or "high-voltage" in self.skills
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +124,15 @@ class Vehicle:
     vin: str
     owner_id: int | None
     label: str = ""  # e.g. "Van 12" or "Anna's car"
+    brand: str | None = None  # e.g. "VW"; None: any workshop serves it
+    latitude: float | None = None  # where it usually is (its home or depot)
+    longitude: float | None = None
+
+    @property
+    def home(self) -> tuple[float, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +176,11 @@ class Job:
     slot_start: float | None = None  # the booked slot at the workshop (epoch seconds)
     slot_end: float | None = None
     outcome: Outcome | None = None  # set when completed
+    comeback_of: int | None = None  # the job closed "fixed" whose fault this is, back again
+    booking_reason: Mapping[str, Any] | None = None  # why this workshop (jobs.ranking)
+    due_at: float | None = None  # the end of its urgency window: booked and accepted by then
+    escalated_at: float | None = None  # when no workshop had taken it by ``due_at``
+    completed_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,16 +195,18 @@ class Reservation:
 
 @dataclass(frozen=True, slots=True)
 class RuleOutcomes:
-    """How a rule's completed jobs ended: its precision is fixed / completed."""
+    """How a rule's completed jobs ended: its precision is the share of them that were fixed
+    and stayed fixed (a "fixed" whose fault came back as a comeback was not a fix)."""
 
     rule_id: str
     completed: int
     fixed: int
     no_fault_found: int
+    comebacks: int = 0  # of the fixed ones, how many came back
 
     @property
     def precision(self) -> float | None:
-        return self.fixed / self.completed if self.completed else None
+        return (self.fixed - self.comebacks) / self.completed if self.completed else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from jobs.model import (
     Vehicle,
     Workshop,
 )
+from jobs.network import Handoff, Offer, Rating, WorkshopRecord
 
 
 class ServiceBook(Protocol):
@@ -101,8 +102,17 @@ class AfterCare(Protocol):
 
 
 class JobStore(ServiceBook, AfterCare, Protocol):
-    def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:
-        """Create the job, or return the one already open for (vin, rule_id).
+    def open_job(
+        self,
+        draft: JobDraft,
+        workshop_id: int | None,
+        now: float,
+        *,
+        due_at: float | None = None,
+        comeback_of: int | None = None,
+    ) -> tuple[Job, bool]:
+        """Create the job, or return the one already open for (vin, rule_id). ``due_at`` ends
+        its urgency window; ``comeback_of`` is the "fixed" job whose fault this is, back.
 
         Returns (job, created). At most one job per (vin, rule_id) is ever open, also when
         several workers call this at once (enforced by the database, not by a lock here).
@@ -152,7 +162,11 @@ class JobStore(ServiceBook, AfterCare, Protocol):
         hours: OpeningHours = WEEKDAYS_8_TO_17,
         timezone: str = "UTC",
         webhook_url: str | None = None,
-    ) -> Workshop: ...
+        kind: str = "own",
+        high_voltage: bool = False,
+    ) -> Workshop:
+        """``kind``: own or partner; ``high_voltage``: certified for high-voltage work."""
+        ...
 
     def workshops(self) -> list[Workshop]: ...
 
@@ -168,28 +182,90 @@ class JobStore(ServiceBook, AfterCare, Protocol):
 
     def owners(self) -> list[Owner]: ...
 
-    def register_vehicle(self, vin: str, owner_id: int | None, label: str = "") -> Vehicle:
-        """Create or update the record of ``vin``."""
+    def register_vehicle(
+        self,
+        vin: str,
+        owner_id: int | None,
+        label: str = "",
+        *,
+        brand: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> Vehicle:
+        """Create or update the record of ``vin`` (its brand and where it usually is)."""
         ...
 
     def vehicle(self, vin: str) -> Vehicle | None: ...
 
     def vehicles(self, owner_id: int | None = None) -> list[Vehicle]: ...
 
-    def book(
-        self, job_id: int, workshop_id: int, slot_start: float, slot_end: float, now: float
+    def book(  # noqa: PLR0917 - a booking's parts
+        self,
+        job_id: int,
+        workshop_id: int,
+        slot_start: float,
+        slot_end: float,
+        now: float,
+        reason: Mapping[str, Any] | None = None,
     ) -> Job | None:
         """Reserve a free bay of ``workshop_id`` for [slot_start, slot_end) and put the job
         there; None when every bay is taken then. Two bookings never share a bay-hour, also
-        across processes (the database refuses the second). A job booked before moves."""
+        across processes (the database refuses the second). A job booked before moves. A new
+        workshop is a hand-off ("offered") kept with ``reason`` (why this one)."""
         ...
 
-    def reservations(self, workshop_id: int, since: float, until: float) -> list[Reservation]:
-        """The workshop's bay-hours taken with ``since <= slot_start < until``."""
+    def reservations(
+        self, workshop_id: int | None, since: float, until: float
+    ) -> list[Reservation]:
+        """The workshop's bay-hours taken with ``since <= slot_start < until`` (with
+        ``workshop_id`` None: every workshop's, for booking to compare them in one read)."""
         ...
 
     def rule_outcomes(self) -> list[RuleOutcomes]:
-        """Per rule with completed jobs: how many were fixed / no fault found, by rule id."""
+        """Per rule with completed jobs: how many were fixed / no fault found, and how many of
+        the fixed came back (comebacks), by rule id."""
+        ...
+
+    def reject(
+        self, job_id: int, now: float, *, workshop_id: int, reason: str, offer: Offer | None
+    ) -> Job:
+        """``workshop_id`` declines the job for ``reason``; in the same commit it goes to
+        ``offer`` (status proposed, or confirmed by a fleet's policy) or, with none, waits
+        unplaced (open, no workshop). ``SlotRefusedError`` if the offer's bay is taken."""
+        ...
+
+    def escalate(self, job_id: int, now: float, reason: str) -> Job | None:
+        """Mark an open job escalated and notify its owner (webhook ``job.escalate``), once;
+        None if it was escalated already or is closed."""
+        ...
+
+    def handoffs(self, job_id: int) -> list[Handoff]:
+        """The job's way through the network (offered, declined, unplaced, escalated), oldest
+        first."""
+        ...
+
+    def declined_by(self, job_id: int) -> set[int]:
+        """The workshops that declined the job."""
+        ...
+
+    def unbooked_jobs(self) -> list[Job]:
+        """Open jobs without a slot, oldest first."""
+        ...
+
+    def overdue_jobs(self, now: float) -> list[Job]:
+        """Open jobs not accepted by their ``due_at``, not escalated yet."""
+        ...
+
+    def rate(self, rating: Rating) -> Rating:
+        """Keep the owner's rating of a completed job (once); ``RatingError`` otherwise."""
+        ...
+
+    def ratings(self, workshop_id: int | None = None) -> list[Rating]: ...
+
+    def rating(self, job_id: int) -> Rating | None: ...
+
+    def workshop_records(self) -> list[WorkshopRecord]:
+        """Every workshop's ratings, fixed jobs and comebacks."""
         ...
 
     def append_evidence(

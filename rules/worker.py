@@ -59,6 +59,7 @@ class RulesConfig:
     checkpoint_s: float = 0.5  # most wall time between state checkpoints (and acks)
     checkpoint_every: int = 10  # most messages between checkpoints
     reminders: Lead | None = None  # remind owners of maintenance this far ahead; None: never
+    sweep_s: float = 60.0  # how often the booking sweep runs (it also runs on start)
 
 
 @dataclass(slots=True)
@@ -83,12 +84,15 @@ def run_rules(
     *,
     state: StateStore | None = None,
     clock: Callable[[], float] = time.time,
+    sweep: Callable[[float], object] | None = None,
 ) -> RulesStats:
     """Evaluate the catalogue on live telemetry until ``stop`` is set; return what happened.
 
     ``sink`` gets what the firings ask (``rules.jobsink.JobSink`` over the job store); its
     ``JobStoreError`` is counted and logged, not fatal. ``state`` keeps the engine's state
-    across restarts; without it a restart starts afresh.
+    across restarts; without it a restart starts afresh. ``sweep(now)`` (``JobSink.sweep``)
+    runs before the worker subscribes and every ``config.sweep_s``: it books the open jobs that
+    have no slot (a worker killed between opening a job and booking it leaves one).
     """
     rules = load_catalog(config.catalog_path)
     log.info("loaded %d rules from %s", len(rules), config.catalog_path)
@@ -108,6 +112,12 @@ def run_rules(
         stats.restored_vehicles,
         core.shard.scope,
     )
+
+    def sweep_now() -> None:
+        if sweep is not None:
+            sweep(clock())
+
+    _guarded(sweep_now, stats)
     inbox: queue.Queue[Received] = queue.Queue(maxsize=config.queue_size)
     address = BrokerAddress.parse(config.broker_url)
     client = make_client(address, config.client_id, persistent_session=True, manual_ack=True)
@@ -116,7 +126,7 @@ def run_rules(
     client.connect_async(address.host, address.port)
     client.loop_start()
     unacked: list[Received] = []
-    last_tick = last_checkpoint = time.monotonic()
+    last_tick = last_checkpoint = last_sweep = time.monotonic()
     try:
         while not stop.is_set():
             try:
@@ -130,6 +140,9 @@ def run_rules(
             if now - last_tick >= config.tick_s:
                 last_tick = now
                 _guarded(core.tick, stats)
+            if now - last_sweep >= config.sweep_s:
+                last_sweep = now
+                _guarded(sweep_now, stats)
             due = now - last_checkpoint >= config.checkpoint_s or message is None
             if unacked and (due or len(unacked) >= config.checkpoint_every):
                 _guarded(core.checkpoint, stats)

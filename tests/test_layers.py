@@ -64,6 +64,11 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
             "jobs.errors",
             "jobs.lifecycle",
             "jobs.booking",
+            "jobs.calendar",
+            "jobs.network",
+            "jobs.ranking",
+            "jobs.rerouting",
+            "jobs.satisfaction",
             "jobs.sql.database",
             "jobs.audit",
         }
@@ -78,7 +83,9 @@ ONLY: Mapping[tuple[str, str], frozenset[str]] = {
 
 #: Modules that are a package's one seam to another package's interface.
 SEAMS: Mapping[str, frozenset[str]] = {
-    "rules.jobsink": frozenset({"jobs.store", "jobs.booking", "jobs.audit"}),
+    "rules.jobsink": frozenset(
+        {"jobs.store", "jobs.booking", "jobs.audit", "jobs.network", "jobs.rerouting"}
+    ),
 }
 
 

@@ -5,11 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query
 
 from api import job_views as views
-from api.deps import MAX_ID, ClockDep, JobsDep, OptionalVin
+from api.deps import MAX_ID, ClockDep, JobsDep, OptionalVin, PolicyDep
+from api.errors import InvalidInputError
 from api.keys import Role
+from api.network_schemas import SlotRefused
 from api.schemas import ActionRequest, JobDetail, JobSummary, problem
 from api.scope import OWNERS, AccessDep, scoped_job
 from api.timerange import instant_query, parse_instant
+from jobs import rerouting
 from jobs.model import Job, JobAction, JobStatus
 
 WorkshopId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this workshop's.")]
@@ -26,6 +29,11 @@ ACTION_ERRORS = {
     **NOT_FOUND,
     **problem(403, "Your role may not take this action."),
     **problem(409, "The job's status does not allow this action now."),
+}
+ACTION_ERRORS[409] = {
+    "model": SlotRefused,
+    "description": "The job's status does not allow this action now, or (move) the slot does "
+    "not fit the workshop's calendar: then 'alternatives' lists free slots it could take.",
 }
 WORKSHOP_ACTIONS = frozenset(
     {JobAction.ACCEPT, JobAction.REJECT, JobAction.START, JobAction.COMPLETE}
@@ -72,14 +80,23 @@ def act(
     access: AccessDep,
     jobs: JobsDep,
     clock: ClockDep,
+    policy: PolicyDep,
     body: Annotated[ActionRequest | None, Body()] = None,
 ) -> JobDetail:
-    """Owners and fleet managers ``confirm``, ``move`` (with ``slot_start``) or ``cancel``;
-    the job's workshop ``accept``s, ``reject``s, ``start``s and ``complete``s it (with an
-    ``outcome``: ``fixed`` or ``no_fault_found``). Returns the job as it is afterwards."""
+    """Owners and fleet managers ``confirm``, ``move`` (with ``slot_start``: on the hour,
+    inside opening hours, not past, with a bay free for the job's labour time; else 409 with
+    free ``alternatives``) or ``cancel``; the job's workshop ``accept``s, ``reject``s (with the
+    reason in ``note``: the job is re-offered at once to the next qualified workshop that has
+    not declined it), ``start``s and ``complete``s it (with an ``outcome``: ``fixed`` or
+    ``no_fault_found``). Returns the job as it is afterwards."""
     request = body or ActionRequest()
     who = frozenset({Role.WORKSHOP}) if action in WORKSHOP_ACTIONS else OWNERS
     access.require(who, f"{action.value} a job")
+    if action is JobAction.REJECT:
+        if not request.note.strip():
+            message = "reject needs the reason in 'note'"
+            raise InvalidInputError(("body", "note"), message, request.note)
+        return views.detail(jobs, rerouting.reject(jobs, job, clock(), request.note, policy))
     done = jobs.act(
         job.id,
         action,

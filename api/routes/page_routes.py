@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import dtcs, fleet, service_book
+from api import dtcs, fleet, network_pages, network_views, service_book
 from api import job_views as views
 from api import presence_views as presence
 from api import web_pages as pages
@@ -28,6 +28,7 @@ from api.deps import (
     ClockDep,
     JobId,
     JobsDep,
+    PolicyDep,
     Stores,
     TelemetryDep,
     Vin,
@@ -39,8 +40,10 @@ from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
 from api.timerange import TimeRange, parse_instant
 from api.vehicle_page import vehicle_page
+from jobs import rerouting
+from jobs.errors import SlotRefusedError
 from jobs.lifecycle import TRANSITIONS
-from jobs.model import Job, JobAction, Outcome
+from jobs.model import Job, JobAction, JobStatus, Outcome
 
 MAX_FORM_BYTES = 4096
 STATIC = {
@@ -67,7 +70,17 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 def home(access: PageAccess, telemetry: TelemetryDep, jobs: JobsDep) -> HTMLResponse:
     vehicles = fleet.list_vehicles(telemetry, jobs, access.sees_vin)
     visible = views.summaries(jobs, [j for j in jobs.list_jobs() if access.sees_job(j)])
-    return HTMLResponse(pages.fleet_page(vehicles, visible))
+    return HTMLResponse(pages.fleet_page(vehicles, visible, _links(access)))
+
+
+def _links(access: Access) -> list[tuple[str, str]]:
+    """The network's pages this caller may open."""
+    links = []
+    if access.role is Role.WORKSHOP and access.key.workshop_id is not None:
+        links.append(("Our calendar", f"/workshops/{access.key.workshop_id}/calendar/page"))
+    if access.role in {Role.ENGINEER, Role.ADMIN, Role.FLEET_MANAGER}:
+        links.append(("Service network", "/network/page"))
+    return links
 
 
 @router.get("/vehicles/{vin}/page")
@@ -129,13 +142,22 @@ def job(
 ) -> HTMLResponse:
     detail = views.detail(jobs, job)
     followup = service_book.job_page_extras(access, job, jobs, stores.keys)
-    page = pages.job_page(detail, allowed_actions(access, job), access.csrf, followup=followup)
+    rates = access.role in OWNERS and job.status is JobStatus.COMPLETED and detail.rating is None
+    network = network_pages.job_network(detail, access.csrf, can_rate=rates)
+    page = pages.job_page(
+        detail, allowed_actions(access, job), access.csrf, network, followup=followup
+    )
     return HTMLResponse(page)
 
 
 @router.post("/jobs/{job_id}/page")
-async def act(
-    request: Request, job_id: JobId, access: PageAccess, jobs: JobsDep, clock: ClockDep
+async def act(  # noqa: PLR0917 - FastAPI's dependencies
+    request: Request,
+    job_id: JobId,
+    access: PageAccess,
+    jobs: JobsDep,
+    clock: ClockDep,
+    policy: PolicyDep,
 ) -> Response:
     form = await read_form(request)
     if access.session is not None:  # signed by the cookie, not by a Bearer key
@@ -146,7 +168,20 @@ async def act(
         raise InvalidInputError(("body", "action"), f"you cannot {action!r} this job now", action)
     outcome = _outcome(form) if action == JobAction.COMPLETE else None
     slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
-    jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot)
+    if action == JobAction.REJECT:
+        reason = form.get("reason", "").strip()
+        if not reason:
+            raise InvalidInputError(("body", "reason"), "say why you cannot take the job", "")
+        rerouting.reject(jobs, job, clock(), reason, policy)
+        return RedirectResponse("/", status_code=303)  # it is another workshop's job now
+    try:
+        jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot)
+    except SlotRefusedError as err:
+        slots = network_views.free_slots(err.alternatives)
+        page = network_pages.move_refused_page(
+            views.detail(jobs, job), str(err), slots, access.csrf
+        )
+        return HTMLResponse(page, status_code=409)
     return RedirectResponse(f"/jobs/{job.id}/page", status_code=303)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api import job_views as views
-from api.deps import MAX_ID, JobsDep, TimeRangeDep
+from api.deps import MAX_ID, JobsDep, PolicyDep, TimeRangeDep
 from api.errors import NotFoundError
 from api.schemas import Calendar, Workshop, problem
 from api.scope import AccessDep
@@ -18,9 +18,12 @@ router = APIRouter(prefix="/workshops", tags=["workshops"], responses=UNAVAILABL
 
 
 @router.get("", summary="Workshops")
-def list_workshops(access: AccessDep, jobs: JobsDep) -> list[Workshop]:
-    """The workshops you may see (a workshop's key: its own), with skills, bays and hours."""
-    return [w for w in views.list_workshops(jobs) if access.sees_workshop(w.id)]
+def list_workshops(access: AccessDep, jobs: JobsDep, policy: PolicyDep) -> list[Workshop]:
+    """The workshops you may see (a workshop's key: its own), own and partner, with skills,
+    brands, high-voltage certification, bays, hours, and their standing: score (owners'
+    ratings, Bayesian-averaged) and comeback rate."""
+    shown = views.list_workshops(jobs, policy.prior_weight)
+    return [w for w in shown if access.sees_workshop(w.id)]
 
 
 @router.get("/{workshop_id}/calendar", summary="Calendar and capacity", responses=NOT_FOUND)

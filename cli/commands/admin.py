@@ -27,6 +27,8 @@ owner and fleet_manager (--owner ID and/or --vin VIN ...: those vehicles only).
 
 examples:
   pitstop admin workshops add "Garage Nord" --location Hamburg --skills electrical cooling
+  pitstop admin workshops add "EV Partner" --location Kiel --skills electrical --partner \
+      --high-voltage --bays 2 --lat 54.32 --lon 10.12
   pitstop admin owners add "Anna Berg" --kind private
   pitstop admin vehicles add WPITSTOPDEMO00001 --owner 1 --label "Anna's car"
   pitstop admin keys create --role engineer --name "Jo (diagnostics team)"
@@ -85,6 +87,8 @@ def _add_arguments(thing: str, add: argparse.ArgumentParser) -> None:
         add.add_argument("vin")
         add.add_argument("--owner", type=int, metavar="ID")
         add.add_argument("--label", default="")
+        add.add_argument("--brand", help="e.g. VW: only workshops serving it qualify")
+        _add_location(add, "where it usually is (its home or depot)")
     elif thing == "owners":
         add.add_argument("name")
         add.add_argument("--kind", choices=("private", "fleet"), default="private")
@@ -95,6 +99,15 @@ def _add_arguments(thing: str, add: argparse.ArgumentParser) -> None:
         add.add_argument("--location", required=True)
         add.add_argument("--skills", nargs="*", default=[])
         add.add_argument("--bays", type=int, default=1, help="jobs it works on at once")
+        add.add_argument("--partner", action="store_true", help="a third-party workshop")
+        add.add_argument("--high-voltage", action="store_true", help="certified for HV work")
+        add.add_argument("--brands", nargs="*", default=[], help="brands served (none: all)")
+        _add_location(add, "where it is")
+
+
+def _add_location(add: argparse.ArgumentParser, what: str) -> None:
+    add.add_argument("--lat", type=float, help=f"latitude of {what}")
+    add.add_argument("--lon", type=float, help=f"longitude of {what}")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,7 +182,14 @@ def _scope(key: ApiKey) -> str:
 def _fleet(args: argparse.Namespace, store: JobStore) -> list[str]:
     if args.thing == "vehicles":
         if args.verb == "add":
-            store.register_vehicle(args.vin, args.owner, args.label)
+            store.register_vehicle(
+                args.vin,
+                args.owner,
+                args.label,
+                brand=args.brand,
+                latitude=args.lat,
+                longitude=args.lon,
+            )
         return [f"{v.vin}  owner {v.owner_id}  {v.label}" for v in store.vehicles()]
     if args.thing == "owners":
         if args.verb == "add":
@@ -181,8 +201,19 @@ def _fleet(args: argparse.Namespace, store: JobStore) -> list[str]:
             )
         return [f"{o.id:>4}  {o.kind:<7}  {o.name}" for o in store.owners()]
     if args.verb == "add":
-        store.add_workshop(args.name, args.location, tuple(args.skills), bays=args.bays)
+        store.add_workshop(
+            args.name,
+            args.location,
+            tuple(args.skills),
+            bays=args.bays,
+            kind="partner" if args.partner else "own",
+            high_voltage=args.high_voltage,
+            brands=tuple(args.brands),
+            latitude=args.lat,
+            longitude=args.lon,
+        )
     return [
-        f"{w.id:>4}  {w.name} ({w.location}): {', '.join(w.skills)}; {w.bays} bays"
+        f"{w.id:>4}  {w.name} ({w.location}, {w.kind}{', HV' if w.hv_certified else ''}): "
+        f"{', '.join(w.skills)}; {w.bays} bays"
         for w in store.workshops()
     ]

@@ -80,7 +80,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     _check_stores(telemetry_url, jobs_url)
     broker_url: str | None = None if args.no_broker else settings.service_broker_url(args.broker)
     app = create_app_from_urls(
-        telemetry_url, jobs_url, rules=rules, broker_url=broker_url, assist=not args.no_assist
+        telemetry_url,
+        jobs_url,
+        rules=rules,
+        broker_url=broker_url,
+        policy=settings.booking_policy(),
+        assist=not args.no_assist,
     )
     print(f"pitstop api: open {_browser_url(host, port)} (API docs at /api)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")  # exits with 3 if startup fails

@@ -247,6 +247,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         reminders=Lead(km=settings.reminder_lead_km, s=settings.reminder_lead_days * DAY_S)
         if settings.reminders
         else None,
+        sweep_s=settings.booking_sweep_s,
     )
     url = args.jobs or settings.job_store_url()
     if url.startswith("sqlite:///"):
@@ -270,7 +271,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             f"jobs in {make_url(url).render_as_string(hide_password=True)}",
             flush=True,
         )
-        stats = run_rules(config, JobSink(jobs, audit), stop, state=state)
+        sink = JobSink(jobs, settings.booking_policy(), audit=audit)
+        stats = run_rules(config, sink, stop, state=state, sweep=sink.sweep)
     finally:
         audit.close()
         state.close()

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jobs.model import JobStatus
+from jobs.network import HandoffKind
 from jobs.sql import outbox, schema
 
 
@@ -31,3 +32,22 @@ def record(  # noqa: PLR0917 - one row's columns
     }
     conn.execute(sa.insert(schema.job_events).values(values))
     outbox.enqueue(conn, job_id, action, at)
+
+
+def handoff(  # noqa: PLR0917 - one row's columns
+    conn: Connection,
+    job_id: int,
+    at: float,
+    kind: HandoffKind,
+    workshop_id: int | None,
+    reason: str = "",
+) -> None:
+    """Append one step to the job's hand-off history (``job_handoffs``)."""
+    values = {
+        "job_id": job_id,
+        "at": at,
+        "kind": kind.value,
+        "workshop_id": workshop_id,
+        "reason": reason[:1000],
+    }
+    conn.execute(sa.insert(schema.job_handoffs).values(values))

@@ -8,12 +8,15 @@ second booking of the same bay-hour fail with an IntegrityError, whichever proce
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jobs.errors import JobStoreError, JobTransitionError
 from jobs.model import OPEN_STATUSES, SLOT_S, Job, JobStatus, Outcome, Reservation, RuleOutcomes
+from jobs.network import HandoffKind
 from jobs.sql import history, rows, schema
 
 
@@ -58,10 +61,16 @@ def reserve_in_transaction(
     return free
 
 
-def book(
-    conn: Connection, job_id: int, workshop_id: int, slot: tuple[float, float], now: float
+def book(  # noqa: PLR0917 - a booking's parts
+    conn: Connection,
+    job_id: int,
+    workshop_id: int,
+    slot: tuple[float, float],
+    now: float,
+    reason: Mapping[str, Any] | None = None,
 ) -> Job | None:
-    """Put the job into a free bay for ``slot`` (freeing what it held); None when all are taken."""
+    """Put the job into a free bay for ``slot`` (freeing what it held); None when all are taken.
+    A booking into another workshop than the job's is a hand-off ("offered"), with ``reason``."""
     jobs = schema.jobs
     row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
     if row is None:
@@ -72,38 +81,45 @@ def book(
     bay = reserve_in_transaction(conn, job_id, workshop_id, slot[0], slot[1])
     if bay is None:
         return None
-    values = {
+    values: dict[str, Any] = {
         "workshop_id": workshop_id,
         "bay": bay,
         "slot_start": slot[0],
         "slot_end": slot[1],
         "updated_at": float(now),
     }
+    if reason is not None:
+        values["booking_reason"] = dict(reason)
     conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(values))
+    if row.workshop_id != workshop_id or row.slot_start is None:
+        why = str((reason or {}).get("summary", ""))
+        history.handoff(conn, job_id, now, HandoffKind.OFFERED, workshop_id, why)
     note = f"workshop {workshop_id} bay {bay} at {slot[0]:.0f}"
     status = JobStatus(row.status)
     history.record(conn, job_id, now, "book", status, status, note)
     return rows.job({**row._mapping, **values})
 
 
-def between(conn: Connection, workshop_id: int, since: float, until: float) -> list[Reservation]:
+def between(
+    conn: Connection, workshop_id: int | None, since: float, until: float
+) -> list[Reservation]:
+    """The bay-hours taken in [since, until) at one workshop (None: at every workshop)."""
     table = schema.reservations
     query = (
         sa.select(table)
-        .where(
-            table.c.workshop_id == workshop_id,
-            table.c.slot_start >= since,
-            table.c.slot_start < until,
-        )
-        .order_by(table.c.slot_start, table.c.bay)
+        .where(table.c.slot_start >= since, table.c.slot_start < until)
+        .order_by(table.c.slot_start, table.c.workshop_id, table.c.bay)
     )
+    if workshop_id is not None:
+        query = query.where(table.c.workshop_id == workshop_id)
     return [
         Reservation(workshop_id=r.workshop_id, bay=r.bay, slot_start=r.slot_start, job_id=r.job_id)
         for r in conn.execute(query)
     ]
 
 
-def rule_outcomes(conn: Connection) -> list[RuleOutcomes]:
+def rule_outcomes(conn: Connection, comebacks: Mapping[str, int]) -> list[RuleOutcomes]:
+    """Per rule: its completed jobs by outcome, and of the fixed ones how many came back."""
     jobs = schema.jobs
     query = (
         sa.select(jobs.c.rule_id, jobs.c.outcome, sa.func.count())
@@ -119,6 +135,7 @@ def rule_outcomes(conn: Connection) -> list[RuleOutcomes]:
             completed=sum(by.values()),
             fixed=by.get(Outcome.FIXED.value, 0),
             no_fault_found=by.get(Outcome.NO_FAULT_FOUND.value, 0),
+            comebacks=comebacks.get(rule_id, 0),
         )
         for rule_id, by in sorted(counts.items())
     ]

@@ -36,6 +36,11 @@ def job(row: Mapping[Any, Any]) -> Job:
         slot_start=row.get("slot_start"),
         slot_end=row.get("slot_end"),
         outcome=Outcome(outcome) if outcome else None,
+        comeback_of=row.get("comeback_of"),
+        booking_reason=row.get("booking_reason"),
+        due_at=row.get("due_at"),
+        escalated_at=row.get("escalated_at"),
+        completed_at=row.get("completed_at"),
     )
 
 
@@ -53,6 +58,8 @@ def workshop(row: Mapping[Any, Any]) -> Workshop:
         hours=hours_from_json(hours) if hours is not None else WEEKDAYS_8_TO_17,
         timezone=row.get("timezone") or "UTC",
         webhook_url=row.get("webhook_url"),
+        kind=row.get("kind") or "own",
+        high_voltage=bool(row.get("high_voltage")),
     )
 
 
@@ -76,4 +83,11 @@ def owner(row: Mapping[Any, Any]) -> Owner:
 
 
 def vehicle(row: Mapping[Any, Any]) -> Vehicle:
-    return Vehicle(vin=row["vin"], owner_id=row["owner_id"], label=row["label"])
+    return Vehicle(
+        vin=row["vin"],
+        owner_id=row["owner_id"],
+        label=row["label"],
+        brand=row.get("brand"),
+        latitude=row.get("latitude"),
+        longitude=row.get("longitude"),
+    )

@@ -1,7 +1,7 @@
 """The job store's tables, as SQLAlchemy Core objects for queries.
 
 The schema itself is created and changed only by the Alembic migrations in jobs/migrations;
-keep this file in step with the newest migration (0005).
+keep this file in step with the newest migration (0006).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ workshops = sa.Table(
     sa.Column("hours", sa.JSON, nullable=True),
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("webhook_url", sa.String(500), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # own | partner
+    sa.Column("high_voltage", sa.Boolean, nullable=False),  # certified for high-voltage work
 )
 
 owners = sa.Table(
@@ -45,6 +47,9 @@ vehicles = sa.Table(
     sa.Column("vin", sa.String(17), primary_key=True),
     sa.Column("owner_id", sa.Integer, sa.ForeignKey("owners.id"), nullable=True),
     sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("brand", sa.String(64), nullable=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
 )
 
 jobs = sa.Table(
@@ -66,6 +71,13 @@ jobs = sa.Table(
     sa.Column("slot_end", sa.Float, nullable=True),
     sa.Column("bay", sa.Integer, nullable=True),
     sa.Column("outcome", sa.String(32), nullable=True),
+    sa.Column(
+        "comeback_of", sa.Integer, nullable=True
+    ),  # the "fixed" job this fault came back after
+    sa.Column("booking_reason", sa.JSON, nullable=True),  # why this workshop (jobs.ranking)
+    sa.Column("due_at", sa.Float, nullable=True),  # the urgency window's end
+    sa.Column("escalated_at", sa.Float, nullable=True),
+    sa.Column("completed_at", sa.Float, nullable=True),
 )
 
 job_events = sa.Table(
@@ -184,4 +196,29 @@ notices = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("event", sa.String(64), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
+)
+
+
+job_handoffs = sa.Table(
+    "job_handoffs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # offered | declined | escalated | unplaced
+    sa.Column("workshop_id", sa.Integer, sa.ForeignKey("workshops.id"), nullable=True),
+    sa.Column("reason", sa.String(1000), nullable=False),
+)
+
+ASPECTS = ("quality", "speed", "price", "communication", "reception")
+
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), primary_key=True),
+    sa.Column("workshop_id", sa.Integer, sa.ForeignKey("workshops.id"), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("overall", sa.Integer, nullable=False),
+    *(sa.Column(aspect, sa.Integer, nullable=False) for aspect in ASPECTS),
+    sa.Column("comment", sa.String(2000), nullable=False),
 )

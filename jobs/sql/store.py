@@ -14,37 +14,35 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from jobs.errors import JobStoreError, JobTransitionError
 from jobs.model import (
     OPEN_STATUSES,
-    WEEKDAYS_8_TO_17,
     Job,
     JobAction,
     JobDraft,
     JobStatus,
-    OpeningHours,
     OutboxItem,
     Outcome,
-    Owner,
     Reservation,
     RuleOutcomes,
     Severity,
-    Vehicle,
-    Workshop,
 )
-from jobs.sql import acting, amend, history, outbox, reserve, rows, schema
+from jobs.sql import acting, amend, handoff, history, outbox, ratings, reserve, rows, schema
 from jobs.sql.bookstore import SqlServiceBook
 from jobs.sql.database import MIGRATIONS, open_migrated
+from jobs.sql.directory import SqlDirectory
+from jobs.sql.network import SqlNetwork
 
 _OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
 _OPEN_RETRIES = 5
 
 
-class SqlJobStore(SqlServiceBook):
-    """``jobs.store.JobStore`` and ``jobs.store.WebhookOutbox`` over SQLAlchemy Core."""
+class SqlJobStore(SqlServiceBook, SqlDirectory, SqlNetwork):
+    """``jobs.store.JobStore`` and ``jobs.store.WebhookOutbox`` over SQLAlchemy Core (the
+    service book and follow-ups are ``SqlServiceBook``'s, the directory of workshops, owners
+    and vehicles ``SqlDirectory``'s, hand-offs and ratings ``SqlNetwork``'s)."""
 
     WHAT = "job store"
     PASSES_INTEGRITY_ERRORS = True
@@ -53,7 +51,15 @@ class SqlJobStore(SqlServiceBook):
     def open(cls, url: str) -> SqlJobStore:
         return cls(open_migrated(url, MIGRATIONS))
 
-    def open_job(self, draft: JobDraft, workshop_id: int | None, now: float) -> tuple[Job, bool]:
+    def open_job(
+        self,
+        draft: JobDraft,
+        workshop_id: int | None,
+        now: float,
+        *,
+        due_at: float | None = None,
+        comeback_of: int | None = None,
+    ) -> tuple[Job, bool]:
         row: dict[str, Any] = {
             "vin": draft.vin,
             "rule_id": draft.rule_id,
@@ -66,11 +72,13 @@ class SqlJobStore(SqlServiceBook):
             "updated_at": now,
             "diagnosis": dict(draft.diagnosis),
             "evidence": dict(draft.evidence),
+            "due_at": due_at,
+            "comeback_of": comeback_of,
         }
         for _ in range(_OPEN_RETRIES):
             try:
                 with self._begin() as conn:
-                    if _auto_confirms(conn, draft.vin):
+                    if handoff.auto_confirms(conn, draft.vin):
                         row["status"] = JobStatus.CONFIRMED.value
                     job_id = conn.execute(
                         sa.insert(schema.jobs).values(row).returning(schema.jobs.c.id)
@@ -127,126 +135,33 @@ class SqlJobStore(SqlServiceBook):
                 continue  # another booking took the bay between our look and our insert
         raise JobTransitionError(f"cannot {action} job {job_id}: the slot is contended")
 
-    def add_workshop(
+    def book(  # noqa: PLR0917 - a booking's parts
         self,
-        name: str,
-        location: str,
-        skills: tuple[str, ...],
-        *,
-        latitude: float | None = None,
-        longitude: float | None = None,
-        brands: tuple[str, ...] = (),
-        bays: int = 1,
-        hours: OpeningHours = WEEKDAYS_8_TO_17,
-        timezone: str = "UTC",
-        webhook_url: str | None = None,
-    ) -> Workshop:
-        if bays < 1:
-            raise JobStoreError(f"workshop {name!r}: bays must be at least 1, not {bays}")
-        values = {
-            "name": name,
-            "location": location,
-            "skills": list(skills),
-            "latitude": latitude,
-            "longitude": longitude,
-            "brands": list(brands),
-            "bays": bays,
-            "hours": rows.hours_to_json(hours),
-            "timezone": timezone,
-            "webhook_url": webhook_url,
-        }
-        with self._begin() as conn:
-            workshop_id = conn.execute(
-                sa.insert(schema.workshops).values(values).returning(schema.workshops.c.id)
-            ).scalar_one()
-        return rows.workshop(dict(values, id=workshop_id))
-
-    def workshops(self) -> list[Workshop]:
-        query = sa.select(schema.workshops).order_by(schema.workshops.c.id)
-        with self._begin() as conn:
-            return [rows.workshop(row._mapping) for row in conn.execute(query)]
-
-    def add_owner(
-        self,
-        name: str,
-        kind: str,
-        *,
-        preferred_workshop_id: int | None = None,
-        auto_confirm: bool = False,
-        webhook_url: str | None = None,
-    ) -> Owner:
-        if kind not in ("private", "fleet"):
-            raise JobStoreError(f"owner {name!r}: kind must be private or fleet, not {kind!r}")
-        values = {
-            "name": name,
-            "kind": kind,
-            "preferred_workshop_id": preferred_workshop_id,
-            "auto_confirm": auto_confirm,
-            "webhook_url": webhook_url,
-        }
-        try:
-            with self._begin() as conn:
-                owner_id = conn.execute(
-                    sa.insert(schema.owners).values(values).returning(schema.owners.c.id)
-                ).scalar_one()
-        except IntegrityError as err:
-            raise JobStoreError(f"owner {name!r}: no workshop {preferred_workshop_id}") from err
-        return rows.owner(dict(values, id=owner_id))
-
-    def owners(self) -> list[Owner]:
-        query = sa.select(schema.owners).order_by(schema.owners.c.id)
-        with self._begin() as conn:
-            return [rows.owner(row._mapping) for row in conn.execute(query)]
-
-    def register_vehicle(self, vin: str, owner_id: int | None, label: str = "") -> Vehicle:
-        table = schema.vehicles
-        values = {"owner_id": owner_id, "label": label}
-        for _ in range(_OPEN_RETRIES):
-            try:
-                with self._begin() as conn:
-                    updated = conn.execute(
-                        sa.update(table).where(table.c.vin == vin).values(values)
-                    ).rowcount
-                    if not updated:
-                        conn.execute(sa.insert(table).values(dict(values, vin=vin)))
-                return Vehicle(vin=vin, owner_id=owner_id, label=label)
-            except IntegrityError as err:
-                if owner_id is not None and not any(o.id == owner_id for o in self.owners()):
-                    raise JobStoreError(f"vehicle {vin}: there is no owner {owner_id}") from err
-        raise JobStoreError(f"cannot register vehicle {vin}: contention")
-
-    def vehicle(self, vin: str) -> Vehicle | None:
-        table = schema.vehicles
-        with self._begin() as conn:
-            row = conn.execute(sa.select(table).where(table.c.vin == vin)).first()
-        return rows.vehicle(row._mapping) if row else None
-
-    def vehicles(self, owner_id: int | None = None) -> list[Vehicle]:
-        table = schema.vehicles
-        query = sa.select(table).order_by(table.c.vin)
-        if owner_id is not None:
-            query = query.where(table.c.owner_id == owner_id)
-        with self._begin() as conn:
-            return [rows.vehicle(row._mapping) for row in conn.execute(query)]
-
-    def book(
-        self, job_id: int, workshop_id: int, slot_start: float, slot_end: float, now: float
+        job_id: int,
+        workshop_id: int,
+        slot_start: float,
+        slot_end: float,
+        now: float,
+        reason: Mapping[str, Any] | None = None,
     ) -> Job | None:
         for _ in range(_OPEN_RETRIES):
             try:
                 with self._begin() as conn:
-                    return reserve.book(conn, job_id, workshop_id, (slot_start, slot_end), now)
+                    slot = (slot_start, slot_end)
+                    return reserve.book(conn, job_id, workshop_id, slot, now, reason)
             except IntegrityError:
                 continue  # another worker took the bay after our look: look again
         return None
 
-    def reservations(self, workshop_id: int, since: float, until: float) -> list[Reservation]:
+    def reservations(
+        self, workshop_id: int | None, since: float, until: float
+    ) -> list[Reservation]:
         with self._begin() as conn:
             return reserve.between(conn, workshop_id, since, until)
 
     def rule_outcomes(self) -> list[RuleOutcomes]:
         with self._begin() as conn:
-            return reserve.rule_outcomes(conn)
+            return reserve.rule_outcomes(conn, ratings.comebacks_by_rule(conn))
 
     def append_evidence(
         self,
@@ -285,13 +200,3 @@ class SqlJobStore(SqlServiceBook):
         with self._begin() as conn:
             row = conn.execute(query).first()
         return rows.job(row._mapping) if row else None
-
-
-def _auto_confirms(conn: Connection, vin: str) -> bool:
-    """Whether the vehicle's owner confirms bookings by policy (a fleet)."""
-    query = (
-        sa.select(schema.owners.c.auto_confirm)
-        .select_from(schema.vehicles.join(schema.owners))
-        .where(schema.vehicles.c.vin == vin)
-    )
-    return bool(conn.execute(query).scalar())

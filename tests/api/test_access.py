@@ -159,5 +159,6 @@ def test_the_workshop_works_its_job_through_to_an_outcome(
             "jobs": 1,
             "fixed": 1,
             "no_fault_found": 0,
+            "comebacks": 0,
             "precision": 1.0,
         } in precision

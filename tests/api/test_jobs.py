@@ -27,6 +27,9 @@ def test_jobs_newest_first_with_their_workshop(client: TestClient, fleet: Fleet)
         "slot_start": battery["slot_start"],
         "slot_end": battery["slot_end"],
         "outcome": None,
+        "comeback_of": None,
+        "due_at": None,
+        "escalated_at": None,
     }
     assert hostile["workshop"] is None
     assert hostile["title"] == HOSTILE  # JSON carries it as it is; pages escape it
@@ -99,6 +102,16 @@ def test_workshops(client: TestClient, fleet: Fleet) -> None:
             "bays": 1,
             "hours": [{"weekday": d, "opens": 8.0, "closes": 17.0} for d in range(5)],
             "timezone": "UTC",
+            "kind": "own",
+            "brands": [],
+            "high_voltage": False,
+            "standing": {
+                "score": 4.0,
+                "ratings": 0,
+                "comeback_rate": 0.0,
+                "fixed": 0,
+                "comebacks": 0,
+            },
         }
     ]
 

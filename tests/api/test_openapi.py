@@ -43,6 +43,9 @@ JSON_ROUTES = {
     "/jobs/{job_id}/followup",
     "/assist",
     "/assist/book",
+    "/jobs/{job_id}/rating",
+    "/workshops/{workshop_id}/ratings",
+    "/network/satisfaction",
 }
 STREAMED = {
     "/vehicles/{vin}/signals/{signal}/csv",

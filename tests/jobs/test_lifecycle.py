@@ -16,6 +16,7 @@ from jobs.sql.database import MIGRATIONS, engine_for
 from jobs.sql.store import SqlJobStore
 
 VIN = "PITSTOPDEMO000003"
+MONDAY_9 = 1717405200.0  # 2024-06-03 09:00 UTC
 
 
 def draft(vin: str = VIN, rule_id: str = "lv-battery-low") -> JobDraft:
@@ -75,15 +76,19 @@ def test_accepted_still_counts_as_open(job_store: SqlJobStore) -> None:
     assert (again.id, created) == (job.id, False)
 
 
-def test_move_needs_a_slot_and_confirms(job_store: SqlJobStore) -> None:
-    job, _ = job_store.open_job(draft(), None, 1.0)
+def test_move_needs_a_slot_and_a_workshop_and_confirms(job_store: SqlJobStore) -> None:
+    nowhere, _ = job_store.open_job(draft(rule_id="x"), None, 1.0)
+    with pytest.raises(JobTransitionError, match="no workshop"):
+        job_store.act(nowhere.id, JobAction.MOVE, 2.0, slot_start=MONDAY_9)
+    shop = job_store.add_workshop("Garage", "Town", ("electrical",))
+    job, _ = job_store.open_job(draft(), shop.id, 1.0)
     with pytest.raises(JobTransitionError, match="slot_start"):
         job_store.act(job.id, JobAction.MOVE, 2.0)
-    moved = job_store.act(job.id, JobAction.MOVE, 3.0, slot_start=7200.0)
+    moved = job_store.act(job.id, JobAction.MOVE, 3.0, slot_start=MONDAY_9)
     assert (moved.status, moved.slot_start, moved.slot_end) == (
         JobStatus.CONFIRMED,
-        7200.0,
-        10800.0,
+        MONDAY_9,
+        MONDAY_9 + 3600,
     )
 
 

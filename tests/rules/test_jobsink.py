@@ -124,7 +124,7 @@ def test_each_job_it_opens_is_in_the_audit_log_once(store: SqlJobStore) -> None:
     from jobs.sql.audit import SqlAuditLog
 
     audit = SqlAuditLog(store.engine)
-    sink = JobSink(store, audit)
+    sink = JobSink(store, audit=audit)
     sink.emit([opening(), opening(T0 + 60)], T0)  # the second finds the open job
     (job,) = store.list_jobs(vin=VIN)
     (entry,) = audit.entries(AuditQuery())

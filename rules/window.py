@@ -46,6 +46,10 @@ class SampleWindow:
         index = bisect.bisect_right(points, at, key=lambda p: p[0])
         return points[index - 1][1] if index else None
 
+    def newest(self) -> list[Point]:
+        """The newest sample alone (none if empty): what a cold checkpoint keeps."""
+        return [self._points[-1]] if self._points else []
+
     def __len__(self) -> int:
         return len(self._points)
 

@@ -55,8 +55,11 @@ class RulesConfig:
     queue_size: int = 1000
     shard: Shard = field(default_factory=Shard)
     tick_s: float = 5.0  # how often the clock is checked for no-data rules
-    checkpoint_s: float = 0.5  # most wall time between state checkpoints (and acks)
-    checkpoint_every: int = 10  # most messages between checkpoints
+    # most wall time between state checkpoints (and so acks): one transaction for every
+    # vehicle touched meanwhile, not one per message
+    checkpoint_s: float = 2.0
+    checkpoint_every: int = 5000  # most messages between checkpoints (the broker's inflight)
+    idle_s: float = 3600.0  # data time after which a silent vehicle's memory is evicted
 
 
 @dataclass(slots=True)
@@ -107,6 +110,15 @@ def run_rules(
     client.loop_start()
     unacked: list[Received] = []
     last_tick = last_checkpoint = time.monotonic()
+
+    def checkpoint() -> None:
+        """Save the state the unacknowledged messages moved, then acknowledge them: a crash
+        before this point has the broker deliver them again."""
+        if _guarded(core.checkpoint, stats):
+            for done in unacked:
+                client.ack(done.mid, done.qos)
+            unacked.clear()
+
     try:
         while not stop.is_set():
             try:
@@ -120,13 +132,12 @@ def run_rules(
             if now - last_tick >= config.tick_s:
                 last_tick = now
                 _guarded(core.tick, stats)
-            due = now - last_checkpoint >= config.checkpoint_s or message is None
-            if unacked and (due or len(unacked) >= config.checkpoint_every):
-                _guarded(core.checkpoint, stats)
-                for done in unacked:
-                    client.ack(done.mid, done.qos)
-                unacked.clear()
+                _guarded(lambda: core.evict(config.idle_s), stats)
+            due = now - last_checkpoint >= config.checkpoint_s
+            if (unacked or core.dirty) and (due or len(unacked) >= config.checkpoint_every):
+                checkpoint()
                 last_checkpoint = now
+        checkpoint()  # a clean stop saves and acknowledges what it has done
     finally:
         client.disconnect()
         client.loop_stop()
@@ -139,12 +150,14 @@ def _collect(core: RulesCore, stats: RulesStats) -> None:
     stats.future_samples = core.engine.future_samples
 
 
-def _guarded(work: Callable[[], object], stats: RulesStats) -> None:
+def _guarded(work: Callable[[], object], stats: RulesStats) -> bool:
     try:
         work()
+        return True
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules: %s failed", getattr(work, "__name__", "work"))
+        return False
 
 
 def _handle(message: Received, core: RulesCore, stats: RulesStats) -> None:

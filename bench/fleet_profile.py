@@ -1,0 +1,116 @@
+"""Where the time of one message goes, in process and without MQTT: the rules worker's work
+(decode -> engine -> checkpoint, at the worker's cadence) and ingest's (validate -> store in
+groups), on the fleet load of bench/fleet_load.py, under cProfile.
+
+Run: python -m bench.fleet_profile [--vehicles 500 --batch-s 10 --rounds 6 --top 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.fleet_load import fleet
+from ingest.sqlite import SqliteStore
+from ingest.validate import Policy, validate_message
+from jobs.seed import ensure_demo_workshops
+from jobs.sql.rulestate import SqlStateStore
+from jobs.sql.store import SqlJobStore
+from pitstop.codec import decode_telemetry
+from pitstop.topics import Kind, topic
+from rules.core import RulesCore
+from rules.jobsink import JobSink
+from rules.loader import DEFAULT_CATALOG, load_catalog
+
+START = 1_767_225_600.0
+
+
+def _messages(vehicles: int, batch_s: int, rounds: int) -> list[tuple[str, bytes, float]]:
+    cars = fleet(vehicles)
+    out = []
+    for r in range(rounds):
+        at = START + r * batch_s
+        out += [(topic(c.vin, Kind.TELEMETRY), c.payload(at, batch_s), at + batch_s) for c in cars]
+    return out
+
+
+def profile_rules(messages: list[tuple[str, bytes, float]], folder: Path) -> Callable[[], int]:
+    url = f"sqlite:///{folder}/jobs.db"
+    jobs = SqlJobStore.open(url)
+    ensure_demo_workshops(jobs)
+    state = SqlStateStore.open(url)
+    now = [START]
+    core = RulesCore(load_catalog(DEFAULT_CATALOG), JobSink(jobs), clock=lambda: now[0], state=state)
+
+    def work() -> int:
+        for i, (name, payload, at) in enumerate(messages, 1):
+            now[0] = at
+            batch = decode_telemetry(payload)
+            core.telemetry(batch.vin, batch.samples, batch.profile)
+            if hasattr(core, "maybe_checkpoint"):
+                core.maybe_checkpoint(time.monotonic())
+            elif i % 10 == 0:  # the worker's cadence before issue 16
+                core.checkpoint()
+        core.checkpoint()
+        return core.stats.jobs_opened
+
+    return work
+
+
+def profile_ingest(messages: list[tuple[str, bytes, float]], folder: Path) -> Callable[[], int]:
+    store = SqliteStore.open(f"sqlite:///{folder}/telemetry.db")
+    policy = Policy()
+
+    def work() -> int:
+        group = []
+        for name, payload, at in messages:
+            group.append(validate_message(name, payload, at, policy))
+            if len(group) >= 200:
+                store.write_batches_seen(group)  # type: ignore[arg-type]
+                group.clear()
+        if group:
+            store.write_batches_seen(group)  # type: ignore[arg-type]
+        return store.count()
+
+    return work
+
+
+def _run(label: str, work: Callable[[], int], count: int, top: int) -> None:
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    result = work()
+    profiler.disable()
+    took = time.perf_counter() - started
+    print(f"== {label}: {count} messages in {took:.2f} s, {1000 * took / count:.2f} ms/message "
+          f"(result {result})")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-4000:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--vehicles", type=int, default=500)
+    parser.add_argument("--batch-s", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--only", choices=("rules", "ingest"))
+    args = parser.parse_args(argv)
+    messages = _messages(args.vehicles, args.batch_s, args.rounds)
+    with tempfile.TemporaryDirectory(prefix="pitstop-fleet-prof-") as tmp:
+        if args.only != "ingest":
+            _run("rules", profile_rules(messages, Path(tmp)), len(messages), args.top)
+        if args.only != "rules":
+            _run("ingest", profile_ingest(messages, Path(tmp)), len(messages), args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

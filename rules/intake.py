@@ -7,8 +7,8 @@ samples to the windows, derived series, bucket series and running hours.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 from pitstop.codec import Sample
 from rules.conditions import (
@@ -41,6 +41,17 @@ class RuleIndex:
     horizon_s: float
     running: frozenset[str]
     horizons: Mapping[str, float]  # per series: the history some rule reads (else 0: latest)
+    memo: dict[frozenset[str], tuple[Rule, ...]] = field(default_factory=dict, compare=False)
+
+    def due(self, updated: Collection[str]) -> tuple[Rule, ...]:
+        """The rules that new points of ``updated`` trigger, in catalogue order, each once
+        (memoised per set of names: a fleet sends the same signals at every instant)."""
+        key = frozenset(updated)
+        found = self.memo.get(key)
+        if found is None:
+            ids = {id(r) for name in key for r in self.by_trigger.get(name, ())}
+            found = self.memo[key] = tuple(r for r in self.rules if id(r) in ids)
+        return found
 
     def keep_s(self, name: str) -> float:
         """How much data time of series ``name`` the windows hold: what the rules reading it

@@ -29,6 +29,7 @@ from rules.jobsink import JobSink
 from rules.loader import DEFAULT_CATALOG, load_catalog
 
 START = 1_767_225_600.0
+CHECKPOINT_S = 2.0  # rules.worker.RulesConfig.checkpoint_s
 
 
 def _messages(vehicles: int, batch_s: int, rounds: int) -> list[tuple[str, bytes, float]]:
@@ -40,23 +41,28 @@ def _messages(vehicles: int, batch_s: int, rounds: int) -> list[tuple[str, bytes
     return out
 
 
-def profile_rules(messages: list[tuple[str, bytes, float]], folder: Path) -> Callable[[], int]:
+def profile_rules(
+    messages: list[tuple[str, bytes, float]], folder: Path, every: int = 0
+) -> Callable[[], int]:
     url = f"sqlite:///{folder}/jobs.db"
     jobs = SqlJobStore.open(url)
     ensure_demo_workshops(jobs)
     state = SqlStateStore.open(url)
     now = [START]
-    core = RulesCore(load_catalog(DEFAULT_CATALOG), JobSink(jobs), clock=lambda: now[0], state=state)
+    rules = load_catalog(DEFAULT_CATALOG)
+    core = RulesCore(rules, JobSink(jobs), clock=lambda: now[0], state=state)
 
     def work() -> int:
-        for i, (name, payload, at) in enumerate(messages, 1):
+        last = time.monotonic()
+        for i, (_name, payload, at) in enumerate(messages, 1):
             now[0] = at
             batch = decode_telemetry(payload)
             core.telemetry(batch.vin, batch.samples, batch.profile)
-            if hasattr(core, "maybe_checkpoint"):
-                core.maybe_checkpoint(time.monotonic())
-            elif i % 10 == 0:  # the worker's cadence before issue 16
+            if every and i % every == 0:  # a cadence in messages (10: before issue 16)
                 core.checkpoint()
+            elif not every and time.monotonic() - last >= CHECKPOINT_S:  # the worker's now
+                core.checkpoint()
+                last = time.monotonic()
         core.checkpoint()
         return core.stats.jobs_opened
 
@@ -88,8 +94,8 @@ def _run(label: str, work: Callable[[], int], count: int, top: int) -> None:
     result = work()
     profiler.disable()
     took = time.perf_counter() - started
-    print(f"== {label}: {count} messages in {took:.2f} s, {1000 * took / count:.2f} ms/message "
-          f"(result {result})")
+    per = 1000 * took / count
+    print(f"== {label}: {count} messages in {took:.2f} s, {per:.2f} ms/message ({result})")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-4000:])
@@ -102,11 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--only", choices=("rules", "ingest"))
+    parser.add_argument(
+        "--checkpoint-every", type=int, default=0, help="messages (default: every 2 s)"
+    )
     args = parser.parse_args(argv)
     messages = _messages(args.vehicles, args.batch_s, args.rounds)
     with tempfile.TemporaryDirectory(prefix="pitstop-fleet-prof-") as tmp:
         if args.only != "ingest":
-            _run("rules", profile_rules(messages, Path(tmp)), len(messages), args.top)
+            work = profile_rules(messages, Path(tmp), args.checkpoint_every)
+            _run("rules", work, len(messages), args.top)
         if args.only != "rules":
             _run("ingest", profile_ingest(messages, Path(tmp)), len(messages), args.top)
     return 0

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     dead_letter_quota: int = 1_000
     """Ingest: dead letters kept per vehicle; a new one drops that vehicle's oldest."""
 
+    cloud_partitions: int = 1
+    """Ingest and rules: how many partitions the cloud topics are split into (a stable hash of
+    the VIN picks one); a rules worker ``--shard i/N`` with N dividing it reads its own only."""
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

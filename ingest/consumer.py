@@ -44,6 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import paho.mqtt.client as mqtt
 
@@ -61,6 +62,11 @@ from pitstop.topics import Kind, cloud_topic, subscription, topic
 
 log = logging.getLogger(__name__)
 
+
+class Observer(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
 _POLL_S = 0.2  # how often blocked loops look at ``stop``
 _PENDING_POLL_S = 0.005  # ... and at hand-ons the broker may have taken meanwhile
 _DRAIN = 200  # messages handled before their acks are published together
@@ -76,6 +82,8 @@ class IngestConfig:
     queue_size: int = 1000
     policy: Policy = field(default_factory=Policy)
     report_interval_s: float = 10.0
+    partitions: int = 1  # cloud topics' partition count (``pitstop.topics.cloud_topic``)
+    metrics_port: int | None = None  # serve Prometheus metrics on this port (ingest.metrics)
 
 
 def run_ingest(
@@ -104,7 +112,8 @@ def run_ingest(
     )
     patterns = [subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
     wire_inbox(client, patterns, inbox, stop, ready=ready, name="ingest")
-    worker = _Worker(client, store, config.policy, stop, clock)
+    worker = _Worker(client, store, config.policy, stop, clock, partitions=config.partitions)
+    stop_metrics = _serve_metrics(config.metrics_port, worker, inbox, client)
     client.connect_async(address.host, address.port, keepalive=_KEEPALIVE_S)
     client.loop_start()
     log.info("ingest: connecting to %s as %s", address.url(), config.client_id)
@@ -113,12 +122,37 @@ def run_ingest(
     finally:
         client.disconnect()
         client.loop_stop()
+        stop_metrics()
     stats = worker.counters.snapshot()
     log.info("ingest stopped: %s", stats)
     return stats
 
 
 Accepted = tuple[Received, TelemetryColumns | DtcReport]
+
+
+def _serve_metrics(
+    port: int | None, worker: _Worker, inbox: queue.Queue[Received], client: mqtt.Client
+) -> Callable[[], None]:
+    """Prometheus metrics on ``port`` (none without one); what stops serving them."""
+    if port is None:
+        return lambda: None
+    from prometheus_client import CollectorRegistry
+
+    from ingest import metrics
+
+    registry = CollectorRegistry()
+
+    def backlog() -> dict[str, float]:
+        return {
+            "inbox_messages": float(inbox.qsize()),
+            "awaiting_hand_on_groups": float(len(worker.pending)),
+            "read_pauses": float(getattr(client, "pauses", 0)),
+        }
+
+    registry.register(metrics.IngestCollector(worker.counters, backlog))
+    worker.lag = metrics.store_lag(registry)
+    return metrics.serve(port, registry)
 
 
 class _Worker:
@@ -132,13 +166,17 @@ class _Worker:
         policy: Policy,
         stop: threading.Event,
         clock: Callable[[], float],
+        *,
+        partitions: int = 1,
     ) -> None:
         self.client = client
+        self.partitions = partitions
         self.store = store
         self.policy = policy
         self.stop = stop
         self.clock = clock
         self.counters = Counters()
+        self.lag: Observer | None = None  # the store lag histogram, when metrics are served
         # groups stored and answered, waiting for the broker to take their hand-ons
         self.pending: collections.deque[tuple[list[mqtt.MQTTMessageInfo], list[Received]]] = (
             collections.deque()
@@ -197,11 +235,21 @@ class _Worker:
         if not all(self._store_dtc(report, now) for report in reports):
             return None
         handed = self._hand_on(accepted, now)
+        if self.lag is not None:
+            self._observe_lag(accepted)
         for _message, checked in accepted:
             answers.stored(checked.vin, checked.seq)
         for vin, ack in answers.acks():
             self.client.publish(topic(vin, Kind.ACK), encode_ack(ack), qos=1)
         return handed
+
+    def _observe_lag(self, accepted: list[Accepted]) -> None:
+        stored_at = self.clock()
+        for _message, checked in accepted:
+            if isinstance(checked, TelemetryColumns):
+                newest = max((max(s.ts_ms) for s in checked.series.values() if s.ts_ms), default=0)
+                if newest and self.lag is not None:
+                    self.lag.observe(max(0.0, stored_at - newest / 1000))
 
     def _dead_letter(
         self, message: Received, err: ValidationError, now: float, answers: Answers
@@ -238,7 +286,9 @@ class _Worker:
                 continue
             kind = Kind.DTC if isinstance(checked, DtcReport) else Kind.TELEMETRY
             handed.append(
-                self.client.publish(cloud_topic(checked.vin, kind), message.payload, qos=1)
+                self.client.publish(
+                    cloud_topic(checked.vin, kind, self.partitions), message.payload, qos=1
+                )
             )
         self.counters.handed_on += len(handed)
         return handed

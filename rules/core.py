@@ -23,7 +23,6 @@ checkpointed; their next message loads them back.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,42 +47,16 @@ from rules.engine import (
 from rules.intake import index_of
 from rules.measure import dtc_json
 from rules.model import Rule
+from rules.shard import Shard, shard_of
 from rules.sink import AddEvidence, Addition, Ask, AttachAfter, FiringSink, OpenJob, Receipt
+
+__all__ = ["CoreStats", "RulesCore", "Shard", "shard_of"]
 
 log = logging.getLogger(__name__)
 
+_EVERY_VEHICLE = Shard()
 PERSIST_WINDOW_S = 600.0
 """Sample windows are persisted for at most this much data time (evidence, window stats)."""
-
-
-def shard_of(vin: str, shards: int) -> int:
-    """A stable shard number for ``vin`` in ``range(shards)`` (the same on every machine)."""
-    digest = hashlib.sha256(vin.encode("ascii", "replace")).digest()
-    return int.from_bytes(digest[:8], "big") % shards
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    index: int = 0
-    count: int = 1
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """``"i/n"`` with ``0 <= i < n``; raise ValueError naming the problem."""
-        left, sep, right = text.partition("/")
-        if not sep or not left.isdigit() or not right.isdigit():
-            raise ValueError(f"shard {text!r} is not of the form i/n (e.g. 0/3)")
-        index, count = int(left), int(right)
-        if count < 1 or not 0 <= index < count:
-            raise ValueError(f"shard {text!r}: need 0 <= i < n")
-        return cls(index, count)
-
-    def owns(self, vin: str) -> bool:
-        return self.count == 1 or shard_of(vin, self.count) == self.index
-
-    @property
-    def scope(self) -> str:
-        return f"{self.index}/{self.count}:"
 
 
 @dataclass(slots=True)
@@ -114,7 +87,7 @@ class RulesCore:
         rules: tuple[Rule, ...],
         sink: FiringSink,
         *,
-        shard: Shard = Shard(),
+        shard: Shard = _EVERY_VEHICLE,
         clock: Callable[[], float],
         state: StateStore | None = None,
         stats: CoreStats | None = None,

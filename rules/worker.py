@@ -15,11 +15,12 @@ The engine state is checkpointed into the ``StateStore`` (``rules.checkpoint``) 
 messages it covers are acknowledged, so a restart neither re-fires nor forgets what was
 pending (rules.core).
 
-Several workers split the fleet with ``shard=Shard(i, n)``: each subscribes to everything
-(non-shared, so a vehicle's messages reach it in order) and keeps the vehicles whose VIN hashes
-to its shard (``rules.core.shard_of``), acknowledging the others unprocessed. The alternative on
-EMQX is a shared subscription with ``shared_subscription_strategy = hash_topic``: the broker
-sends one topic (one vehicle) always to the same member, and no bandwidth is wasted.
+Several workers split the fleet with ``shard=Shard(i, n)`` (rules/shard.py): ingest publishes
+each vehicle under its partition (``pitstop.topics.cloud_topic``, ``partitions`` shared by
+both), and worker i subscribes (non-shared, so a vehicle's messages reach it in order) to its
+own partitions only when n divides the partition count; otherwise to all of them, keeping its
+own vehicles and acknowledging the others unprocessed. The alternative on EMQX is a shared
+subscription with ``shared_subscription_strategy = hash_topic`` (deploy/README.md).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from jobs.errors import JobStoreError
 from pitstop.codec import decode_telemetry
@@ -39,8 +41,9 @@ from pitstop.errors import CodecError, TopicError
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
 from pitstop.topics import Kind, cloud_subscription, parse_cloud_topic
 from rules.checkpoint import StateStore
-from rules.core import CoreStats, RulesCore, Shard
+from rules.core import CoreStats, RulesCore
 from rules.loader import DEFAULT_CATALOG, load_catalog
+from rules.shard import Shard
 from rules.sink import FiringSink
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,8 @@ class RulesConfig:
     checkpoint_s: float = 2.0
     checkpoint_every: int = 5000  # most messages between checkpoints (the broker's inflight)
     idle_s: float = 3600.0  # data time after which a silent vehicle's memory is evicted
+    partitions: int = 1  # the cloud topics' partition count (ingest's setting too)
+    metrics_port: int | None = None  # serve Prometheus metrics on this port (rules.metrics)
 
 
 @dataclass(slots=True)
@@ -104,12 +109,12 @@ def run_rules(
     inbox: queue.Queue[Received] = queue.Queue(maxsize=config.queue_size)
     address = BrokerAddress.parse(config.broker_url)
     client = make_client(address, config.client_id, persistent_session=True, manual_ack=True)
-    patterns = [cloud_subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
-    wire_inbox(client, patterns, inbox, stop, ready=ready, name="rules")
+    wire_inbox(client, _patterns(config), inbox, stop, ready=ready, name="rules")
     client.connect_async(address.host, address.port)
     client.loop_start()
     unacked: list[Received] = []
     last_tick = last_checkpoint = time.monotonic()
+    stale, stop_metrics = _serve_metrics(config.metrics_port, core, stats, inbox, unacked)
 
     def checkpoint() -> None:
         """Save the state the unacknowledged messages moved, then acknowledge them: a crash
@@ -126,8 +131,10 @@ def run_rules(
             except queue.Empty:
                 message = None
             if message is not None:
-                _handle(message, core, stats)
+                newest = _handle(message, core, stats)
                 unacked.append(message)
+                if stale is not None and newest is not None:
+                    stale.observe(max(0.0, clock() - newest))
             now = time.monotonic()
             if now - last_tick >= config.tick_s:
                 last_tick = now
@@ -141,8 +148,53 @@ def run_rules(
     finally:
         client.disconnect()
         client.loop_stop()
+        stop_metrics()
         _collect(core, stats)
     return stats
+
+
+def _serve_metrics(
+    port: int | None,
+    core: RulesCore,
+    stats: RulesStats,
+    inbox: queue.Queue[Received],
+    unacked: list[Received],
+) -> tuple[Observer | None, Callable[[], None]]:
+    """Prometheus metrics on ``port`` (none without one): the staleness histogram to feed,
+    and what stops serving them."""
+    if port is None:
+        return None, lambda: None
+    from prometheus_client import CollectorRegistry
+
+    from rules import metrics
+
+    registry = CollectorRegistry()
+
+    def backlog() -> dict[str, float]:
+        return {
+            "inbox_messages": float(inbox.qsize()),
+            "unacked_messages": float(len(unacked)),
+            "vehicles": float(len(core.engine.last_seen)),
+        }
+
+    registry.register(metrics.RulesCollector(stats, backlog))
+    stale = metrics.staleness(registry)
+    return stale, metrics.serve(port, registry)
+
+
+class Observer(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+def _patterns(config: RulesConfig) -> list[str]:
+    """The shard's own partitions of the cloud topics, or all of them (see the docstring)."""
+    mine = config.shard.partitions(config.partitions)
+    parts: list[int | None] = [None] if mine is None else list(mine)
+    return [
+        cloud_subscription(kind, config.share_group, part)
+        for part in parts
+        for kind in (Kind.TELEMETRY, Kind.DTC)
+    ]
 
 
 def _collect(core: RulesCore, stats: RulesStats) -> None:
@@ -160,28 +212,31 @@ def _guarded(work: Callable[[], object], stats: RulesStats) -> bool:
         return False
 
 
-def _handle(message: Received, core: RulesCore, stats: RulesStats) -> None:
+def _handle(message: Received, core: RulesCore, stats: RulesStats) -> float | None:
+    """Evaluate one message; the newest sample time of a telemetry batch evaluated."""
     stats.messages += 1
     try:
         vin, kind = parse_cloud_topic(message.topic)
     except TopicError as err:
         stats.undecodable += 1
         log.warning("message on an unexpected topic %s: %s", message.topic, err)
-        return
+        return None
     if not core.shard.owns(vin):
         stats.other_shard += 1
-        return
+        return None
     try:
         if kind is Kind.DTC:
             core.dtc(replace(decode_dtc_report(message.payload), vin=vin))
-            return
+            return None
         batch = decode_telemetry(message.payload)
     except CodecError as err:
         stats.undecodable += 1
         log.warning("undecodable %s on %s: %s (ingest accepted it?)", kind, message.topic, err)
-        return
+        return None
     try:
         core.telemetry(vin, batch.samples, batch.profile)
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules failed on %s seq %d (%s)", batch.vin, batch.seq, message.topic)
+        return None
+    return max((s.ts for s in batch.samples), default=None)

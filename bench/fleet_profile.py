@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.fleet_load import fleet
+from bench.fleet_load import Encoder, vin_of
 from ingest.sqlite import SqliteStore
 from ingest.validate import Policy, validate_message
 from jobs.seed import ensure_demo_workshops
@@ -33,11 +33,14 @@ CHECKPOINT_S = 2.0  # rules.worker.RulesConfig.checkpoint_s
 
 
 def _messages(vehicles: int, batch_s: int, rounds: int) -> list[tuple[str, bytes, float]]:
-    cars = fleet(vehicles)
+    encoder = Encoder()
     out = []
     for r in range(rounds):
-        at = START + r * batch_s
-        out += [(topic(c.vin, Kind.TELEMETRY), c.payload(at, batch_s), at + batch_s) for c in cars]
+        start_ms = round((START + r * batch_s) * 1000)
+        for i in range(vehicles):
+            vin = vin_of(i)
+            payload = encoder.payload(vin, r, start_ms, batch_s)
+            out.append((topic(vin, Kind.TELEMETRY), payload, start_ms / 1000 + batch_s))
     return out
 
 

@@ -111,7 +111,9 @@ class PitstopClient(mqtt.Client):
     goes on writing (PUBACKs, acks to the cars, hand-ons) and keeping the connection alive. It
     checks before every packet, so an inbox overshoots its bound by no message at all. A
     pause longer than the keepalive ends in paho's keepalive timeout: a reconnect, and the
-    broker delivers the unacknowledged messages again (nothing is lost).
+    broker delivers the unacknowledged messages again (nothing is lost). While paused, the
+    PUBACKs of our own publishes wait unread too: a consumer that releases its work on them
+    (ingest's hand-ons) resumes reading by taking from its inbox. ``loop_stop`` reads on.
     """
 
     read_paused: Callable[[], bool] = staticmethod(lambda: False)
@@ -122,7 +124,7 @@ class PitstopClient(mqtt.Client):
             return MQTTErrorCode.MQTT_ERR_NO_CONN
         budget = max(len(self._out_messages) + len(self._in_messages), max_packets, 1)
         for _ in range(budget):
-            if self.read_paused():
+            if self.read_paused() and not self._thread_terminate:  # loop_stop: read on
                 self.pauses += 1
                 time.sleep(_PAUSED_S)  # the socket stays readable: do not spin on select
                 return MQTTErrorCode.MQTT_ERR_SUCCESS
@@ -211,7 +213,7 @@ def wire_inbox(
     (A plain paho client has no such pause: its callback waits for room, as before.)
     """
     if isinstance(client, PitstopClient):
-        client.read_paused = inbox.full
+        client.read_paused = lambda: inbox.full() and not stop.is_set()
     granted: set[int] = set()
     expected: set[int] = set()
 

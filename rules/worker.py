@@ -61,7 +61,7 @@ class RulesConfig:
     # most wall time between state checkpoints (and so acks): one transaction for every
     # vehicle touched meanwhile, not one per message
     checkpoint_s: float = 2.0
-    checkpoint_every: int = 5000  # most messages between checkpoints (the broker's inflight)
+    checkpoint_every: int = 500  # most messages between checkpoints: half the broker's inflight
     idle_s: float = 3600.0  # data time after which a silent vehicle's memory is evicted
     partitions: int = 1  # the cloud topics' partition count (ingest's setting too)
     metrics_port: int | None = None  # serve Prometheus metrics on this port (rules.metrics)

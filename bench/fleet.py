@@ -170,8 +170,9 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         stale0 = procs.histogram(rules.metrics(), "pitstop_rules_staleness_seconds")
         if plan[0][0] < time.time():
             print(f"  .. payloads late by {time.time() - plan[0][0]:.1f} s", flush=True)
+        time.sleep(max(0.0, plan[0][0] - time.time()))
         usage = Usage(pids)
-        took = publish(broker.url, plan, sent)
+        publish(broker.url, plan, sent)
         _drain(acked, len(plan))
         drained = max(acked.values(), default=time.time()) - plan[0][0]
         _wait_rules(rules, len(plan))
@@ -186,7 +187,7 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
     stored = procs.stored_samples(store)
     lags = [acked[k] - sent[k] for k in sent if k in acked]
     begun = plan[0][0] - batch_s  # the first sample of the step was taken then
-    offered = len(plan) * per_batch / max(plan[0][0] + took - begun, 1e-9)
+    offered = len(plan) * per_batch / max(max(sent.values()) - begun, 1e-9)
     target = vehicles * SIGNALS_PER_VEHICLE
     row: dict[str, Any] = {
         "vehicles": vehicles,
@@ -198,6 +199,7 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         "lost_samples": len(plan) * per_batch - stored,
         "store_lag_p50_s": _round(percentile(lags, 0.5)),
         "store_lag_p99_s": _round(percentile(lags, 0.99)) if len(lags) == len(plan) else None,
+        "acked_batches": len(lags),
         "rules_staleness_p50_s": procs.quantile(stale0, stale1, 0.5),
         "rules_staleness_p99_s": procs.quantile(stale0, stale1, 0.99),
         "processes": used,
@@ -283,13 +285,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vehicles", default="100,500,1000,2000,5000")
     parser.add_argument("--batch-s", default="10,1")
     parser.add_argument("--step-s", type=int, default=30, help="seconds of load per step")
+    parser.add_argument("--keep", type=Path, help="keep each step's files and logs here")
     args = parser.parse_args(argv)
     sizes = sorted(int(v) for v in args.vehicles.split(","))
     lengths = [int(b) for b in args.batch_s.split(",")]
     steps: list[dict[str, Any]] = []
     held: dict[int, int] = {}
     load = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="pitstop-fleet-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pitstop-fleet-") as tmp_dir:
+        tmp = args.keep or Path(tmp_dir)
         for batch_s in lengths:
             for vehicles in sizes:
                 name = f"{vehicles}x{batch_s}s"

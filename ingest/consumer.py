@@ -23,7 +23,9 @@ message, on the caller's thread (never on paho's):
 
 If ingest dies anywhere before step 5, the broker delivers the message again: it is found a
 duplicate (or already dead-lettered), handed on and answered again; nothing is lost or doubled.
-Messages already waiting are handled together (up to ``_DRAIN``): decoded column-wise,
+Messages are handled in groups bounded by count and time: the first one and whatever arrives
+in the next ``_LINGER_S`` (up to ``_DRAIN``; a fleet's batches trickle in one by one, and a
+commit per message would cap ingest at a few hundred a second), decoded column-wise,
 stored in one commit (``store.write_batches``), one ``Ack`` per vehicle.
 
 If the store fails (``StoreError``), the same message is retried with backoff until it succeeds
@@ -70,6 +72,7 @@ class Observer(Protocol):
 _POLL_S = 0.2  # how often blocked loops look at ``stop``
 _PENDING_POLL_S = 0.005  # ... and at hand-ons the broker may have taken meanwhile
 _DRAIN = 200  # messages handled before their acks are published together
+_LINGER_S = 0.05  # how long a group waits for more messages after its first
 _BACKOFF_S = (0.1, 5.0)  # first and longest pause between store retries
 _KEEPALIVE_S = 30
 
@@ -191,7 +194,7 @@ class _Worker:
             except queue.Empty:
                 report.maybe_log()
                 continue
-            messages = list(_drain(inbox, first, _DRAIN))
+            messages = list(_drain(inbox, first, _DRAIN, _LINGER_S))
             handed = self._handle(messages)
             if handed is None:
                 return  # stopping: what was not stored stays unacknowledged at the broker
@@ -346,12 +349,15 @@ def _taken(info: mqtt.MQTTMessageInfo) -> bool:
     return info.is_published()
 
 
-def _drain(inbox: queue.Queue[Received], first: Received, most: int) -> Iterator[Received]:
-    """``first`` and then what is already waiting, ``most`` messages in all."""
+def _drain(
+    inbox: queue.Queue[Received], first: Received, most: int, linger_s: float = 0.0
+) -> Iterator[Received]:
+    """``first`` and then what waits or arrives within ``linger_s``, ``most`` messages in all."""
     yield first
+    until = time.monotonic() + linger_s
     for _ in range(most - 1):
         try:
-            yield inbox.get_nowait()
+            yield inbox.get(timeout=max(0.0, until - time.monotonic()))
         except queue.Empty:
             return
 

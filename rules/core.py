@@ -127,6 +127,11 @@ class RulesCore:
                 self._after.setdefault(key, _After(rule, float(fired_at), float(until)))
 
     @property
+    def wanted(self) -> frozenset[str]:
+        """The series some rule reads: the others need no sample object (only a time)."""
+        return index_of(self.engine, self.rules).window_signals
+
+    @property
     def dirty(self) -> bool:
         """Whether some vehicle's state changed since the last checkpoint."""
         return bool(self._dirty)

@@ -63,3 +63,35 @@ def test_four_processes_open_one_fresh_database_at_once(
     failed = [text for rc, text in results if rc != 0 or "opened" not in text]
     assert not failed, failed[0]
     assert len(results) == PROCESSES
+
+
+@pytest.mark.integration
+def test_four_processes_migrate_one_fresh_postgresql_database_at_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    results = _together(postgres_url, _JOBS, tmp_path)
+    failed = [text for rc, text in results if rc != 0 or "opened" not in text]
+    assert not failed, failed[0]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_checkpoint_upserts_every_scope_in_one_statement(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from jobs.sql.rulestate import SqlStateStore
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    store = SqlStateStore.open(url)
+    try:
+        store.save_many([(f"0/1:V{i}", {"n": i}) for i in range(300)], 1.0)
+        store.save_many([("0/1:V7", {"n": 70}), ("0/1:NEW", {"n": -1})], 2.0)
+        saved = store.load("0/1:")
+    finally:
+        store.close()
+    assert len(saved) == 301
+    assert saved["0/1:V7"] == {"n": 70}
+    assert saved["0/1:V8"] == {"n": 8}
+    assert saved["0/1:NEW"] == {"n": -1}

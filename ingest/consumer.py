@@ -186,7 +186,11 @@ class _Worker:
         )
 
     def run(self, inbox: queue.Queue[Received], report_interval_s: float) -> None:
-        report = Reporter(self.counters, report_interval_s)
+
+        def backlog() -> int:
+            return inbox.qsize() + sum(len(m) for _h, m in self.pending)
+
+        report = Reporter(self.counters, report_interval_s, backlog)
         while not self.stop.is_set():
             self._release()
             try:

@@ -91,14 +91,18 @@ def profile_ingest(messages: list[tuple[str, bytes, float]], folder: Path) -> Ca
 
 
 def _run(label: str, work: Callable[[], int], count: int, top: int) -> None:
+    """Time ``work``; under cProfile (its top ``top`` functions printed) unless ``top`` is 0."""
     profiler = cProfile.Profile()
     started = time.perf_counter()
-    profiler.enable()
+    if top:
+        profiler.enable()
     result = work()
     profiler.disable()
     took = time.perf_counter() - started
     per = 1000 * took / count
     print(f"== {label}: {count} messages in {took:.2f} s, {per:.2f} ms/message ({result})")
+    if not top:
+        return
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-4000:])
@@ -109,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vehicles", type=int, default=500)
     parser.add_argument("--batch-s", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--top", type=int, default=12, help="0: time only, no profiler")
     parser.add_argument("--only", choices=("rules", "ingest"))
     parser.add_argument(
         "--checkpoint-every", type=int, default=0, help="messages (default: every 2 s)"

@@ -18,11 +18,13 @@ from api.deps import Clock, Stores
 from api.errors import install_error_handlers
 from api.headers import SecurityHeaders
 from api.keys import KeyStore
+from api.metrics import ApiMetrics, MetricsMiddleware
 from api.routes import (
     consent_routes,
     dead_letter_routes,
     health_routes,
     job_routes,
+    metrics_routes,
     page_routes,
     presence_routes,
     rule_routes,
@@ -162,6 +164,8 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.state.metrics = ApiMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.state.signin_throttle = SignInThrottle()
     for router in ROUTERS:
         app.include_router(router)
@@ -181,4 +185,5 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     workshop_routes.router,
     rule_routes.router,
     dead_letter_routes.router,
+    metrics_routes.router,
 )

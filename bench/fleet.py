@@ -8,7 +8,8 @@ and ``pitstop rules run`` (SQLite job store) as subprocesses, and a load generat
 exactly what gateways publish (bench/fleet_load.py: the codec's bytes, per-vehicle sequence
 numbers, one batch per vehicle every ``batch_s``, the fleet spread evenly over that period,
 each batch sent when its newest sample is taken). Then the figures: offered and stored
-samples/s (from the step's first sample to the last publish, and to the last ack); store lag
+samples/s (the fleet's rate, scaled by how late the last publish and the last ack came
+against the schedule: on time is the full rate); store lag
 (the car's view: its ack minus its publish) p50/p99; rules staleness
 (evaluation minus the newest sample's time, from the worker's histogram: a bucket's upper
 bound) p50/p99; CPU (cores) and peak RSS per process; samples lost after draining. A step is
@@ -186,15 +187,17 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         broker.stop()
     stored = procs.stored_samples(store)
     lags = [acked[k] - sent[k] for k in sent if k in acked]
-    begun = plan[0][0] - batch_s  # the first sample of the step was taken then
-    offered = len(plan) * per_batch / max(max(sent.values()) - begun, 1e-9)
+    # rates as the fleet's own rate scaled by how the schedule held: on time is the target
+    planned = plan[-1][0] - plan[0][0]
     target = vehicles * SIGNALS_PER_VEHICLE
+    offered = target * planned / max(max(sent.values()) - min(sent.values()), planned, 1e-9)
+    stored_rate = target * (stored / (len(plan) * per_batch)) * planned / max(drained, planned)
     row: dict[str, Any] = {
         "vehicles": vehicles,
         "batch_s": batch_s,
         "target_samples_s": target,
         "offered_samples_s": round(offered),
-        "stored_samples_s": round(stored / max(drained + batch_s, 1e-9)),
+        "stored_samples_s": round(stored_rate),
         "published_samples": len(plan) * per_batch,
         "lost_samples": len(plan) * per_batch - stored,
         "store_lag_p50_s": _round(percentile(lags, 0.5)),

@@ -83,8 +83,14 @@ class Service:
                 self.process.kill()
                 self.process.wait(10)
 
-    def metrics(self) -> str:
+    def metrics(self, attempts: int = 50) -> str:
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        for _ in range(attempts - 1):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    return str(answer.read().decode())
+            except OSError:
+                time.sleep(0.2)
         with urllib.request.urlopen(url, timeout=5) as answer:
             return str(answer.read().decode())
 

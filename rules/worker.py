@@ -110,11 +110,11 @@ def run_rules(
     address = BrokerAddress.parse(config.broker_url)
     client = make_client(address, config.client_id, persistent_session=True, manual_ack=True)
     wire_inbox(client, _patterns(config), inbox, stop, ready=ready, name="rules")
+    unacked: list[Received] = []
+    stale, stop_metrics = _serve_metrics(config.metrics_port, core, stats, inbox, unacked)
     client.connect_async(address.host, address.port)
     client.loop_start()
-    unacked: list[Received] = []
     last_tick = last_checkpoint = time.monotonic()
-    stale, stop_metrics = _serve_metrics(config.metrics_port, core, stats, inbox, unacked)
 
     def checkpoint() -> None:
         """Save the state the unacknowledged messages moved, then acknowledge them: a crash

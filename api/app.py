@@ -20,6 +20,7 @@ from api.deps import Clock, Stores
 from api.errors import install_error_handlers
 from api.headers import SecurityHeaders
 from api.keys import KeyStore
+from api.metrics import ApiMetrics, MetricsMiddleware
 from api.routes import (
     assist_page_routes,
     assist_routes,
@@ -28,6 +29,7 @@ from api.routes import (
     dead_letter_routes,
     health_routes,
     job_routes,
+    metrics_routes,
     network_page_routes,
     network_routes,
     page_routes,
@@ -222,6 +224,8 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
     app.add_middleware(StrictJson)  # inside the audit: a refused body is audited too
     app.add_middleware(AuditRequests)
     app.add_middleware(SecurityHeaders)
+    app.state.metrics = ApiMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.state.signin_throttle = SignInThrottle()
     for router in ROUTERS:
         document_common_answers(router.routes)
@@ -250,4 +254,5 @@ ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "
     dead_letter_routes.router,
     audit_routes.router,
     assist_routes.router,
+    metrics_routes.router,
 )

@@ -62,10 +62,13 @@ class FreeSlot(BaseModel):
 
 
 class SlotRefused(BaseModel):
-    """A move the calendar refused (409), with slots it could take instead."""
+    """A 409: an action the job's status does not allow, or a move the calendar refused, with
+    the slots it could take instead (``alternatives``, present for a refused move only)."""
 
     detail: str
-    alternatives: list[FreeSlot]
+    alternatives: list[FreeSlot] = Field(
+        default_factory=list, description="A refused move: the free slots it could take."
+    )
 
 
 class AspectOut(BaseModel):

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     followup_days: float = 7.0
     """Webhooks: ask the owner this many days after a completed job whether the problem is gone."""
 
+    cloud_partitions: int = 1
+    """Ingest and rules: how many partitions the cloud topics are split into (a stable hash of
+    the VIN picks one); a rules worker ``--shard i/N`` with N dividing it reads its own only."""
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

@@ -23,7 +23,9 @@ message, on the caller's thread (never on paho's):
 
 If ingest dies anywhere before step 5, the broker delivers the message again: it is found a
 duplicate (or already dead-lettered), handed on and answered again; nothing is lost or doubled.
-Messages already waiting are handled together (up to ``_DRAIN``): decoded column-wise,
+Messages are handled in groups bounded by count and time: the first one and whatever arrives
+in the next ``_LINGER_S`` (up to ``_DRAIN``; a fleet's batches trickle in one by one, and a
+commit per message would cap ingest at a few hundred a second), decoded column-wise,
 stored in one commit (``store.write_batches``), one ``Ack`` per vehicle.
 
 If the store fails (``StoreError``), the same message is retried with backoff until it succeeds
@@ -44,6 +46,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import paho.mqtt.client as mqtt
 
@@ -61,9 +64,15 @@ from pitstop.topics import Kind, cloud_topic, subscription, topic
 
 log = logging.getLogger(__name__)
 
+
+class Observer(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
 _POLL_S = 0.2  # how often blocked loops look at ``stop``
 _PENDING_POLL_S = 0.005  # ... and at hand-ons the broker may have taken meanwhile
 _DRAIN = 200  # messages handled before their acks are published together
+_LINGER_S = 0.05  # how long a group waits for more messages after its first
 _BACKOFF_S = (0.1, 5.0)  # first and longest pause between store retries
 _KEEPALIVE_S = 30
 
@@ -76,6 +85,8 @@ class IngestConfig:
     queue_size: int = 1000
     policy: Policy = field(default_factory=Policy)
     report_interval_s: float = 10.0
+    partitions: int = 1  # cloud topics' partition count (``pitstop.topics.cloud_topic``)
+    metrics_port: int | None = None  # serve Prometheus metrics on this port (ingest.metrics)
 
 
 def run_ingest(
@@ -104,7 +115,8 @@ def run_ingest(
     )
     patterns = [subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
     wire_inbox(client, patterns, inbox, stop, ready=ready, name="ingest")
-    worker = _Worker(client, store, config.policy, stop, clock)
+    worker = _Worker(client, store, config.policy, stop, clock, partitions=config.partitions)
+    stop_metrics = _serve_metrics(config.metrics_port, worker, inbox, client)
     client.connect_async(address.host, address.port, keepalive=_KEEPALIVE_S)
     client.loop_start()
     log.info("ingest: connecting to %s as %s", address.url(), config.client_id)
@@ -113,12 +125,37 @@ def run_ingest(
     finally:
         client.disconnect()
         client.loop_stop()
+        stop_metrics()
     stats = worker.counters.snapshot()
     log.info("ingest stopped: %s", stats)
     return stats
 
 
 Accepted = tuple[Received, TelemetryColumns | DtcReport]
+
+
+def _serve_metrics(
+    port: int | None, worker: _Worker, inbox: queue.Queue[Received], client: mqtt.Client
+) -> Callable[[], None]:
+    """Prometheus metrics on ``port`` (none without one); what stops serving them."""
+    if port is None:
+        return lambda: None
+    from prometheus_client import CollectorRegistry
+
+    from ingest import metrics
+
+    registry = CollectorRegistry()
+
+    def backlog() -> dict[str, float]:
+        return {
+            "inbox_messages": float(inbox.qsize()),
+            "awaiting_hand_on_groups": float(len(worker.pending)),
+            "read_pauses": float(getattr(client, "pauses", 0)),
+        }
+
+    registry.register(metrics.IngestCollector(worker.counters, backlog))
+    worker.lag = metrics.store_lag(registry)
+    return metrics.serve(port, registry)
 
 
 class _Worker:
@@ -132,20 +169,28 @@ class _Worker:
         policy: Policy,
         stop: threading.Event,
         clock: Callable[[], float],
+        *,
+        partitions: int = 1,
     ) -> None:
         self.client = client
+        self.partitions = partitions
         self.store = store
         self.policy = policy
         self.stop = stop
         self.clock = clock
         self.counters = Counters()
+        self.lag: Observer | None = None  # the store lag histogram, when metrics are served
         # groups stored and answered, waiting for the broker to take their hand-ons
         self.pending: collections.deque[tuple[list[mqtt.MQTTMessageInfo], list[Received]]] = (
             collections.deque()
         )
 
     def run(self, inbox: queue.Queue[Received], report_interval_s: float) -> None:
-        report = Reporter(self.counters, report_interval_s)
+
+        def backlog() -> int:
+            return inbox.qsize() + sum(len(m) for _h, m in self.pending)
+
+        report = Reporter(self.counters, report_interval_s, backlog)
         while not self.stop.is_set():
             self._release()
             try:
@@ -153,7 +198,7 @@ class _Worker:
             except queue.Empty:
                 report.maybe_log()
                 continue
-            messages = list(_drain(inbox, first, _DRAIN))
+            messages = list(_drain(inbox, first, _DRAIN, _LINGER_S))
             handed = self._handle(messages)
             if handed is None:
                 return  # stopping: what was not stored stays unacknowledged at the broker
@@ -197,11 +242,21 @@ class _Worker:
         if not all(self._store_dtc(report, now) for report in reports):
             return None
         handed = self._hand_on(accepted, now)
+        if self.lag is not None:
+            self._observe_lag(accepted)
         for _message, checked in accepted:
             answers.stored(checked.vin, checked.seq)
         for vin, ack in answers.acks():
             self.client.publish(topic(vin, Kind.ACK), encode_ack(ack), qos=1)
         return handed
+
+    def _observe_lag(self, accepted: list[Accepted]) -> None:
+        stored_at = self.clock()
+        for _message, checked in accepted:
+            if isinstance(checked, TelemetryColumns):
+                newest = max((max(s.ts_ms) for s in checked.series.values() if s.ts_ms), default=0)
+                if newest and self.lag is not None:
+                    self.lag.observe(max(0.0, stored_at - newest / 1000))
 
     def _dead_letter(
         self, message: Received, err: ValidationError, now: float, answers: Answers
@@ -238,7 +293,9 @@ class _Worker:
                 continue
             kind = Kind.DTC if isinstance(checked, DtcReport) else Kind.TELEMETRY
             handed.append(
-                self.client.publish(cloud_topic(checked.vin, kind), message.payload, qos=1)
+                self.client.publish(
+                    cloud_topic(checked.vin, kind, self.partitions), message.payload, qos=1
+                )
             )
         self.counters.handed_on += len(handed)
         return handed
@@ -296,12 +353,15 @@ def _taken(info: mqtt.MQTTMessageInfo) -> bool:
     return info.is_published()
 
 
-def _drain(inbox: queue.Queue[Received], first: Received, most: int) -> Iterator[Received]:
-    """``first`` and then what is already waiting, ``most`` messages in all."""
+def _drain(
+    inbox: queue.Queue[Received], first: Received, most: int, linger_s: float = 0.0
+) -> Iterator[Received]:
+    """``first`` and then what waits or arrives within ``linger_s``, ``most`` messages in all."""
     yield first
+    until = time.monotonic() + linger_s
     for _ in range(most - 1):
         try:
-            yield inbox.get_nowait()
+            yield inbox.get(timeout=max(0.0, until - time.monotonic()))
         except queue.Empty:
             return
 

@@ -18,6 +18,7 @@ Here: opening, connections, transactions and writes; the read queries are in
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 import time
@@ -60,6 +61,21 @@ _BUSY_TIMEOUT_S = 5.0
 _DAY_S = 86_400.0
 
 
+@contextmanager
+def _schema_lock(path: str | None) -> Iterator[None]:
+    """Several processes opening one new file at once create (or upgrade) its schema one
+    after the other: an exclusive lock on ``<file>.schema-lock`` (none in memory)."""
+    if path is None:
+        yield
+        return
+    with open(f"{path}.schema-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class SqliteStore(SqlitePresence):
     """A ``TelemetryStore`` on SQLite; open it with ``SqliteStore.open(url)``. The status and
     events of the gateways are ``SqlitePresence``'s (``ingest.sqlite_presence``)."""
@@ -79,11 +95,12 @@ class SqliteStore(SqlitePresence):
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
         try:
-            self._writer = self._connect()
-            sql.migrate(self._writer)
-            dead_sql.migrate(self._writer)
-            sqlite_presence.migrate(self._writer)
-        except sqlite3.Error as err:
+            with _schema_lock(target):  # PRAGMA journal_mode=WAL too: it needs the file alone
+                self._writer = self._connect()
+                sql.migrate(self._writer)
+                dead_sql.migrate(self._writer)
+                sqlite_presence.migrate(self._writer)
+        except (sqlite3.Error, OSError) as err:
             raise StoreError(f"cannot open telemetry store {target or ':memory:'}: {err}") from err
 
     @classmethod

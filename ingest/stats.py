@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 log = logging.getLogger("ingest.consumer")
@@ -48,10 +49,14 @@ class Counters:
 
 
 class Reporter:
-    """Logs throughput every ``interval_s`` seconds at INFO."""
+    """Logs throughput and the backlog (messages waiting in the inbox and for their
+    hand-ons) every ``interval_s`` seconds at INFO."""
 
-    def __init__(self, counters: Counters, interval_s: float) -> None:
+    def __init__(
+        self, counters: Counters, interval_s: float, backlog: Callable[[], int] = lambda: 0
+    ) -> None:
         self.counters = counters
+        self.backlog = backlog
         self.interval_s = interval_s
         self.since = time.monotonic()
         self.last = counters.snapshot()
@@ -63,10 +68,11 @@ class Reporter:
             return
         current = self.counters.snapshot()
         log.info(
-            "ingest: %.0f messages/s, %.0f samples/s (stored %d, duplicates %d, history %d, "
-            "dead letters %d, store errors %d)",
+            "ingest: %.0f messages/s, %.0f samples/s, backlog %d (stored %d, duplicates %d, "
+            "history %d, dead letters %d, store errors %d)",
             (current.messages - self.last.messages) / elapsed,
             (current.samples - self.last.samples) / elapsed,
+            self.backlog(),
             current.stored,
             current.duplicates,
             current.history,

@@ -10,13 +10,14 @@ import logging
 import queue
 import ssl
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from pitstop.errors import ConfigError
 
@@ -99,6 +100,44 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+_PAUSED_S = 0.005  # while reading is paused, how long paho's loop waits between looks
+
+
+class PitstopClient(mqtt.Client):
+    """paho's client that can stop *reading* without blocking its network thread.
+
+    While ``read_paused()`` is true (a consumer's inbox is full) the loop reads no packet: TCP
+    holds the broker back, and the broker keeps the rest for the session, while the thread
+    goes on writing (PUBACKs, acks to the cars, hand-ons) and keeping the connection alive. It
+    checks before every packet, so an inbox overshoots its bound by no message at all. A
+    pause longer than the keepalive ends in paho's keepalive timeout: a reconnect, and the
+    broker delivers the unacknowledged messages again (nothing is lost). While paused, the
+    PUBACKs of our own publishes wait unread too: a consumer that releases its work on them
+    (ingest's hand-ons) resumes reading by taking from its inbox. ``loop_stop`` reads on.
+    """
+
+    read_paused: Callable[[], bool] = staticmethod(lambda: False)
+    pauses: int = 0  # how often reading was paused (back-pressure, for the metrics)
+
+    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
+        if self._sock is None:
+            return MQTTErrorCode.MQTT_ERR_NO_CONN
+        budget = max(len(self._out_messages) + len(self._in_messages), max_packets, 1)
+        for _ in range(budget):
+            if self.read_paused() and not self._thread_terminate:  # loop_stop: read on
+                self.pauses += 1
+                time.sleep(_PAUSED_S)  # the socket stays readable: do not spin on select
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+            if self._sock is None:
+                return MQTTErrorCode.MQTT_ERR_NO_CONN
+            rc = self._packet_read()
+            if rc > 0:
+                return self._loop_rc_handle(rc)
+            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+
 def make_client(
     address: BrokerAddress,
     client_id: str,
@@ -120,7 +159,7 @@ def make_client(
     ``mqtts://`` verifies the broker's certificate (against ``address.ca_file``, else the
     system's CAs) and, given ``cert_file`` and ``key_file``, presents ours (mutual TLS).
     """
-    client = mqtt.Client(
+    client = PitstopClient(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=not persistent_session,
@@ -168,9 +207,13 @@ def wire_inbox(
     """Thin paho callbacks for a consumer: subscribe to ``patterns`` (QoS 1) on every connect,
     put every message onto the bounded ``inbox``, set ``ready`` once all are subscribed.
 
-    While the inbox is full the callback blocks paho's thread (until ``stop``): that is the
-    back-pressure; the broker keeps what is not taken, nothing is dropped here.
+    The callback never blocks paho's thread: while the inbox is full a ``PitstopClient``
+    (``make_client``'s) stops reading from the socket instead, so PUBACKs and outgoing
+    publishes keep flowing; that is the back-pressure, and the broker keeps what is not taken.
+    (A plain paho client has no such pause: its callback waits for room, as before.)
     """
+    if isinstance(client, PitstopClient):
+        client.read_paused = lambda: inbox.full() and not stop.is_set()
     granted: set[int] = set()
     expected: set[int] = set()
 
@@ -201,6 +244,11 @@ def wire_inbox(
 
     def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         item = Received(msg.topic, bytes(msg.payload), msg.mid, msg.qos, bool(msg.retain))
+        try:
+            inbox.put_nowait(item)  # a PitstopClient read it only because there was room
+            return
+        except queue.Full:
+            pass
         while not stop.is_set():
             try:
                 inbox.put(item, timeout=0.2)

@@ -3,21 +3,27 @@
 A VIN is 17 characters with no MQTT wildcard or separator in it. Topics are built and parsed
 only here, so no other module spells a topic by hand.
 
-Cloud services hand data on to each other under ``pitstop/cloud/v1/{vin}/{kind}``, a root that
-cars cannot publish to (deploy/mosquitto.acl): ingest republishes there what it stored (live
-telemetry batches and DTC reports, the original payload), and the rules engine reads only that,
-so it never acts on a message ingest refused.
+Cloud services hand data on to each other under ``pitstop/cloud/v1/part/{k}/{vin}/{kind}``, a
+root that cars cannot publish to (deploy/mosquitto.acl): ingest republishes there what it
+stored (live telemetry batches and DTC reports, the original payload), and the rules engine
+reads only that, so it never acts on a message ingest refused. ``k`` is the vehicle's
+partition, ``partition_of(vin, partitions)``: a stable hash of the VIN (CRC-32, the same on
+every machine and in every language) modulo the partition count that ingest and the rules
+share (a setting). A rules worker subscribes to its own partitions only (``--shard i/N`` with
+N dividing the count), and sees each vehicle's messages in order on any broker.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from enum import StrEnum
 
 from pitstop.errors import TopicError
 
 ROOT = "pitstop/v1"
 CLOUD_ROOT = "pitstop/cloud/v1"
+PARTITIONED_ROOT = f"{CLOUD_ROOT}/part"
 
 _VIN = re.compile(r"[A-Za-z0-9]{17}")
 
@@ -51,16 +57,29 @@ def subscription(kind: Kind, share_group: str | None = None) -> str:
     return f"$share/{share_group}/{pattern}" if share_group else pattern
 
 
-def cloud_topic(vin: str, kind: Kind) -> str:
-    """Where ingest hands on what it accepted of one vehicle (telemetry or dtc)."""
-    _check_cloud_kind(kind)
-    return f"{CLOUD_ROOT}/{validate_vin(vin)}/{kind.value}"
+def partition_of(vin: str, partitions: int) -> int:
+    """The vehicle's partition in ``range(partitions)``: CRC-32 of the VIN's ASCII bytes."""
+    if partitions < 1:
+        raise TopicError(f"the partition count must be at least 1, got {partitions}")
+    return zlib.crc32(vin.encode("ascii", "replace")) % partitions
 
 
-def cloud_subscription(kind: Kind, share_group: str | None = None) -> str:
-    """The filter matching accepted ``kind`` messages of every vehicle (see ``cloud_topic``)."""
+def cloud_topic(vin: str, kind: Kind, partitions: int = 1) -> str:
+    """Where ingest hands on what it accepted of one vehicle (telemetry or dtc), in the
+    vehicle's partition of ``partitions``."""
     _check_cloud_kind(kind)
-    pattern = f"{CLOUD_ROOT}/+/{kind.value}"
+    part = partition_of(validate_vin(vin), partitions)
+    return f"{PARTITIONED_ROOT}/{part}/{vin}/{kind.value}"
+
+
+def cloud_subscription(
+    kind: Kind, share_group: str | None = None, partition: int | None = None
+) -> str:
+    """The filter matching accepted ``kind`` messages of one partition (every one if None)
+    (see ``cloud_topic``)."""
+    _check_cloud_kind(kind)
+    part = "+" if partition is None else str(int(partition))
+    pattern = f"{PARTITIONED_ROOT}/{part}/+/{kind.value}"
     return f"$share/{share_group}/{pattern}" if share_group else pattern
 
 
@@ -71,7 +90,13 @@ def parse_topic(name: str) -> tuple[str, Kind]:
 
 def parse_cloud_topic(name: str) -> tuple[str, Kind]:
     """Split a concrete cloud topic (``cloud_topic``) into (VIN, kind)."""
-    vin, kind = _parse(name, CLOUD_ROOT)
+    prefix = PARTITIONED_ROOT + "/"
+    if not name.startswith(prefix):
+        raise TopicError(f"topic {name!r} is not under {PARTITIONED_ROOT}/")
+    part, _, rest = name[len(prefix) :].partition("/")
+    if not part.isdigit():
+        raise TopicError(f"topic {name!r}: partition {part!r} is not a number")
+    vin, kind = _parse(f"{CLOUD_ROOT}/{rest}", CLOUD_ROOT)
     _check_cloud_kind(kind)
     return vin, kind
 

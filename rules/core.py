@@ -8,8 +8,17 @@ the vehicles it touched into its ``StateStore`` (rules/checkpoint.py), so a rest
 re-fires nor forgets what was pending. The clock is a parameter: the benchmark drives it in
 simulated time, the worker with ``time.time``.
 
-The windows after a firing still wait in memory (``_after``), keyed by (vin, rule_id,
-fired_at): the sink finds the job from that key.
+The windows after a firing wait in ``_after``, keyed by (vin, rule_id, fired_at) (the sink
+finds the job from that key), and are checkpointed with the vehicle (``"after"``), so a
+restart within ``after_s`` of a firing still attaches them.
+
+Checkpoints cost per interval, not per message: ``checkpoint`` writes every vehicle touched
+since the last one in one transaction, built in one pass over the state
+(``EngineState.vehicles_to_json``). A vehicle with an alert pending or firing, or a window
+after a firing to attach, is *hot*: its document keeps the raw windows its evidence reads; any
+other keeps the newest point of each series (buckets, alerts that are not inactive, service
+marks in full). ``evict`` forgets the memory of vehicles idle for ``idle_s`` once they are
+checkpointed; their next message loads them back.
 
 Maintenance intervals count from the last service the sink knows (completed jobs and the
 service book): read when a vehicle is first seen, and again before a maintenance firing or
@@ -20,10 +29,10 @@ maintenance item coming due within the lead asks the sink to remind the owner (`
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from jobs.model import JobDraft
 from pitstop.codec import Sample
@@ -43,51 +52,17 @@ from rules.intake import index_of
 from rules.measure import dtc_json
 from rules.model import Rule
 from rules.reminders import Lead
-from rules.sink import (
-    AddEvidence,
-    Addition,
-    Ask,
-    AttachAfter,
-    FiringSink,
-    OpenJob,
-    Receipt,
-)
+from rules.shard import Shard, shard_of
+from rules.sink import AddEvidence, Addition, Ask, AttachAfter, FiringSink, OpenJob, Receipt
 from rules.upkeep import Upkeep
+
+__all__ = ["CoreStats", "RulesCore", "Shard", "shard_of"]
 
 log = logging.getLogger(__name__)
 
+_EVERY_VEHICLE = Shard()
 PERSIST_WINDOW_S = 600.0
 """Sample windows are persisted for at most this much data time (evidence, window stats)."""
-
-
-def shard_of(vin: str, shards: int) -> int:
-    """A stable shard number for ``vin`` in ``range(shards)`` (the same on every machine)."""
-    digest = hashlib.sha256(vin.encode("ascii", "replace")).digest()
-    return int.from_bytes(digest[:8], "big") % shards
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    index: int = 0
-    count: int = 1
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """``"i/n"`` with ``0 <= i < n``; raise ValueError naming the problem."""
-        left, sep, right = text.partition("/")
-        if not sep or not left.isdigit() or not right.isdigit():
-            raise ValueError(f"shard {text!r} is not of the form i/n (e.g. 0/3)")
-        index, count = int(left), int(right)
-        if count < 1 or not 0 <= index < count:
-            raise ValueError(f"shard {text!r}: need 0 <= i < n")
-        return cls(index, count)
-
-    def owns(self, vin: str) -> bool:
-        return self.count == 1 or shard_of(vin, self.count) == self.index
-
-    @property
-    def scope(self) -> str:
-        return f"{self.index}/{self.count}:"
 
 
 @dataclass(slots=True)
@@ -119,7 +94,7 @@ class RulesCore:
         rules: tuple[Rule, ...],
         sink: FiringSink,
         *,
-        shard: Shard = Shard(),
+        shard: Shard = _EVERY_VEHICLE,
         clock: Callable[[], float],
         state: StateStore | None = None,
         stats: CoreStats | None = None,
@@ -138,33 +113,89 @@ class RulesCore:
         self._profile: dict[str, str] = {}
         self._active_dtcs: dict[str, DtcReport] = {}  # latest full report per vehicle
         self.upkeep = Upkeep(rules, sink, self.engine, reminders)
+        self._by_id = {r.id: r for r in rules}
+        self._evicted: set[str] = set()
 
     def restore(self) -> int:
         """Load the persisted state of this shard's vehicles; return how many."""
         if self.state is None:
             return 0
-        horizon = index_of(self.engine, self.rules).horizon_s
         saved = self.state.load(self.shard.scope)
         for scope, doc in saved.items():
-            vin = scope.removeprefix(self.shard.scope)
-            self.engine.load_vehicle(vin, doc, self.rules, horizon)
+            self._load(scope.removeprefix(self.shard.scope), doc)
         return len(saved)
 
-    def checkpoint(self) -> None:
-        """Persist the state of every vehicle touched since the last checkpoint."""
-        if self.state is None:
+    def _load(self, vin: str, doc: dict[str, Any]) -> None:
+        index = index_of(self.engine, self.rules)
+        self.engine.load_vehicle(vin, doc, self.rules, index.keep_s)
+        for rule_id, fired_at, until in doc.get("after", []):
+            rule = self._by_id.get(rule_id)
+            if rule is not None:
+                key = (vin, rule_id, float(fired_at))
+                self._after.setdefault(key, _After(rule, float(fired_at), float(until)))
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        """The series some rule reads: the others need no sample object (only a time)."""
+        return index_of(self.engine, self.rules).window_signals
+
+    @property
+    def dirty(self) -> bool:
+        """Whether some vehicle's state changed since the last checkpoint."""
+        return bool(self._dirty)
+
+    def hot(self) -> set[str]:
+        """Vehicles whose evidence windows a job will read: an alert pending or firing, or a
+        window after a firing still to attach."""
+        busy = (AlertState.PENDING, AlertState.FIRING)
+        found = {vin for (vin, _r), alert in self.engine.alerts.items() if alert.state in busy}
+        return found | {key[0] for key in self._after}
+
+    def checkpoint(self) -> int:
+        """Persist the state of every vehicle touched since the last checkpoint, in one
+        transaction; return how many."""
+        if self.state is None or not self._dirty:
             self._dirty.clear()
-            return
+            return 0
         keep = min(PERSIST_WINDOW_S, index_of(self.engine, self.rules).horizon_s)
-        docs = [
-            (self.shard.scope + vin, self.engine.vehicle_to_json(vin, keep))
-            for vin in sorted(self._dirty)
-        ]
-        self.state.save_many(docs, self.clock())
+        docs = self.engine.vehicles_to_json(sorted(self._dirty), keep, self.hot())
+        for (vin, rule_id, fired_at), item in self._after.items():
+            if vin in docs:
+                docs[vin].setdefault("after", []).append([rule_id, fired_at, item.until])
+        self.state.save_many([(self.shard.scope + v, d) for v, d in docs.items()], self.clock())
         self._dirty.clear()
+        return len(docs)
+
+    def evict(self, idle_s: float) -> int:
+        """Forget the memory of vehicles silent for ``idle_s`` of data time that are
+        checkpointed and not hot (only with a state store: it holds them); return how many."""
+        if self.state is None:
+            return 0
+        now = self.clock()
+        hot = self.hot()
+        idle = {
+            vin
+            for vin, last in self.engine.last_seen.items()
+            if now - last > idle_s and vin not in self._dirty and vin not in hot
+        } - self._evicted
+        if idle:
+            self.engine.forget(idle)
+            self._evicted |= idle
+        return len(idle)
+
+    def _wake(self, vin: str) -> None:
+        """An evicted vehicle sends again: load its checkpoint back first."""
+        self._evicted.discard(vin)
+        if self.state is not None:
+            scope = self.shard.scope + vin
+            doc = self.state.load(scope).get(scope)
+            if doc is not None:
+                self._load(vin, doc)
 
     def telemetry(self, vin: str, samples: Sequence[Sample], profile: str = "") -> list[Transition]:
         self.stats.samples += len(samples)
+        if vin in self._evicted:
+            self._wake(vin)
         if vin not in self.engine.last_seen:
             self._dirty.update(self.upkeep.sync(vin))
         if profile:
@@ -181,6 +212,8 @@ class RulesCore:
 
     def dtc(self, report: DtcReport) -> list[Transition]:
         self.stats.dtc_reports += 1
+        if report.vin in self._evicted:
+            self._wake(report.vin)
         if report.source is None:  # the full set of every ECU: what the car has now
             self._active_dtcs[report.vin] = report
         transitions = evaluate_dtc(self.rules, self.engine, report, self.clock())
@@ -288,6 +321,7 @@ class RulesCore:
         receipts = self.sink.emit(asks, self.clock())
         for key in due:
             del self._after[key]
+        self._dirty.add(vin)
         self.stats.after_windows += sum(1 for r in receipts if r.done)
 
     def draft(self, transition: Transition) -> JobDraft:

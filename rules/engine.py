@@ -31,7 +31,7 @@ from itertools import groupby
 
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
-from rules.conditions import DtcPattern, Maintenance, NoData
+from rules.conditions import DtcPattern, Maintenance, NoData, Threshold
 from rules.intake import absorb, index_of
 from rules.measure import Measurement, dtc_measure, measure, no_data
 from rules.model import Rule
@@ -72,6 +72,7 @@ def evaluate(
         transitions.extend(_resolve_silence(rules, state, vin, heard))
     if heard is not None and heard > state.last_seen.get(vin, float("-inf")):
         state.last_seen[vin] = heard
+    quiet = _quiet_thresholds(rules, state, vin, ordered, latest)
     for ts, group in groupby(ordered, key=lambda s: s.ts):
         if ts > latest:
             state.future_samples += sum(1 for _ in group)
@@ -79,10 +80,46 @@ def evaluate(
         moment = list(group)  # every signal at this instant joins its window before any step
         updated = absorb(index, state, vin, ts, moment)
         transitions.extend(_resolve_silence(rules, state, vin, ts))
-        due = dict.fromkeys(r for name in updated for r in index.by_trigger.get(name, ()))
-        for rule in due:
-            transitions.extend(_step(state, rule, vin, ts))
+        for rule in index.due(updated):
+            if rule.id not in quiet:
+                transitions.extend(_step(state, rule, vin, ts))
+    for rule_id, last in quiet.items():
+        alert = state.alert(vin, rule_id)
+        alert.last_ts = max(alert.last_ts, last)
     return transitions
+
+
+def _quiet_thresholds(
+    rules: tuple[Rule, ...], state: EngineState, vin: str, ordered: list[Sample], latest: float
+) -> dict[str, float]:
+    """The threshold rules this batch cannot move, with its newest time of their signal: the
+    alert is inactive (or resolved), no sample is older than what it has seen, and no value of
+    the column is past the level (one pass over the column, not one step per sample). The
+    usual case of a healthy fleet; every other rule is stepped sample by sample."""
+    columns: dict[str, list[float]] = {}
+    span: dict[str, tuple[float, float]] = {}
+    for sample in ordered:
+        if sample.ts > latest:
+            break
+        columns.setdefault(sample.signal, []).append(sample.value)
+        first, _ = span.get(sample.signal, (sample.ts, sample.ts))
+        span[sample.signal] = (first, sample.ts)
+    quiet: dict[str, float] = {}
+    for rule in rules:
+        cond = rule.condition
+        if not isinstance(cond, Threshold) or cond.signal not in columns:
+            continue
+        alert = state.alerts.get((vin, rule.id))
+        first, last = span[cond.signal]
+        if alert is not None and (alert.state in _BUSY or first < alert.last_ts):
+            continue
+        values = columns[cond.signal]
+        if not (cond.breached(min(values)) or cond.breached(max(values))):
+            quiet[rule.id] = last
+    return quiet
+
+
+_BUSY = (AlertState.PENDING, AlertState.FIRING)
 
 
 def _step(state: EngineState, rule: Rule, vin: str, ts: float) -> list[Transition]:

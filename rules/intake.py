@@ -7,8 +7,8 @@ samples to the windows, derived series, bucket series and running hours.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 from pitstop.codec import Sample
 from rules.conditions import (
@@ -40,6 +40,23 @@ class RuleIndex:
     window_signals: frozenset[str]
     horizon_s: float
     running: frozenset[str]
+    horizons: Mapping[str, float]  # per series: the history some rule reads (else 0: latest)
+    memo: dict[frozenset[str], tuple[Rule, ...]] = field(default_factory=dict, compare=False)
+
+    def due(self, updated: Collection[str]) -> tuple[Rule, ...]:
+        """The rules that new points of ``updated`` trigger, in catalogue order, each once
+        (memoised per set of names: a fleet sends the same signals at every instant)."""
+        key = frozenset(updated)
+        found = self.memo.get(key)
+        if found is None:
+            ids = {id(r) for name in key for r in self.by_trigger.get(name, ())}
+            found = self.memo[key] = tuple(r for r in self.rules if id(r) in ids)
+        return found
+
+    def keep_s(self, name: str) -> float:
+        """How much data time of series ``name`` the windows hold: what the rules reading it
+        need (condition window, hold, evidence before and after), not the catalogue's longest."""
+        return self.horizons.get(name, 0.0)
 
 
 def triggers(cond: Condition) -> tuple[str, ...]:
@@ -65,6 +82,19 @@ def horizon(cond: Condition) -> float:
     return 0.0
 
 
+def _reach(rule: Rule) -> float:
+    ev = rule.evidence
+    return ev.before_s + rule.condition.hold_s + horizon(rule.condition) + ev.after_s
+
+
+def _horizons(rules: tuple[Rule, ...]) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for rule in rules:
+        for name in rule.signals:
+            found[name] = max(found.get(name, 0.0), _reach(rule))
+    return found
+
+
 def _index(rules: tuple[Rule, ...]) -> RuleIndex:
     by_trigger: dict[str, list[Rule]] = {}
     for rule in rules:
@@ -81,13 +111,8 @@ def _index(rules: tuple[Rule, ...]) -> RuleIndex:
         derived=derived,
         buckets=buckets,
         window_signals=frozenset(raw),
-        horizon_s=max(
-            (
-                r.evidence.before_s + r.condition.hold_s + horizon(r.condition) + r.evidence.after_s
-                for r in rules
-            ),
-            default=0.0,
-        ),
+        horizon_s=max((_reach(r) for r in rules), default=0.0),
+        horizons=_horizons(rules),
         running=frozenset(
             r.condition.running_signal for r in rules if isinstance(r.condition, Maintenance)
         ),
@@ -109,28 +134,29 @@ def absorb(
     of everything that got a new point (signals, derived series, closed bucket series)."""
     updated = {s.signal for s in moment}
     for sample in moment:
-        state.window(vin, sample.signal, index.horizon_s).add(sample.ts, sample.value)
+        state.window(vin, sample.signal, index.keep_s(sample.signal)).add(sample.ts, sample.value)
     for diff in index.derived:
         if diff.minuend in updated or diff.subtrahend in updated:
-            a = state.window(vin, diff.minuend, index.horizon_s).latest(ts)
-            b = state.window(vin, diff.subtrahend, index.horizon_s).latest(ts)
+            a = state.window(vin, diff.minuend, index.keep_s(diff.minuend)).latest(ts)
+            b = state.window(vin, diff.subtrahend, index.keep_s(diff.subtrahend)).latest(ts)
             if a is not None and b is not None:
-                state.window(vin, diff.name, index.horizon_s).add(ts, a - b)
+                state.window(vin, diff.name, index.keep_s(diff.name)).add(ts, a - b)
                 updated.add(diff.name)
     for spec in index.buckets:
-        if spec.signal in updated and _passes(state, vin, spec, ts, index.horizon_s):
-            value = state.window(vin, spec.signal, index.horizon_s).latest(ts)
+        if spec.signal in updated and _passes(index, state, vin, spec, ts):
+            value = state.window(vin, spec.signal, index.keep_s(spec.signal)).latest(ts)
             if value is not None and state.bucket_series(vin, spec).add(ts, value):
                 updated.add(spec.key)
     for signal in index.running & updated:
-        _count_running(state, vin, ts, state.window(vin, signal, index.horizon_s).latest(ts))
+        _count_running(state, vin, ts, state.window(vin, signal, index.keep_s(signal)).latest(ts))
     return updated
 
 
-def _passes(state: EngineState, vin: str, spec: Buckets, ts: float, horizon_s: float) -> bool:
+def _passes(index: RuleIndex, state: EngineState, vin: str, spec: Buckets, ts: float) -> bool:
     if spec.when is None:
         return True
-    value = state.window(vin, spec.when.signal, horizon_s).latest(ts)
+    name = spec.when.signal
+    value = state.window(vin, name, index.keep_s(name)).latest(ts)
     return value is not None and abs(value - spec.when.equals) < 1e-9
 
 

@@ -8,7 +8,6 @@ whether it is cleared (back past the clear level); the engine's state machine do
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -75,18 +74,27 @@ def _latest(state: EngineState, vin: str, signal: str, ts: float) -> float | Non
 
 def _window_stat(cond: WindowStat, state: EngineState, vin: str, ts: float) -> Measurement | None:
     window = state.windows.get((vin, cond.signal))
-    values = [v for _, v in window.between(ts - cond.window_s, ts)] if window else []
+    values = window.values_between(ts - cond.window_s, ts) if window else []
     if not values:
         return None
     if cond.stat is Stat.MEAN:
-        value = statistics.fmean(values)
+        value = math.fsum(values) / len(values)
     elif cond.stat is Stat.MIN:
         value = min(values)
     elif cond.stat is Stat.MAX:
         value = max(values)
     else:
-        value = statistics.pstdev(values) if len(values) > 1 else 0.0
+        value = _pstdev(values)
     return Measurement(value, cond.limit.breached(value), cond.limit.cleared(value))
+
+
+def _pstdev(values: list[float]) -> float:
+    """The population standard deviation, two passes in floats (``statistics.pstdev`` works
+    in exact fractions: a hundred times slower on a window of 1 Hz samples)."""
+    if len(values) < 2:
+        return 0.0
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
 
 
 def _fit_points(

@@ -7,6 +7,7 @@ rules/core.py) and a restart neither re-fires nor forgets what was pending.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -119,38 +120,89 @@ class EngineState:
 
     def vehicle_to_json(self, vin: str, window_s: float) -> dict[str, Any]:
         """This vehicle's state; windows keep only their last ``window_s`` seconds."""
-        latest = self.last_seen.get(vin)
-        return {
-            "last_seen": latest,
-            "alerts": {r: a.to_json() for (v, r), a in self.alerts.items() if v == vin},
-            "windows": {
-                s: [list(p) for p in w.between((latest or 0.0) - window_s, math.inf)]
-                for (v, s), w in self.windows.items()
-                if v == vin
-            },
-            "buckets": {k: b.to_json() for (v, k), b in self.buckets.items() if v == vin},
-            "dtc": {r: [t.matching, t.edges] for (v, r), t in self.dtc.items() if v == vin},
-            "services": {
-                r: [m.at, m.km, m.hours, m.serviced]
-                for (v, r), m in self.services.items()
-                if v == vin
-            },
-            "running_hours": list(self.running_hours[vin]) if vin in self.running_hours else None,
+        return self.vehicles_to_json([vin], window_s, hot={vin})[vin]
+
+    def vehicles_to_json(
+        self, vins: Iterable[str], window_s: float, hot: Collection[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The documents of ``vins`` in one pass over the state (not one per vehicle).
+
+        A ``hot`` vehicle (an alert pending or firing, a window after a firing to attach)
+        keeps every alert and the last ``window_s`` seconds of each window: the evidence its
+        job will carry. Any other keeps its alerts that are not inactive and the newest point
+        of each window (what derived series, buckets and odometers read); its windows refill
+        from live data after a restart.
+        """
+        docs: dict[str, dict[str, Any]] = {
+            vin: {
+                "last_seen": self.last_seen.get(vin),
+                "alerts": {},
+                "windows": {},
+                "buckets": {},
+                "dtc": {},
+                "services": {},
+                "running_hours": (
+                    list(self.running_hours[vin]) if vin in self.running_hours else None
+                ),
+            }
+            for vin in vins
         }
+        for (v, r), alert in self.alerts.items():
+            doc = docs.get(v)
+            if doc is not None and (v in hot or alert.state is not AlertState.INACTIVE):
+                doc["alerts"][r] = alert.to_json()
+        for (v, s), window in self.windows.items():
+            doc = docs.get(v)
+            if doc is None:
+                continue
+            if v in hot:
+                start = (self.last_seen.get(v) or 0.0) - window_s
+                doc["windows"][s] = [list(p) for p in window.between(start, math.inf)]
+            else:
+                doc["windows"][s] = [list(p) for p in window.newest()]
+        for (v, k), series in self.buckets.items():
+            if v in docs:
+                docs[v]["buckets"][k] = series.to_json()
+        for (v, r), track in self.dtc.items():
+            if v in docs:
+                docs[v]["dtc"][r] = [track.matching, track.edges]
+        for (v, r), mark in self.services.items():
+            if v in docs:
+                docs[v]["services"][r] = [mark.at, mark.km, mark.hours, mark.serviced]
+        return docs
+
+    def forget(self, vins: Collection[str]) -> None:
+        """Drop the memory of idle ``vins`` (their checkpoint holds it) but what the clock
+        reads: when each was last seen and its alerts that are not inactive (no-data rules)."""
+        for table in (self.windows, self.buckets, self.dtc, self.services):
+            for key in [k for k in table if k[0] in vins]:
+                del table[key]
+        for key in [k for k, a in self.alerts.items() if k[0] in vins]:
+            if self.alerts[key].state is AlertState.INACTIVE:
+                del self.alerts[key]
+        for vin in vins:
+            self.running_hours.pop(vin, None)
 
     def load_vehicle(
-        self, vin: str, doc: dict[str, Any], rules: tuple[Rule, ...], horizon_s: float
+        self,
+        vin: str,
+        doc: dict[str, Any],
+        rules: tuple[Rule, ...],
+        horizon_s: float | Callable[[str], float],
     ) -> None:
-        """Restore what ``vehicle_to_json`` wrote; unknown rules and series are dropped."""
+        """Restore what ``vehicle_to_json`` wrote; unknown rules and series are dropped.
+        ``horizon_s``: how long each window holds (one figure, or one per series). An alert
+        already in memory (newer than the document) is kept."""
+        keep = horizon_s if callable(horizon_s) else (lambda _name: float(horizon_s))
         known = {r.id for r in rules}
         specs = {b.key: b for r in rules for b in bucket_specs(r.condition)}
         if doc.get("last_seen") is not None:
             self.last_seen[vin] = float(doc["last_seen"])
         for rule_id, alert in doc.get("alerts", {}).items():
-            if rule_id in known:
+            if rule_id in known and (vin, rule_id) not in self.alerts:
                 self.alerts[(vin, rule_id)] = Alert.from_json(alert)
         for signal, points in doc.get("windows", {}).items():
-            window = self.window(vin, signal, horizon_s)
+            window = self.window(vin, signal, keep(signal))
             for ts, value in points:
                 window.add(float(ts), float(value))
         for key, series in doc.get("buckets", {}).items():

@@ -40,11 +40,24 @@ class SampleWindow:
         hi = bisect.bisect_right(points, end, key=lambda p: p[0])
         return [points[i] for i in range(lo, hi)]
 
+    def values_between(self, start: float, end: float) -> list[float]:
+        """The values of ``between(start, end)``."""
+        points = self._points
+        lo = bisect.bisect_left(points, start, key=lambda p: p[0])
+        hi = bisect.bisect_right(points, end, key=lambda p: p[0])
+        if hi - lo == len(points):
+            return [p[1] for p in points]
+        return [points[i][1] for i in range(lo, hi)]
+
     def latest(self, at: float) -> float | None:
         """The value of the last sample at or before ``at``, or None."""
         points = self._points
         index = bisect.bisect_right(points, at, key=lambda p: p[0])
         return points[index - 1][1] if index else None
+
+    def newest(self) -> list[Point]:
+        """The newest sample alone (none if empty): what a cold checkpoint keeps."""
+        return [self._points[-1]] if self._points else []
 
     def __len__(self) -> int:
         return len(self._points)

@@ -15,11 +15,12 @@ The engine state is checkpointed into the ``StateStore`` (``rules.checkpoint``) 
 messages it covers are acknowledged, so a restart neither re-fires nor forgets what was
 pending (rules.core).
 
-Several workers split the fleet with ``shard=Shard(i, n)``: each subscribes to everything
-(non-shared, so a vehicle's messages reach it in order) and keeps the vehicles whose VIN hashes
-to its shard (``rules.core.shard_of``), acknowledging the others unprocessed. The alternative on
-EMQX is a shared subscription with ``shared_subscription_strategy = hash_topic``: the broker
-sends one topic (one vehicle) always to the same member, and no bandwidth is wasted.
+Several workers split the fleet with ``shard=Shard(i, n)`` (rules/shard.py): ingest publishes
+each vehicle under its partition (``pitstop.topics.cloud_topic``, ``partitions`` shared by
+both), and worker i subscribes (non-shared, so a vehicle's messages reach it in order) to its
+own partitions only when n divides the partition count; otherwise to all of them, keeping its
+own vehicles and acknowledging the others unprocessed. The alternative on EMQX is a shared
+subscription with ``shared_subscription_strategy = hash_topic`` (deploy/README.md).
 """
 
 from __future__ import annotations
@@ -31,17 +32,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
+
+import paho.mqtt.client as mqtt
 
 from jobs.errors import JobStoreError
-from pitstop.codec import decode_telemetry
+from pitstop.codec import Sample, TelemetryColumns, decode_telemetry_columns
 from pitstop.dtc import decode_dtc_report
 from pitstop.errors import CodecError, TopicError
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
 from pitstop.topics import Kind, cloud_subscription, parse_cloud_topic
 from rules.checkpoint import StateStore
-from rules.core import CoreStats, RulesCore, Shard
+from rules.core import CoreStats, RulesCore
 from rules.loader import DEFAULT_CATALOG, load_catalog
 from rules.reminders import Lead
+from rules.shard import Shard
 from rules.sink import FiringSink
 
 log = logging.getLogger(__name__)
@@ -56,8 +61,13 @@ class RulesConfig:
     queue_size: int = 1000
     shard: Shard = field(default_factory=Shard)
     tick_s: float = 5.0  # how often the clock is checked for no-data rules
-    checkpoint_s: float = 0.5  # most wall time between state checkpoints (and acks)
-    checkpoint_every: int = 10  # most messages between checkpoints
+    # most wall time between state checkpoints (and so acks): one transaction for every
+    # vehicle touched meanwhile, not one per message
+    checkpoint_s: float = 2.0
+    checkpoint_every: int = 500  # most messages between checkpoints: half the broker's inflight
+    idle_s: float = 3600.0  # data time after which a silent vehicle's memory is evicted
+    partitions: int = 1  # the cloud topics' partition count (ingest's setting too)
+    metrics_port: int | None = None  # serve Prometheus metrics on this port (rules.metrics)
     reminders: Lead | None = None  # remind owners of maintenance this far ahead; None: never
     sweep_s: float = 60.0  # how often the booking sweep runs (it also runs on start)
 
@@ -94,9 +104,83 @@ def run_rules(
     runs before the worker subscribes and every ``config.sweep_s``: it books the open jobs that
     have no slot (a worker killed between opening a job and booking it leaves one).
     """
+    stats = RulesStats()
+    core = _restored_core(config, sink, state, clock, stats)
+
+    def sweep_now() -> None:
+        if sweep is not None:
+            sweep(clock())
+
+    _guarded(sweep_now, stats)
+    client, address, inbox = _subscribed_client(config, stop, ready)
+    unacked: list[Received] = []
+    stale, stop_metrics = _serve_metrics(config.metrics_port, core, stats, inbox, unacked)
+    client.connect_async(address.host, address.port)
+    client.loop_start()
+    last_tick = last_checkpoint = last_sweep = time.monotonic()
+
+    def checkpoint() -> None:
+        """Save the state the unacknowledged messages moved, then acknowledge them: a crash
+        before this point has the broker deliver them again."""
+        if _guarded(core.checkpoint, stats):
+            for done in unacked:
+                client.ack(done.mid, done.qos)
+            unacked.clear()
+
+    try:
+        while not stop.is_set():
+            try:
+                message: Received | None = inbox.get(timeout=0.1)
+            except queue.Empty:
+                message = None
+            if message is not None:
+                newest = _handle(message, core, stats)
+                unacked.append(message)
+                if stale is not None and newest is not None:
+                    stale.observe(max(0.0, clock() - newest))
+            now = time.monotonic()
+            if now - last_tick >= config.tick_s:
+                last_tick = now
+                _guarded(core.tick, stats)
+                _guarded(lambda: core.evict(config.idle_s), stats)
+            if now - last_sweep >= config.sweep_s:
+                last_sweep = now
+                _guarded(sweep_now, stats)
+            due = now - last_checkpoint >= config.checkpoint_s
+            if (unacked or core.dirty) and (due or len(unacked) >= config.checkpoint_every):
+                checkpoint()
+                last_checkpoint = now
+        checkpoint()  # a clean stop saves and acknowledges what it has done
+    finally:
+        client.disconnect()
+        client.loop_stop()
+        stop_metrics()
+        _collect(core, stats)
+    return stats
+
+
+def _subscribed_client(
+    config: RulesConfig, stop: threading.Event, ready: threading.Event | None
+) -> tuple[mqtt.Client, BrokerAddress, queue.Queue[Received]]:
+    """The worker's MQTT client (not connected yet), wired to put its messages into the
+    returned inbox: paho's thread only enqueues."""
+    inbox: queue.Queue[Received] = queue.Queue(maxsize=config.queue_size)
+    address = BrokerAddress.parse(config.broker_url)
+    client = make_client(address, config.client_id, persistent_session=True, manual_ack=True)
+    wire_inbox(client, _patterns(config), inbox, stop, ready=ready, name="rules")
+    return client, address, inbox
+
+
+def _restored_core(
+    config: RulesConfig,
+    sink: FiringSink,
+    state: StateStore | None,
+    clock: Callable[[], float],
+    stats: RulesStats,
+) -> RulesCore:
+    """The core over the configured catalogue, with its shard's saved state loaded."""
     rules = load_catalog(config.catalog_path)
     log.info("loaded %d rules from %s", len(rules), config.catalog_path)
-    stats = RulesStats()
     core = RulesCore(
         rules,
         sink,
@@ -112,49 +196,51 @@ def run_rules(
         stats.restored_vehicles,
         core.shard.scope,
     )
+    return core
 
-    def sweep_now() -> None:
-        if sweep is not None:
-            sweep(clock())
 
-    _guarded(sweep_now, stats)
-    inbox: queue.Queue[Received] = queue.Queue(maxsize=config.queue_size)
-    address = BrokerAddress.parse(config.broker_url)
-    client = make_client(address, config.client_id, persistent_session=True, manual_ack=True)
-    patterns = [cloud_subscription(kind, config.share_group) for kind in (Kind.TELEMETRY, Kind.DTC)]
-    wire_inbox(client, patterns, inbox, stop, ready=ready, name="rules")
-    client.connect_async(address.host, address.port)
-    client.loop_start()
-    unacked: list[Received] = []
-    last_tick = last_checkpoint = last_sweep = time.monotonic()
-    try:
-        while not stop.is_set():
-            try:
-                message: Received | None = inbox.get(timeout=0.1)
-            except queue.Empty:
-                message = None
-            if message is not None:
-                _handle(message, core, stats)
-                unacked.append(message)
-            now = time.monotonic()
-            if now - last_tick >= config.tick_s:
-                last_tick = now
-                _guarded(core.tick, stats)
-            if now - last_sweep >= config.sweep_s:
-                last_sweep = now
-                _guarded(sweep_now, stats)
-            due = now - last_checkpoint >= config.checkpoint_s or message is None
-            if unacked and (due or len(unacked) >= config.checkpoint_every):
-                _guarded(core.checkpoint, stats)
-                for done in unacked:
-                    client.ack(done.mid, done.qos)
-                unacked.clear()
-                last_checkpoint = now
-    finally:
-        client.disconnect()
-        client.loop_stop()
-        _collect(core, stats)
-    return stats
+def _serve_metrics(
+    port: int | None,
+    core: RulesCore,
+    stats: RulesStats,
+    inbox: queue.Queue[Received],
+    unacked: list[Received],
+) -> tuple[Observer | None, Callable[[], None]]:
+    """Prometheus metrics on ``port`` (none without one): the staleness histogram to feed,
+    and what stops serving them."""
+    if port is None:
+        return None, lambda: None
+    from prometheus_client import CollectorRegistry
+
+    from rules import metrics
+
+    registry = CollectorRegistry()
+
+    def backlog() -> dict[str, float]:
+        return {
+            "inbox_messages": float(inbox.qsize()),
+            "unacked_messages": float(len(unacked)),
+            "vehicles": float(len(core.engine.last_seen)),
+        }
+
+    registry.register(metrics.RulesCollector(stats, backlog))
+    stale = metrics.staleness(registry)
+    return stale, metrics.serve(port, registry)
+
+
+class Observer(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+def _patterns(config: RulesConfig) -> list[str]:
+    """The shard's own partitions of the cloud topics, or all of them (see the docstring)."""
+    mine = config.shard.partitions(config.partitions)
+    parts: list[int | None] = [None] if mine is None else list(mine)
+    return [
+        cloud_subscription(kind, config.share_group, part)
+        for part in parts
+        for kind in (Kind.TELEMETRY, Kind.DTC)
+    ]
 
 
 def _collect(core: RulesCore, stats: RulesStats) -> None:
@@ -162,36 +248,56 @@ def _collect(core: RulesCore, stats: RulesStats) -> None:
     stats.future_samples = core.engine.future_samples
 
 
-def _guarded(work: Callable[[], object], stats: RulesStats) -> None:
+def _guarded(work: Callable[[], object], stats: RulesStats) -> bool:
     try:
         work()
+        return True
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules: %s failed", getattr(work, "__name__", "work"))
+        return False
 
 
-def _handle(message: Received, core: RulesCore, stats: RulesStats) -> None:
+def _handle(message: Received, core: RulesCore, stats: RulesStats) -> float | None:
+    """Evaluate one message; the newest sample time of a telemetry batch evaluated."""
     stats.messages += 1
     try:
         vin, kind = parse_cloud_topic(message.topic)
     except TopicError as err:
         stats.undecodable += 1
         log.warning("message on an unexpected topic %s: %s", message.topic, err)
-        return
+        return None
     if not core.shard.owns(vin):
         stats.other_shard += 1
-        return
+        return None
     try:
         if kind is Kind.DTC:
             core.dtc(replace(decode_dtc_report(message.payload), vin=vin))
-            return
-        batch = decode_telemetry(message.payload)
+            return None
+        batch = decode_telemetry_columns(message.payload)
     except CodecError as err:
         stats.undecodable += 1
         log.warning("undecodable %s on %s: %s (ingest accepted it?)", kind, message.topic, err)
-        return
+        return None
+    samples = _samples(batch, core.wanted)
     try:
-        core.telemetry(vin, batch.samples, batch.profile)
+        core.telemetry(vin, samples, batch.profile)
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules failed on %s seq %d (%s)", batch.vin, batch.seq, message.topic)
+        return None
+    return max((s.ts for s in samples), default=None)
+
+
+def _samples(batch: TelemetryColumns, wanted: frozenset[str]) -> list[Sample]:
+    """The samples of the series some rule reads, and the newest of each other one (when the
+    vehicle was last heard from): no Python object for a sample no rule looks at."""
+    out: list[Sample] = []
+    for name, series in batch.series.items():
+        if name in wanted:
+            pairs = zip(series.ts_ms, series.values, strict=True)
+            out += [Sample(name, ms / 1000, v) for ms, v in pairs]
+        elif series.ts_ms:
+            newest = max(range(len(series.ts_ms)), key=series.ts_ms.__getitem__)
+            out.append(Sample(name, series.ts_ms[newest] / 1000, series.values[newest]))
+    return out

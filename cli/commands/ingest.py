@@ -87,6 +87,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--share-group", metavar="NAME", help="subscribe as $share/NAME/... to scale out"
     )
     parser.add_argument(
+        "--partitions",
+        metavar="N",
+        type=int,
+        help="partitions of the cloud topics ingest hands on to (default: "
+        "PITSTOP_CLOUD_PARTITIONS, 1)",
+    )
+    parser.add_argument(
+        "--metrics-port", metavar="PORT", type=int, help="serve Prometheus /metrics on PORT"
+    )
+    parser.add_argument(
         "--no-presence",
         action="store_true",
         help="do not store the gateways' status and events (another process does)",
@@ -167,6 +177,8 @@ def _ingest(
         client_id=args.client_id,
         share_group=args.share_group,
         policy=_policy(args, settings),
+        partitions=args.partitions or settings.cloud_partitions,
+        metrics_port=args.metrics_port,
     )
     stop = threading.Event()
     _stop_on_signals(stop)

@@ -58,6 +58,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "with different client ids and --shard 0/N .. N-1/N (default: 0/1, all vehicles)",
     )
     run.add_argument(
+        "--partitions",
+        metavar="N",
+        type=int,
+        help="partitions of the cloud topics, as ingest's (default: PITSTOP_CLOUD_PARTITIONS, "
+        "1); with --shard I/M and M dividing N the worker subscribes to its own only",
+    )
+    run.add_argument(
+        "--metrics-port", metavar="PORT", type=int, help="serve Prometheus /metrics on PORT"
+    )
+    run.add_argument(
         "--seed-demo-workshops",
         action="store_true",
         help="add the demo workshop if the job store has no workshop",
@@ -248,6 +258,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if settings.reminders
         else None,
         sweep_s=settings.booking_sweep_s,
+        partitions=args.partitions or settings.cloud_partitions,
+        metrics_port=args.metrics_port,
     )
     url = args.jobs or settings.job_store_url()
     if url.startswith("sqlite:///"):

@@ -4,11 +4,19 @@
 environment to its newest revision; the job store uses ``jobs/migrations``, and a store that
 keeps tables of its own in the same database (the API's keys) passes its own environment,
 with a version table of its own.
+
+Several workers started together on a fresh database migrate it once: the upgrade runs under
+a lock, a PostgreSQL advisory lock held for the migrating transaction, or an exclusive file
+lock beside an SQLite file (SQLite runs DDL outside the transaction the driver opens, so
+``BEGIN IMMEDIATE`` alone would not keep a second process from creating the same table).
+The others wait, then find the schema at its newest revision and do nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -65,15 +73,34 @@ def migrate(connection: Connection, script_location: Path = MIGRATIONS) -> None:
 
 def open_migrated(url: str, script_location: Path) -> Engine:
     """An engine for ``url`` whose schema (of the Alembic environment at ``script_location``)
-    is at its newest revision; ``JobStoreError`` naming the URL (without password) if not."""
+    is at its newest revision; ``JobStoreError`` naming the URL (without password) if not.
+    Safe to call from several processes at once (see the module docstring)."""
     engine = engine_for(url)
     try:
-        with engine.begin() as connection:
+        with _file_lock(engine), engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                key = zlib.crc32(script_location.name.encode()) or 1
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
             migrate(connection, script_location)
-    except SQLAlchemyError as err:
+    except (SQLAlchemyError, OSError) as err:
         engine.dispose()
         raise JobStoreError(f"cannot open {safe_url(url)}: {err}") from err
     return engine
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock on ``<file>.migrate-lock`` beside an SQLite file; nothing else."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def engine_lock(engine: Engine) -> AbstractContextManager[Any]:

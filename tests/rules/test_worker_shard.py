@@ -11,8 +11,9 @@ import pytest
 
 from jobs.seed import ensure_demo_workshops
 from jobs.sql.store import SqlJobStore
+from pitstop.codec import encode_telemetry
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol, encode_dtc_report
-from pitstop.topics import Kind, cloud_topic
+from pitstop.topics import Kind, cloud_topic, partition_of
 from rules.core import Shard, shard_of
 from rules.jobsink import JobSink
 from rules.worker import RulesConfig, RulesStats, run_rules
@@ -73,3 +74,45 @@ def test_two_shards_split_the_vehicles(mosquitto: Mosquitto, tmp_path: Path) -> 
         mine = sum(1 for v in VINS if shard_of(v, 2) == i)
         assert results[i].by_rule["lv-battery-low"] == mine
         assert results[i].other_shard >= len(VINS) - mine
+
+
+def test_with_partitions_each_worker_reads_its_own_vehicles_only(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """Ingest publishes under part/{crc32(VIN) % 4}; shard i of 2 subscribes to partitions
+    i and i + 2 and never receives another shard's vehicle."""
+    store = SqlJobStore.open(f"sqlite:///{tmp_path / 'jobs.db'}")
+    ensure_demo_workshops(store)
+    stop = threading.Event()
+    results: dict[int, RulesStats] = {}
+    threads = []
+    for i in range(2):
+        ready = threading.Event()
+        shard = Shard(i, 2)
+        config = RulesConfig(mosquitto.url, client_id=f"rules-p{i}", shard=shard, partitions=4)
+
+        def work(i: int = i, config: RulesConfig = config, ready: threading.Event = ready) -> None:
+            results[i] = run_rules(config, JobSink(store), stop, ready)
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        threads.append(thread)
+        assert ready.wait(10)
+    publisher = Publisher(mosquitto.url)
+    try:
+        start = float(int(time.time()) - 600)
+        for n, vin in enumerate(VINS):
+            for batch in batches(vin, [11.0] * 30, start, seq0=10 * n):
+                name = cloud_topic(vin, Kind.TELEMETRY, partitions=4)
+                publisher.client.publish(name, encode_telemetry(batch), 1).wait_for_publish(5)
+        wait_for("a job per vehicle", lambda: len(store.list_jobs()) == len(VINS))
+    finally:
+        publisher.close()
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    store.close()
+    for i in range(2):
+        assert results[i].other_shard == 0  # not one message of another shard arrived
+        assert results[i].by_rule["lv-battery-low"] == sum(1 for v in VINS if shard_of(v, 2) == i)
+    assert {partition_of(v, 4) for v in VINS} == {0, 1, 2, 3}

@@ -31,7 +31,7 @@ def test_a_car_cannot_publish_under_another_vin(broker: Broker) -> None:
         assert ingest.subscribe("pitstop/v1/+/dtc")
         car.publish(f"pitstop/v1/{VIN_B}/telemetry", b"forged")
         car.publish(f"pitstop/v1/{VIN_B}/dtc", b"forged")
-        car.publish("pitstop/cloud/v1/" + VIN_A + "/telemetry", b"forged")
+        car.publish(f"pitstop/cloud/v1/part/0/{VIN_A}/telemetry", b"forged")
         car.publish(f"pitstop/v1/{VIN_A}/telemetry", b"mine")
         # in order: had the broker passed a forged one on, it would come first
         assert ingest.next_message() == (f"pitstop/v1/{VIN_A}/telemetry", b"mine")

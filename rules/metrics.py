@@ -1,0 +1,58 @@
+"""The rules worker's Prometheus metrics, read from its live figures at each scrape: messages,
+samples and rules evaluated, jobs opened, errors, the backlog (inbox, messages waiting for the
+next checkpoint, vehicles in memory) and the staleness of what it evaluates (wall time at
+evaluation minus the newest sample's time, a histogram). ``serve`` exposes them on a port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import fields
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from rules.core import CoreStats
+
+STALENESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0)
+
+
+class RulesCollector(Collector):
+    def __init__(self, stats: CoreStats, backlog: Callable[[], dict[str, float]]) -> None:
+        self.stats = stats
+        self.backlog = backlog
+
+    def collect(self) -> Iterator[Any]:
+        for field in fields(self.stats):
+            value = getattr(self.stats, field.name)
+            if isinstance(value, int):
+                name = f"pitstop_rules_{field.name}"
+                family = CounterMetricFamily(name, f"rules: {field.name}")
+                family.add_metric([], float(value))
+                yield family
+        for name, value in self.backlog().items():
+            gauge = GaugeMetricFamily(f"pitstop_rules_{name}", f"rules: {name}")
+            gauge.add_metric([], value)
+            yield gauge
+
+
+def staleness(registry: CollectorRegistry) -> Histogram:
+    return Histogram(
+        "pitstop_rules_staleness_seconds",
+        "wall time at evaluation minus the newest sample time of each telemetry batch",
+        buckets=STALENESS_BUCKETS,
+        registry=registry,
+    )
+
+
+def serve(port: int, registry: CollectorRegistry) -> Callable[[], None]:
+    """Serve ``registry`` on ``port`` (all interfaces); return what stops it."""
+    server, thread = start_http_server(port, registry=registry)
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join(5)
+
+    return stop

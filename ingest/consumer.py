@@ -143,6 +143,7 @@ def _serve_metrics(
     from prometheus_client import CollectorRegistry
 
     from ingest import metrics
+    from pitstop.metrics import serve
 
     registry = CollectorRegistry()
 
@@ -155,7 +156,7 @@ def _serve_metrics(
 
     registry.register(metrics.IngestCollector(worker.counters, backlog))
     worker.lag = metrics.store_lag(registry)
-    return metrics.serve(port, registry)
+    return serve(port, registry)
 
 
 class _Worker:

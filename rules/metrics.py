@@ -1,7 +1,8 @@
 """The rules worker's Prometheus metrics, read from its live figures at each scrape: messages,
 samples and rules evaluated, jobs opened, errors, the backlog (inbox, messages waiting for the
 next checkpoint, vehicles in memory) and the staleness of what it evaluates (wall time at
-evaluation minus the newest sample's time, a histogram). ``serve`` exposes them on a port.
+evaluation minus the newest sample's time, a histogram). ``pitstop.metrics.serve`` exposes them
+on a port.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import fields
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram, start_http_server
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.registry import Collector
 
+from pitstop.metrics import families
 from rules.core import CoreStats
 
 STALENESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0)
@@ -25,17 +26,9 @@ class RulesCollector(Collector):
         self.backlog = backlog
 
     def collect(self) -> Iterator[Any]:
-        for field in fields(self.stats):
-            value = getattr(self.stats, field.name)
-            if isinstance(value, int):
-                name = f"pitstop_rules_{field.name}"
-                family = CounterMetricFamily(name, f"rules: {field.name}")
-                family.add_metric([], float(value))
-                yield family
-        for name, value in self.backlog().items():
-            gauge = GaugeMetricFamily(f"pitstop_rules_{name}", f"rules: {name}")
-            gauge.add_metric([], value)
-            yield gauge
+        values = {f.name: getattr(self.stats, f.name) for f in fields(self.stats)}
+        counts = {name: float(v) for name, v in values.items() if isinstance(v, int)}
+        yield from families("rules", counts, self.backlog())
 
 
 def staleness(registry: CollectorRegistry) -> Histogram:
@@ -45,14 +38,3 @@ def staleness(registry: CollectorRegistry) -> Histogram:
         buckets=STALENESS_BUCKETS,
         registry=registry,
     )
-
-
-def serve(port: int, registry: CollectorRegistry) -> Callable[[], None]:
-    """Serve ``registry`` on ``port`` (all interfaces); return what stops it."""
-    server, thread = start_http_server(port, registry=registry)
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join(5)
-
-    return stop

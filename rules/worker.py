@@ -212,6 +212,7 @@ def _serve_metrics(
         return None, lambda: None
     from prometheus_client import CollectorRegistry
 
+    from pitstop.metrics import serve
     from rules import metrics
 
     registry = CollectorRegistry()
@@ -225,7 +226,7 @@ def _serve_metrics(
 
     registry.register(metrics.RulesCollector(stats, backlog))
     stale = metrics.staleness(registry)
-    return stale, metrics.serve(port, registry)
+    return stale, serve(port, registry)
 
 
 class Observer(Protocol):

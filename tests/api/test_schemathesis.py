@@ -9,13 +9,11 @@ run with ``-s`` to see the counts per role at the end.
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -34,7 +32,7 @@ from ingest.open import open_store
 from jobs.open import open_audit_log, open_command_log, open_job_store
 from rules.loader import DEFAULT_CATALOG, load_catalog
 from tests.api.conftest import NOW, bearer, fill_jobs, fill_telemetry, make_keys
-from tests.servers import Mosquitto, free_port, wait_for_port
+from tests.servers import Mosquitto, serving
 
 EXAMPLES = int(os.environ.get("PITSTOP_SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = [
@@ -73,16 +71,10 @@ def running_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         assistant=assistant,
     )
     app.state.publisher = publisher
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}", secrets
+        with serving(app, "uvicorn-schemathesis") as url:
+            yield url, secrets
     finally:
-        server.should_exit = True
-        thread.join(10)
         publisher.close()
         broker.kill()
         for store in (audit, log, keys, jobs, telemetry):

@@ -3,13 +3,11 @@ methods, and Debian's Chromium driven by Playwright, with nothing fetched from e
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Playwright, Request, sync_playwright
 
 from api.app import create_app
@@ -21,7 +19,7 @@ from jobs.open import open_job_store
 from jobs.store import JobStore
 from pitstop.codec import Sample, TelemetryBatch
 from pitstop.dtc import Dtc, DtcReport, DtcStatus, Protocol
-from tests.servers import free_port, require_binary, wait_for_port
+from tests.servers import require_binary, serving
 
 NOW = 1_764_201_600.0  # Thursday 2025-11-27T00:00:00Z: the server's clock
 VIN = "WPITSTOPWEB000001"
@@ -116,16 +114,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
         for role in (Role.ENGINEER, Role.WORKSHOP, Role.OWNER)
     }
     app = create_app(telemetry, jobs, clock=lambda: NOW, keys=keys)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-web-test", daemon=True)
-    thread.start()
     try:
-        wait_for_port(port)
-        yield Site(f"http://127.0.0.1:{port}", jobs, telemetry, secrets, workshop_job, owner_job)
+        with serving(app, "uvicorn-web-test") as url:
+            yield Site(url, jobs, telemetry, secrets, workshop_job, owner_job)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         keys.close()
         jobs.close()
         telemetry.close()

@@ -4,12 +4,11 @@ button and land on the new job's page; the owner's words are shown escaped, neve
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from playwright.sync_api import Page
 
 from api.app import create_app
 from api.keys import KeyStore, Role
@@ -18,7 +17,7 @@ from assist.semantic import load_model
 from ingest.open import open_store
 from jobs.open import open_job_store, open_state_store
 from rules.loader import DEFAULT_CATALOG, load_catalog
-from tests.servers import free_port, wait_for_port
+from tests.servers import serving
 from tests.web.conftest import NOW, VIN, Site, Visit, fill_jobs, fill_telemetry, sign_in
 
 
@@ -39,16 +38,10 @@ def assist_site(tmp_path: Path, assistant: Assistant) -> Iterator[Site]:
     app = create_app(
         telemetry, jobs, clock=lambda: NOW, keys=keys, assistant=assistant, rule_state=state
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-assist-test", daemon=True)
-    thread.start()
     try:
-        wait_for_port(port)
-        yield Site(f"http://127.0.0.1:{port}", jobs, telemetry, secrets, workshop_job, owner_job)
+        with serving(app, "uvicorn-assist-test") as url:
+            yield Site(url, jobs, telemetry, secrets, workshop_job, owner_job)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         state.close()
         keys.close()
         jobs.close()
@@ -59,10 +52,7 @@ def test_an_owner_asks_in_chinese_and_books_the_top_answer(
     assist_site: Site, desktop: Visit
 ) -> None:
     site, page = assist_site, desktop.page
-    sign_in(page, site, Role.OWNER)
-    page.goto(f"{site.url}/vehicles/{VIN}/page")
-    page.fill("section.assist textarea[name=text]", "刹车的时候有刺耳的尖叫声")
-    page.click("section.assist form.assist-form button[type=submit]")
+    _ask(page, site, "刹车的时候有刺耳的尖叫声")
     answers = page.locator("ol.assist-list > li")
     answers.first.wait_for()
     assert answers.count() == 3
@@ -82,11 +72,8 @@ def test_the_open_job_is_shown_instead_of_a_second_booking(
     assist_site: Site, desktop: Visit
 ) -> None:
     site, page = assist_site, desktop.page
-    sign_in(page, site, Role.OWNER)
-    page.goto(f"{site.url}/vehicles/{VIN}/page")
     hostile = "<img src=x onerror=alert(1)> it struggles to start in the morning"
-    page.fill("section.assist textarea[name=text]", hostile)
-    page.click("section.assist form.assist-form button[type=submit]")
+    _ask(page, site, hostile)
     battery = page.locator("ol.assist-list > li", has_text="12 V battery voltage low")
     battery.wait_for()
     link = battery.locator(".assist-open a")
@@ -100,11 +87,16 @@ def test_nothing_matching_well_offers_a_general_inspection(
     assist_site: Site, desktop: Visit
 ) -> None:
     site, page = assist_site, desktop.page
-    sign_in(page, site, Role.OWNER)
-    page.goto(f"{site.url}/vehicles/{VIN}/page")
-    page.fill("section.assist textarea[name=text]", "the cup holder is broken")
-    page.click("section.assist form.assist-form button[type=submit]")
+    _ask(page, site, "the cup holder is broken")
     page.locator(".assist-unsure").wait_for()
     page.click("button:has-text('Book a general inspection')")
     page.wait_for_url(f"{site.url}/jobs/*/page")
     assert "General inspection" in page.locator("h1").inner_text()
+
+
+def _ask(page: Page, site: Site, text: str) -> None:
+    """Sign in as the owner and ask the vehicle page's assistant ``text``."""
+    sign_in(page, site, Role.OWNER)
+    page.goto(f"{site.url}/vehicles/{VIN}/page")
+    page.fill("section.assist textarea[name=text]", text)
+    page.click("section.assist form.assist-form button[type=submit]")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from api.html import Child, Html, document, el, facts, join, table, url_path, when
+from api.html import Child, Html, document, el, facts, join, table, url_path, utc_text, when
 from api.schemas import Diagnosis, Evidence, JobDetail, JobSummary, PointPair, Vehicle
+from api.signal_meta import SignalMeta, describe
+from api.signal_meta_rules import Level
 from jobs.model import Outcome
 
 SEVERITIES = frozenset({"info", "warning", "critical"})
@@ -64,11 +66,16 @@ def job_page(
     network: Html | None = None,
     *,
     followup: Html | None = None,
+    levels: Sequence[Level] = (),
+    labels: Mapping[str, Mapping[int, str]] | None = None,
+    vehicle_link: str | None = None,
 ) -> Html:
     """One job: what, where, the diagnosis, the trigger and the evidence window, ``network``
     (its hand-offs and rating, ``api.network_pages``) and ``followup`` (the owner's question
     after completion, ``api.service_book``); its forms carry the session's CSRF token (None
-    for a Bearer key, which needs none)."""
+    for a Bearer key, which needs none). The evidence charts draw the rule's ``levels`` and
+    name the states of value-table signals (``labels``); ``vehicle_link`` (for a caller who
+    may see the vehicle) opens the vehicle page on the signal that fired, around the firing."""
     about: list[tuple[str, Child]] = [
         ("Vehicle", el("code", job.vin)),
         ("Severity", severity(job.severity)),
@@ -89,7 +96,8 @@ def job_page(
         el("h2", "Diagnosis"),
         _diagnosis(job.diagnosis),
         el("h2", "Evidence"),
-        _evidence(job.evidence),
+        el("p", el("a", "See on the vehicle page", href=vehicle_link)) if vehicle_link else None,
+        _evidence(job.evidence, levels, labels or {}),
         charts=True,
     )
 
@@ -123,7 +131,7 @@ def _status(job: JobSummary) -> Html:
 
 def _local_input(ts: float) -> str:
     """A time as an ``<input type=datetime-local>`` value, in UTC."""
-    return when(ts)[:16].replace(" ", "T")
+    return utc_text(ts, "%Y-%m-%dT%H:%M")
 
 
 def severity(level: str) -> Html:
@@ -147,7 +155,9 @@ def _diagnosis(diagnosis: Diagnosis) -> Html:
     return join(*parts)
 
 
-def _evidence(evidence: Evidence) -> Html:
+def _evidence(
+    evidence: Evidence, levels: Sequence[Level], labels: Mapping[str, Mapping[int, str]]
+) -> Html:
     trigger = evidence.trigger
     rows: list[tuple[str, Child]] = []
     if trigger is not None:
@@ -155,9 +165,10 @@ def _evidence(evidence: Evidence) -> Html:
             shown = when(value) if name in ("since", "fired_at") and _is_time(value) else value
             rows.append((name, shown if isinstance(shown, str | int | float) else str(shown)))
     marks = [t for t in (trigger.since, trigger.fired_at) if t is not None] if trigger else []
+    fired = trigger.signal if trigger is not None else None
     charts = [
-        el("figure", chart(signal, series=points, marks=marks), _caption(signal, points))
-        for signal, points in sorted(evidence.window.items())
+        _evidence_chart(describe(signal, labels.get(signal)), points, marks, levels)
+        for signal, points in sorted(evidence.window.items(), key=lambda i: i[0] != fired)
     ]
     if evidence.odometer_km is not None:
         rows.append(("odometer", f"{evidence.odometer_km:,.1f} km"))
@@ -171,18 +182,38 @@ def _evidence(evidence: Evidence) -> Html:
         el("h3", "Trouble codes"),
         table(["Code", "Meaning", "Status", "Protocol"], codes, "No trouble code reported."),
         el("h3", "Signal window"),
-        el("p", "Red lines: when the condition began to hold and when it fired.", class_="muted"),
+        el(
+            "p",
+            "Red vertical lines: when the condition began to hold and when it fired; "
+            "dashed lines: the rule's level and the level at which it clears.",
+            class_="muted",
+        ),
         join(*charts) if charts else el("p", "No signal window recorded.", class_="muted"),
     )
 
 
-def _caption(signal: str, points: list[PointPair]) -> Html:
+def _evidence_chart(
+    meta: SignalMeta, points: list[PointPair], marks: list[float], levels: Sequence[Level]
+) -> Html:
+    mine = [level for level in levels if level.signal == meta.name]
+    drawn = chart(meta, series=points, marks=marks, levels=mine)
     if not points:
-        return el("figcaption", el("code", signal))
+        return el("figure", drawn, caption(meta))
     values = [value for _, value in points]
-    span = f"{when(points[0][0])} to {when(points[-1][0])}"
-    summary = f"{len(points)} points, {min(values):g} to {max(values):g}, {span}"
-    return el("figcaption", el("code", signal), el("div", el("small", summary, class_="muted")))
+    unit = f" {meta.symbol}" if meta.symbol else ""
+    summary = join(
+        f"{len(points)} points, {min(values):g} to {max(values):g}{unit}, ",
+        when(points[0][0]),
+        " to ",
+        when(points[-1][0]),
+    )
+    return el("figure", drawn, caption(meta, el("div", el("small", summary, class_="muted"))))
+
+
+def caption(meta: SignalMeta, *extra: Child) -> Html:
+    """A chart's friendly title, with the full signal path in small text (and on hover)."""
+    name = el("small", el("code", meta.name), title=meta.name, class_="signal-path")
+    return el("figcaption", el("strong", meta.title), " ", name, *extra)
 
 
 def _is_time(value: object) -> bool:
@@ -190,15 +221,30 @@ def _is_time(value: object) -> bool:
 
 
 def chart(
-    title: str,
+    meta: SignalMeta,
     *,
     series: list[PointPair] | None = None,
     marks: list[float] | None = None,
+    levels: Sequence[Level] = (),
     buckets_url: str | None = None,
     span: tuple[float, float] | None = None,
 ) -> Html:
-    """A chart drawn by api/static/charts.js: fixed points, or buckets fetched (and zoomed)."""
-    data: dict[str, str | None] = {"data_title": title}
+    """A chart drawn by api/static/charts.js: fixed points, or buckets fetched (and zoomed);
+    with the signal's unit on the axis and in hovers, its state names on a state signal's
+    axis, and the rule's ``levels`` as labelled lines."""
+    data: dict[str, str | None] = {
+        "data_title": meta.title,
+        "data_name": meta.name,
+        "data_unit": meta.symbol,
+        "data_states": json.dumps({str(k): v for k, v in sorted(meta.states.items())})
+        if meta.states
+        else None,
+        "data_levels": json.dumps(
+            [{"value": lv.value, "label": lv.label, "kind": lv.kind} for lv in levels]
+        )
+        if levels
+        else None,
+    }
     if series is not None:
         data["data_series"] = json.dumps(series)
         data["data_marks"] = json.dumps(marks or [])
@@ -206,7 +252,8 @@ def chart(
         data["data_buckets"] = buckets_url
         data["data_from"] = f"{span[0]:.3f}"
         data["data_to"] = f"{span[1]:.3f}"
-    return el("div", class_="chart", role="img", aria_label=title, **data)
+    label = f"{meta.title} ({meta.symbol})" if meta.symbol else meta.title
+    return el("div", class_="chart", role="img", aria_label=label, **data)
 
 
 def csrf_field(csrf: str | None) -> Html | None:

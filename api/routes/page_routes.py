@@ -35,15 +35,17 @@ from api.deps import (
     get_stores,
 )
 from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
+from api.evidence_view import evidence_view, fired_signals
 from api.html import Html
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
-from api.timerange import TimeRange, parse_instant
+from api.signal_meta import vehicle_labels
+from api.timerange import TimeRange, parse_instant, resolve_range
 from api.vehicle_page import vehicle_page
 from jobs import rerouting
 from jobs.errors import SlotRefusedError
 from jobs.lifecycle import TRANSITIONS
-from jobs.model import Job, JobAction, JobStatus, Outcome
+from jobs.model import OPEN_STATUSES, Job, JobAction, JobStatus, Outcome
 
 MAX_FORM_BYTES = 4096
 STATIC = {
@@ -51,6 +53,7 @@ STATIC = {
     "pitstop.css": "text/css",
     "favicon.svg": "image/svg+xml",
     "service-book.js": "application/javascript",
+    "time.js": "application/javascript",
 }
 
 
@@ -90,10 +93,15 @@ def vehicle(
     access: PageAccess,
     stores: Annotated[Stores, Depends(get_stores)],
     signal: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006 (FastAPI copies it)
-    hours: Annotated[float, Query(gt=0, le=744)] = 1.0,
+    hours: Annotated[float | None, Query(gt=0, le=744)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
 ) -> HTMLResponse:
+    """``?signal=..&from=..&to=..`` (epoch seconds or ISO 8601, UTC without an offset) is the
+    view: a link reproduces it; ``hours`` (back from now) is the older form of a range."""
     visible_vin(access, vin)
-    return HTMLResponse(vehicle_html(stores, access, vin, signal=signal, hours=hours))
+    span = resolve_range(start, end, stores.clock(), (hours or 1.0) * 3600)
+    return HTMLResponse(vehicle_html(stores, access, vin, signal=signal, span=span))
 
 
 def vehicle_html(
@@ -102,28 +110,34 @@ def vehicle_html(
     vin: str,
     *,
     signal: list[str] | None = None,
-    hours: float = 1.0,
+    span: TimeRange | None = None,
     answer: AssistAnswer | None = None,
     text: str = "",
 ) -> Html:
-    """The vehicle page (``vin`` already checked to be the caller's); an owner's page has the
-    assistant's box, with ``answer`` to ``text`` when one was asked."""
+    """The vehicle page (``vin`` already checked to be the caller's) over ``span`` (by default
+    the last hour), on the chosen signals, else on those of its newest job the caller sees (the
+    signal that fired first), else on its first two; an owner's page has the assistant's box,
+    with ``answer`` to ``text`` when one was asked."""
     telemetry, jobs = stores.telemetry, stores.jobs
     detail = fleet.get_vehicle(telemetry, jobs, vin)
-    shown = [s for s in signal or [] if s in detail.signals] or detail.signals[:2]
     now = stores.clock()
-    visible = views.summaries(jobs, [j for j in jobs.list_jobs(vin=vin) if access.sees_job(j)])
+    own_jobs = [j for j in jobs.list_jobs(vin=vin) if access.sees_job(j)]
+    visible = views.summaries(jobs, own_jobs)
+    shown = [s for s in signal or [] if s in detail.signals]
+    shown = shown or _fired_signals(own_jobs, detail.signals) or detail.signals[:2]
     month = TimeRange(now - HISTORY_SPAN_S, now)
     codes = dtcs.history(telemetry, vin, month)
-    span = (now - hours * 3600, now)
     status = presence.optional_status(telemetry, vin)
     events = presence.events(telemetry, vin, month, presence.PAGE_TYPES, 100)
     owner = access.role in OWNERS and stores.assistant is not None
     box = assist_box(vin, access.csrf, answer, text) if owner else None
+    shown_span = span or TimeRange(now - 3600, now)
     return vehicle_page(
         detail,
         shown=shown,
-        span=span,
+        span=(shown_span.start, shown_span.end),
+        now=now,
+        labels=vehicle_labels(telemetry, vin, now),
         jobs=visible,
         codes=codes,
         status=status,
@@ -131,6 +145,17 @@ def vehicle_html(
         book=service_book.page_section(access, vin, jobs, now, stores.keys),
         assist=box,
     )
+
+
+def _fired_signals(jobs: list[Job], stored: list[str]) -> list[str]:
+    """The signals of the newest open job (the one that fired first), that the car has."""
+    open_jobs = sorted((j for j in jobs if j.status in OPEN_STATUSES), key=lambda j: -j.fired_at)
+    for job in open_jobs:
+        names = fired_signals(job.evidence)
+        found = [s for s in names if s in stored]
+        if found:
+            return found[:4]
+    return []
 
 
 @router.get("/jobs/{job_id}/page")
@@ -145,7 +170,12 @@ def job(
     rates = access.role in OWNERS and job.status is JobStatus.COMPLETED and detail.rating is None
     network = network_pages.job_network(detail, access.csrf, can_rate=rates)
     page = pages.job_page(
-        detail, allowed_actions(access, job), access.csrf, network, followup=followup
+        detail,
+        allowed_actions(access, job),
+        access.csrf,
+        network,
+        followup=followup,
+        **evidence_view(stores, access, job),
     )
     return HTMLResponse(page)
 

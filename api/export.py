@@ -47,9 +47,11 @@ def check_size(
     vin: str,
     signals: list[str],
     span: TimeRange,
-    limit: int = MAX_POINTS,
+    limit: int | None = None,
 ) -> int:
-    """The number of rows, or ``InvalidInputError`` (422) when it is more than ``limit``."""
+    """The number of rows, or ``InvalidInputError`` (422) when it is more than ``limit``
+    (by default ``MAX_POINTS``)."""
+    limit = MAX_POINTS if limit is None else limit
     found = count_points(telemetry, vin, signals, span)
     if found > limit:
         message = (
@@ -61,8 +63,10 @@ def check_size(
 
 
 def rows(telemetry: TelemetryStore, vin: str, signals: list[str], span: TimeRange) -> Iterator[Row]:
-    """Every sample of ``signals`` over ``span``, oldest first, merged across signals."""
-    return heapq.merge(*(_signal_rows(telemetry, vin, s, span) for s in signals))
+    """Every sample of ``signals`` over ``span``, oldest first, merged across signals (at one
+    instant, by signal name; one signal's samples at one instant in the store's order)."""
+    pages = (_signal_rows(telemetry, vin, s, span) for s in signals)
+    return heapq.merge(*pages, key=lambda row: (row[0], row[1]))
 
 
 def _signal_rows(

@@ -47,6 +47,19 @@ UNITS: Mapping[str, str] = {
     "Vehicle.Chassis.Brake.Pressure": "kPa",
     "Vehicle.CurrentLocation.GNSSReceiver.HDOP": "-",
     "Vehicle.CurrentLocation.GNSSReceiver.SatelliteCount": "count",
+    # the generic OBD-II profile's mode 01 PIDs, in SAE J1979's units (dbc/obd2.yaml)
+    "Vehicle.OBD.ThrottlePosition": "%",
+    "Vehicle.OBD.EngineLoad": "%",
+    "Vehicle.OBD.MAF": "g/s",
+    "Vehicle.OBD.IntakeTemp": "celsius",
+    "Vehicle.OBD.ShortTermFuelTrim1": "%",
+    "Vehicle.OBD.LongTermFuelTrim1": "%",
+    "Vehicle.OBD.ControlModuleVoltage": "V",
+    "Vehicle.Exterior.AirTemperature": "celsius",
+    "Vehicle.OBD.RunTime": "s",
+    "Vehicle.OBD.DistanceWithMIL": "km",
+    "Vehicle.OBD.DistanceSinceDTCClear": "km",
+    "Vehicle.OBD.HybridBatteryRemaining": "%",
 }
 
 #: VSS's naming: a part of the path (the last, unless said) and the unit it implies.
@@ -70,6 +83,8 @@ _BY_PART: tuple[tuple[str, str], ...] = (
     ("AngularVelocity", "deg/s"),
 )
 
+_SHAFTS = frozenset({"CombustionEngine", "ElectricMotor", "Engine", "Motor"})
+
 #: How a unit is written for people.
 SYMBOLS: Mapping[str, str] = {"celsius": "°C", "deg": "°", "deg/s": "°/s", "m/s^2": "m/s²"}
 
@@ -86,6 +101,10 @@ _WORDS: Mapping[str, str] = {
     "DCDC": "DC/DC",
     "HDOP": "HDOP",
     "GNSSReceiver": "GNSS",
+    "CurrentLocation": "location",
+    "FuelSystem": "fuel",
+    "RelativeLevel": "level",
+    "IsPedalPressed": "pedal pressed",
     "Min": "minimum",
     "Max": "maximum",
 }
@@ -125,6 +144,8 @@ def unit(name: str) -> str:
     for part, found in _BY_PART:
         if part in parts[1:]:
             return found
+    if parts[-1].startswith("Speed"):  # a shaft turns (rpm), a wheel or the car moves (km/h)
+        return "rpm" if _SHAFTS.intersection(parts) else "km/h"
     return ""
 
 
@@ -136,6 +157,8 @@ def title(name: str) -> str:
     row = next((_ROWS[p] for p in parts if p in _ROWS), "")
     side = next((_SIDES[p] for p in parts if p in _SIDES), "")
     kept = [p for p in parts if p not in _DROPPED and p not in _ROWS and p not in _SIDES]
+    if kept == ["Speed"] and "Wheel" in parts:
+        kept = ["WheelSpeed"]
     if len(kept) > 1 and kept[-1] == "Current":  # StateOfCharge.Current
         kept.pop()
     words = " ".join(_words(p) for p in kept) or name

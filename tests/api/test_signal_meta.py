@@ -65,7 +65,9 @@ def test_a_name_outside_the_canonical_tree_has_no_guessed_unit() -> None:
 def test_state_names_come_from_the_value_tables_the_car_sent(tmp_path: Path) -> None:
     """The gateway's event, built from the demo DBC's VAL_ table, names the DC/DC states."""
     dbc = cantools.database.load_file(str(DBC / "demo_ev.dbc"))
+    assert isinstance(dbc, cantools.database.can.Database)
     choices = dbc.get_message_by_name("DCDC_12V").get_signal_by_name("DcdcState").choices
+    assert choices is not None
     labels = {"Vehicle.Powertrain.DCDC.State": {str(k): str(v) for k, v in choices.items()}}
     store = open_store("sqlite:///" + str(tmp_path / "t.db"))
     try:

@@ -107,8 +107,15 @@ def _action_form(job: JobDetail, action: str, csrf: str | None) -> Html:
     fields: list[Child] = [csrf_field(csrf)]
     if action == "move":
         value = _local_input(job.slot_start) if job.slot_start is not None else None
-        slot = el("input", type="datetime-local", name="slot", required="required", value=value)
-        fields.append(el("label", "New slot (UTC) ", slot))
+        slot = el(
+            "input",
+            type="datetime-local",
+            name="slot",
+            required="required",
+            value=value,
+            data_utc="",
+        )
+        fields.append(el("label", "New slot (", el("span", "UTC", data_zone=""), ") ", slot))
     elif action == "reject":
         reason = el("input", type="text", name="reason", required="required", maxlength=1000)
         fields.append(el("label", "Why you cannot take it ", reason))

@@ -121,7 +121,6 @@
     for (const input of document.querySelectorAll("input[data-range]")) {
       const at = new Date((input.dataset.range === "from" ? from : to) * 1000);
       input.value = time ? time.inputValue(at) : at.toISOString().slice(0, 16);
-      input.dispatchEvent(new Event("change"));
     }
   }
 

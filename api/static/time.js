@@ -4,7 +4,7 @@
 // ("2025-11-27 15:03:09 CET") and keeps the UTC text as the hover title.
 // <input type="datetime-local" data-utc name="slot" value="...UTC..."> is shown and typed in
 // the browser's zone too; the form then sends the UTC instant (ISO 8601 with Z) under the
-// input's name. <span data-zone> names the zone. charts.js uses window.pitstopTime.
+// input's name (a form without JavaScript sends the UTC value it was given). <span data-zone> names the zone. charts.js uses window.pitstopTime.
 "use strict";
 (function () {
   const pad = (n) => String(n).padStart(2, "0");
@@ -33,19 +33,21 @@
     el.dataset.local = "1";
   }
   for (const el of document.querySelectorAll("[data-zone]")) el.textContent = zone(new Date());
-  for (const input of document.querySelectorAll("input[type=datetime-local][data-utc]")) {
-    const sent = document.createElement("input");
-    sent.type = "hidden";
-    sent.name = input.name;
-    input.removeAttribute("name");
-    input.after(sent);
+  const utcInputs = "input[type=datetime-local][data-utc]";
+  for (const input of document.querySelectorAll(utcInputs)) {
     if (input.value) input.value = inputValue(new Date(input.value + "Z"));
-    const sync = () => {
-      const d = new Date(input.value);
-      sent.value = Number.isNaN(d.getTime()) ? "" : d.toISOString();
-    };
-    input.addEventListener("input", sync);
-    input.addEventListener("change", sync);
-    sync();
   }
+  // On sending, each such input's name goes to a hidden twin holding the UTC instant.
+  document.addEventListener("submit", (event) => {
+    for (const input of event.target.querySelectorAll(utcInputs)) {
+      const d = new Date(input.value);
+      if (!input.name || Number.isNaN(d.getTime())) continue;
+      const sent = document.createElement("input");
+      sent.type = "hidden";
+      sent.name = input.name;
+      sent.value = d.toISOString();
+      input.removeAttribute("name");
+      input.after(sent);
+    }
+  });
 })();

@@ -19,7 +19,7 @@ from api.keys import Role
 from api.timerange import parse_instant
 from pitstop.codec import Sample, TelemetryBatch
 from pitstop.messages import Event
-from tests.web.conftest import DESKTOP, LV, NOW, SPEED, VIN, Site, sign_in
+from tests.web.conftest import DESKTOP, LV, NOW, SLOT, SPEED, VIN, Site, sign_in
 
 DCDC = "Vehicle.Powertrain.DCDC.State"
 PAGE = f"/vehicles/{VIN}/page"
@@ -221,3 +221,23 @@ def test_a_state_signal_is_drawn_as_steps_named_by_the_car(site: Site, utc: Watc
     shape = page.evaluate("document.querySelector('.chart').data[0].line.shape")
     assert shape == "hv"
     assert utc.errors == []
+
+
+def test_the_slot_picker_speaks_the_browser_zone(site: Site, berlin: Watched) -> None:
+    """The owner's move form shows the slot in Berlin time and books the instant meant."""
+    page = berlin.page
+    sign_in(page, site, Role.OWNER)
+    page.goto(f"{site.url}/jobs/{site.owner_job.id}/page")
+    assert page.input_value("input[name=slot]") == "2025-11-28T11:00"  # 10:00 UTC
+    assert page.locator("label:has(input[name=slot]) [data-zone]").inner_text() == "CET"
+    page.click("button[value=confirm]")
+    page.wait_for_selector("button[value=confirm]", state="detached")
+    page.fill("input[name=slot]", "2025-11-28T15:00")
+    page.click("button[value=move]")
+    page.wait_for_function("document.querySelector('input[name=slot]').value.endsWith('15:00')")
+    moved = site.jobs.get_job(site.owner_job.id)
+    assert moved is not None
+    assert moved.slot_start == SLOT + 5 * 3600  # 14:00 UTC
+    shown = page.locator("time[datetime='2025-11-28T14:00:00Z']").first
+    assert shown.inner_text() == "2025-11-28 15:00:00 CET"
+    assert berlin.errors == []

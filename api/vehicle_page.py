@@ -58,12 +58,12 @@ def vehicle_page(
     charts = [
         el(
             "figure",
+            caption(m),
             chart(
                 m,
                 buckets_url=url_path("vehicles", vehicle.vin, "signals", m.name, "buckets"),
                 span=span,
             ),
-            caption(m),
         )
         for m in metas
     ]
@@ -127,9 +127,7 @@ def _picker(vehicle: VehicleDetail, shown: list[str], span: tuple[float, float])
     inputs = (
         el(
             "label",
-            f"{label} (",
-            zone,
-            ") ",
+            el("span", f"{label} (", zone, ")"),
             el(
                 "input",
                 type="datetime-local",

@@ -205,7 +205,7 @@ def _evidence_chart(
     mine = [level for level in levels if level.signal == meta.name]
     drawn = chart(meta, series=points, marks=marks, levels=mine)
     if not points:
-        return el("figure", drawn, caption(meta))
+        return el("figure", caption(meta), drawn)
     values = [value for _, value in points]
     unit = f" {meta.symbol}" if meta.symbol else ""
     summary = join(
@@ -214,7 +214,7 @@ def _evidence_chart(
         " to ",
         when(points[-1][0]),
     )
-    return el("figure", drawn, caption(meta, el("div", el("small", summary, class_="muted"))))
+    return el("figure", caption(meta, el("div", el("small", summary, class_="muted"))), drawn)
 
 
 def caption(meta: SignalMeta, *extra: Child) -> Html:

@@ -24,16 +24,18 @@
       states, levels: json(el.dataset.levels, []) };
   }
 
+  // The unit is on every tick of the y axis (a rotated axis title turns "V" into ">"); a state
+  // signal's ticks are its state names. The title is the figure's caption, on the page.
   function layout(m, shapes, annotations, range) {
-    const yaxis = { title: { text: plain(m.unit), font: { size: 12 } }, automargin: true };
+    const yaxis = { automargin: true, ticksuffix: m.unit && !m.states ? ` ${plain(m.unit)}` : "" };
     if (m.states) {
       const raw = Object.keys(m.states).map(Number).sort((a, b) => a - b);
       Object.assign(yaxis, { tickvals: raw, ticktext: raw.map((v) => plain(m.states[v])) });
     }
     const xaxis = { type: "date", title: { text: plain(`Time (${zone})`), font: { size: 11 } } };
     if (range) xaxis.range = range;
-    return { title: { text: plain(m.title), font: { size: 13 } }, margin: { l: 50, r: 10, t: 30, b: 45 },
-      height: 260, shapes, annotations, xaxis, yaxis, showlegend: false };
+    return { margin: { l: 60, r: 10, t: 10, b: 45 }, height: 240, shapes, annotations, xaxis, yaxis,
+      showlegend: false };
   }
 
   // A rule's levels: dashed lines across the chart, each labelled at its right end.

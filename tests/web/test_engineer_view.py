@@ -212,7 +212,7 @@ def test_the_job_page_draws_the_rule_and_leads_to_the_signal_that_fired(
 def test_a_state_signal_is_drawn_as_steps_named_by_the_car(site: Site, utc: Watched) -> None:
     states = tuple(Sample(DCDC, NOW - 1800 + 60 * i, float(i % 4)) for i in range(30))
     site.telemetry.write_batch(TelemetryBatch(VIN, 9_000, "profile-web", states))
-    labels = {DCDC: {"0": "Off", "1": "On", "2": "Derated", "3": "Fault"}}
+    labels = {DCDC: {"0": "Off", "1": "On", "2": "<b>Derated</b>", "3": "Fault"}}  # car's text
     site.telemetry.write_event(
         Event(VIN, "value_tables", int(NOW * 1000) - 5000, {"labels": labels}), NOW
     )
@@ -221,7 +221,7 @@ def test_a_state_signal_is_drawn_as_steps_named_by_the_car(site: Site, utc: Watc
     page.goto(f"{site.url}{PAGE}?signal={DCDC}")
     charts_drawn(page, 1)
     ticks = page.locator(".chart .ytick text").all_text_contents()
-    assert ticks == ["Off", "On", "Derated", "Fault"]
+    assert ticks == ["Off", "On", "<b>Derated</b>", "Fault"]  # shown as the text it is
     shape = page.evaluate("document.querySelector('.chart').data[0].line.shape")
     assert shape == "hv"
     assert utc.errors == []

@@ -5,8 +5,9 @@ the same moment (the job store's migrations run once, under PostgreSQL's advisor
 
 A fleet publishes telemetry as gateways do (``pitstop.codec``, per-vehicle sequence numbers);
 some vehicles' 12 V battery sags below the ``lv-battery-low`` level for longer than its hold.
-Mid-run one ingest process and one rules worker are SIGKILLed, the fleet keeps publishing, and
-both are started again with the same client ids (their persistent sessions). Then:
+Mid-run (once each process has stored, evaluated and booked something, with more in flight) one
+ingest process and one rules worker are SIGKILLed, the fleet keeps publishing, and both are
+started again with the same client ids (their persistent sessions). Then:
 
 - every sample is in InfluxDB exactly once (the count per vehicle);
 - every faulty vehicle has exactly one job, of that rule, in PostgreSQL; healthy ones none;
@@ -41,15 +42,17 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 VEHICLES = 12
-FAULTY = frozenset(range(0, VEHICLES, 4))  # vehicles 0, 4, 8
+FAULTY = frozenset({0, 4, 5, 8})  # in partitions 0, 1, 3, 2: both shards have some
 BATCHES = 10  # per vehicle, BATCH_S seconds of 1 Hz samples each
 BATCH_S = 10
-KILL_AFTER = 4  # batches per vehicle published before the SIGKILLs
+WORKING = 3  # batches per vehicle published before the kill: each process has worked
+KILL_AFTER = 4  # ... and right before the SIGKILLs (these are in flight)
 RESTART_AFTER = 6  # ... and before the restarts
 PARTITIONS = 4
 VOLTS = "Vehicle.LowVoltageBattery.CurrentVoltage"
 RULE = "lv-battery-low"
-SAG_FROM_S = 25  # the faulty vehicles' voltage is 11.0 V from here on: the 20 s hold completes
+SAG_FROM_S = 5  # the faulty vehicles' battery is at 11.0 V from here on: the rule's 20 s hold
+# completes in batch 2, so the killed rules worker has booked a job it must not book again
 
 
 @dataclass
@@ -94,9 +97,13 @@ class Service:
                 self.process.wait(10)
 
     def metrics(self) -> dict[str, float]:
+        """The unlabelled samples of /metrics (none while it does not answer yet)."""
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            text = answer.read().decode()
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                text = answer.read().decode()
+        except OSError:
+            return {}
         found: dict[str, float] = {}
         for line in text.splitlines():
             if line and not line.startswith("#") and "{" not in line:
@@ -183,7 +190,9 @@ def test_two_ingest_and_two_rules_workers_lose_nothing_and_book_each_fault_once(
         _wait(lambda: all(s.subscribed() for s in everyone), "all four subscribed", 60)
         fleet.connect(address.host, address.port)
         fleet.loop_start()
-        publish(range(KILL_AFTER))
+        publish(range(WORKING))
+        _wait(lambda: _working(ingest, rules, postgres_url), "every process at work", 60)
+        publish(range(WORKING, KILL_AFTER))
         ingest[1].kill()  # mid-run: batches in flight are neither stored nor acknowledged yet
         rules[1].kill()
         publish(range(KILL_AFTER, RESTART_AFTER))  # while they are down
@@ -243,6 +252,18 @@ def _check_partitions(rules: list[Service], vins: list[str]) -> None:
     own = [v for v in vins if partition_of(v, PARTITIONS) % 2 == 0]
     survivor = rules[0].metrics()  # never killed: it saw every message of its vehicles
     assert survivor["pitstop_rules_messages_total"] >= len(own) * BATCHES
+
+
+def _working(ingest: list[Service], rules: list[Service], jobs_url: str) -> bool:
+    """Both ingest processes stored batches, and the rules worker to kill booked a job."""
+    if not all(s.metrics().get("pitstop_ingest_stored_total", 0) > 0 for s in ingest):
+        return False
+    jobs = SqlJobStore.open(jobs_url)
+    try:
+        booked = {j.vin for j in jobs.list_jobs()}
+    finally:
+        jobs.close()
+    return any(partition_of(vin, PARTITIONS) % 2 == 1 for vin in booked)
 
 
 def _drained(rules: list[Service]) -> bool:

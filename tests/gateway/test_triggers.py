@@ -17,12 +17,13 @@ import pytest
 
 from gateway.decode import Decoder
 from gateway.errors import PlanError
+from gateway.handover import ReaderControl
 from gateway.plan import parse_plan
 from gateway.profile import Profile, load_profile
 from gateway.reader import BatchPolicy, Reader
 from gateway.sources import SourceSpec, open_source
 from gateway.spool import Spool
-from gateway.triggers import Trigger, TriggerPlan, Triggers, parse_triggers
+from gateway.triggers import DtcTrigger, Trigger, TriggerPlan, Triggers, parse_triggers
 from pitstop.codec import Sample, TelemetryBatch, decode_telemetry
 from tests.gateway.test_fastdecode import write_full_profile
 
@@ -146,11 +147,15 @@ def profile(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Prof
 
 
 def _batches(
-    tmp: Path, profile: Profile, frames: list[can.Message], triggers: TriggerPlan | None
+    tmp: Path,
+    profile: Profile,
+    frames: list[can.Message],
+    triggers: TriggerPlan | None,
+    control: ReaderControl | None = None,
 ) -> list[TelemetryBatch]:
     policy = BatchPolicy(VIN, "p", interval=3600.0)  # only a trigger (or the end) closes one
     with Spool(tmp / "spool.db") as spool, open_source(SourceSpec.memory(frames)) as source:
-        reader = Reader(source, Decoder(profile), spool, policy, triggers=triggers)
+        reader = Reader(source, Decoder(profile), spool, policy, control=control, triggers=triggers)
         reader.run(threading.Event())
         assert reader.state.error is None
         return [decode_telemetry(e.payload) for e in spool.unacked(limit=1000)]
@@ -182,11 +187,39 @@ def test_the_reader_closes_the_batch_after_the_crossing_frame(
     assert sorted(sent) == sorted(plain[0].samples)  # the same samples, nothing lost or added
 
 
-def test_a_plan_s_triggers_replace_the_gateway_s_own(profile: Profile) -> None:
+def test_a_plan_s_triggers_replace_the_gateway_s_own(
+    tmp_path: Path, profile: Profile, imu_frames: list[can.Message]
+) -> None:
+    """What ``set_plan`` installs: a plan carrying triggers; the reader follows them, not the
+    file's (here: one that never fires)."""
     names = [m.canonical for m in profile.signals]
-    doc = {"triggers": [{"rule": "r", "signal": SIGNAL, "above": 1.0, "for": 2}]}
+    level = max(s.value for s in _accel(profile, imu_frames)) - 1e-9
+    doc = {"min_gap": 3600, "triggers": [{"rule": "r", "signal": SIGNAL, "above": level}]}
     plan = parse_plan({"name": "p", "default": {"interval": 0}, "triggers": doc}, names)
     assert plan.triggers is not None
-    assert plan.triggers.signals == (Trigger("r", SIGNAL, "above", 1.0, 1.0, 2.0),)
+    assert plan.triggers.signals == (Trigger("r", SIGNAL, "above", level, level, 0.0),)
+    never = TriggerPlan((Trigger("x", SIGNAL, "above", 1e9, 1e9, 0.0),))
+    batches = _batches(tmp_path, profile, imu_frames, never, ReaderControl(plan))
+    assert len(batches) == 2
     with pytest.raises(PlanError, match="triggers"):
         parse_plan({"name": "p", "triggers": {"triggers": [{"signal": SIGNAL}]}}, names)
+
+
+def test_a_matching_trouble_code_closes_the_open_batch(
+    tmp_path: Path, profile: Profile, imu_frames: list[can.Message]
+) -> None:
+    """``Reader.dtc_seen`` is what the diagnostics decoder's report calls on the reader thread;
+    a code matching a ``dtc`` trigger makes the open batch due, another code does not."""
+    plan = TriggerPlan((), (DtcTrigger("iso", "P0AA6*"),))
+    policy = BatchPolicy(VIN, "p", interval=3600.0)
+    for code, expected in (("P0300", 1), ("P0AA61", 2)):
+        folder = tmp_path / code
+        folder.mkdir()
+        with (
+            Spool(folder / "spool.db") as spool,
+            open_source(SourceSpec.memory(imu_frames)) as source,
+        ):
+            reader = Reader(source, Decoder(profile), spool, policy, triggers=plan)
+            reader.dtc_seen([code], imu_frames[0].timestamp)  # before the first frame
+            reader.run(threading.Event())
+            assert len(spool.unacked(limit=1000)) == expected

@@ -242,14 +242,18 @@ def _run_threads(
         sender.close()
 
 
-def _spool_report(spool: Spool, reader: Reader) -> Callable[[DtcReport], None]:
+def _spool_report(spool: Spool, reader: Reader | None = None) -> Callable[[DtcReport], None]:
+    """Trouble-code reports into the spool; a report matching a ``dtc`` trigger makes the
+    reader's open batch due (``Reader.dtc_seen``)."""
+
     def spool_report(report: DtcReport) -> None:
         spool.append(
             lambda seq: encode_dtc_report(replace(report, seq=seq, instance=spool.instance)),
             DTC_PRIORITY,
             Kind.DTC,
         )
-        reader.dtc_seen([dtc.code for dtc in report.codes], report.ts)
+        if reader is not None:
+            reader.dtc_seen([dtc.code for dtc in report.codes], report.ts)
 
     return spool_report
 

@@ -15,6 +15,9 @@ Wiring in bench/fleet.py (kept out of it while that file changes; four lines)::
                                                                # `store = folder / "telemetry.db"`
     "--store", store.url,                                      # in the ingest Service's args
     stored = store.stored_samples(); store.close()             # for procs.stored_samples(store)
+
+and, to count the server's CPU and memory with the others, ``if store.pid: pids["influxd"] =
+store.pid`` next to the other ``pids``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ class StepStore(Protocol):
     @property
     def url(self) -> str: ...
 
+    @property
+    def pid(self) -> int | None: ...  # the server's process, if the store has one
+
     def stored_samples(self) -> int: ...
 
     def close(self) -> None: ...
@@ -41,6 +47,7 @@ class _Counted:
     """Counts through the telemetry store's read interface (``TelemetryStore.count``)."""
 
     url: str
+    pid: int | None = None
 
     def stored_samples(self) -> int:
         store = open_store(self.url)
@@ -74,6 +81,7 @@ class InfluxStep(_Counted):
         self._server.start()
         atexit.register(self._server.kill)
         self.url = self._server.url("fleet")
+        self.pid = None if self._server.process is None else self._server.process.pid
 
     def close(self) -> None:
         self._server.kill()

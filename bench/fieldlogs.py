@@ -4,7 +4,8 @@
 
 Per log, each part is the real command in a process of its own, as in production: a Mosquitto
 of the benchmark's own, ``pitstop ingest`` (SQLite), ``pitstop rules run`` (a job store with the
-demo workshop) and ``pitstop gateway ... replay LOG --fast`` with the log's vehicle profile.
+demo workshop) and ``pitstop gateway ... replay LOG --fast`` with the log's vehicle profile and
+the catalogue's triggers (``pitstop rules triggers``), as a car runs in production.
 The gateway must exit 0 (every batch answered); then the figures: frames in the log, samples
 the gateway spooled, samples the store holds for the vehicle (must be equal: nothing lost,
 nothing merged), jobs booked (must be 0: these are healthy vehicles) and seconds.
@@ -73,6 +74,7 @@ class Result:
 def run_log(field: FieldLog, data: Path, workdir: Path) -> Result:
     path = data / "logs" / "css" / f"{field.name}.log"
     frames, baseline = _baseline(path)
+    triggers = _triggers(workdir)
     with _cloud(workdir) as (broker, telemetry, jobs):
         started = time.perf_counter()
         done = _pitstop(
@@ -87,6 +89,8 @@ def run_log(field: FieldLog, data: Path, workdir: Path) -> Result:
             broker,
             "--spool",
             str(workdir / f"{field.name}.spool"),
+            "--triggers",
+            str(triggers),
             "replay",
             str(path),
             "--fast",
@@ -100,6 +104,19 @@ def run_log(field: FieldLog, data: Path, workdir: Path) -> Result:
     if done.returncode != 0:
         print(done.stderr[-2000:], file=sys.stderr)
     return Result(field.name, frames, spooled, stored, booked, done.returncode, seconds, baseline)
+
+
+def _triggers(workdir: Path) -> Path:
+    """The catalogue's triggers, as `pitstop rules triggers` writes them: the car runs with
+    them in production, so the healthy logs do too."""
+    import yaml
+
+    from rules.loader import DEFAULT_CATALOG, load_catalog
+    from rules.triggers import compile_triggers
+
+    path = workdir / "triggers.yaml"
+    path.write_text(yaml.safe_dump(compile_triggers(load_catalog(DEFAULT_CATALOG))))
+    return path
 
 
 def _baseline(path: Path) -> tuple[int, float]:

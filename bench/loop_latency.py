@@ -11,7 +11,9 @@ job's ``fired_at``: the timestamp of the frame that completed the hold.
 
 The gateway sends about one batch a second (``batch_interval``, what owners pay for in data):
 the frame that completes the hold waits up to that long in the car. The run is made with the
-default interval and with a short one, so both parts of the figure show.
+default interval and with a short one, so both parts of the figure show; and with the
+gateway's triggers (``gateway.triggers``, compiled from the same catalogue as the cloud's by
+``rules.triggers``): the frame that completes the hold closes its batch at once.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ FRAME_S = 0.1
 POLL_S = 0.05
 
 
-def full_loop_latency(vehicles: int, batch_interval: float) -> list[float]:
-    """Seconds from the frame completing the hold to the job in the API, one per vehicle."""
+def full_loop_latency(
+    vehicles: int, batch_interval: float, *, triggers: bool = False
+) -> list[float]:
+    """Seconds from the frame completing the hold to the job in the API, one per vehicle;
+    with ``triggers`` the gateways load the default catalogue's compiled triggers."""
     stop = threading.Event()
     threads: list[threading.Thread] = []
 
@@ -44,11 +49,12 @@ def full_loop_latency(vehicles: int, batch_interval: float) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="pitstop-bench-loop-") as tmp, ExitStack() as stack:
         try:
             broker_url, api_url, key = _start_cloud(stack, Path(tmp), stop, spawn)
+            compiled = _write_triggers(Path(tmp)) if triggers else None
             vins = [f"PITSTOPLOOP{i:06d}" for i in range(vehicles)]
             start = time.time() + 2.0
             drops = {vin: start + i * 0.37 for i, vin in enumerate(vins)}
             for vin in vins:
-                spawn(_gateway(Path(tmp), vin, broker_url, batch_interval, stop))
+                spawn(_gateway(Path(tmp), vin, broker_url, batch_interval, stop, triggers=compiled))
             spawn(lambda: _send_frames(vins, drops, stop))
             deadline = max(drops.values()) + HOLD_S + 30.0
             return _poll_jobs(api_url, key, set(vins), deadline)
@@ -115,13 +121,34 @@ def _start_cloud(
     return broker.url, f"http://127.0.0.1:{port}", secret
 
 
+def _write_triggers(tmp: Path) -> Path:
+    """What ``pitstop rules triggers`` writes for the default catalogue."""
+    import yaml
+
+    from rules.loader import DEFAULT_CATALOG, load_catalog
+    from rules.triggers import compile_triggers
+
+    path = tmp / "triggers.yaml"
+    path.write_text(yaml.safe_dump(compile_triggers(load_catalog(DEFAULT_CATALOG))))
+    return path
+
+
 def _gateway(
-    tmp: Path, vin: str, broker_url: str, batch_interval: float, stop: threading.Event
+    tmp: Path,
+    vin: str,
+    broker_url: str,
+    batch_interval: float,
+    stop: threading.Event,
+    *,
+    triggers: Path | None,
 ) -> Callable[[], object]:
+    from dataclasses import replace
+
     from cli.demo import virtual_bus_gateway
     from gateway.runner import run_gateway
 
     config = virtual_bus_gateway(vin, f"loop-{vin}", tmp, broker_url, batch_interval)
+    config = replace(config, triggers=triggers)
     return lambda: run_gateway(config, stop)
 
 

@@ -21,6 +21,11 @@ JSON in a remote ``set_plan`` command::
         before: 30                   # seconds kept in a ring buffer before the trigger
         after: 30                    # seconds sent after it
         signals: [Vehicle.Powertrain.ElectricMotor.CoolantTemperature, Vehicle.Speed]
+    triggers:                        # optional: a triggers document (see gateway.triggers),
+      min_gap: 5                     # compiled by the cloud from its rules: a sample meeting
+      triggers:                      # one closes its batch at once
+        - {rule: lv-battery-low, signal: Vehicle.LowVoltageBattery.CurrentVoltage,
+           below: 11.8, clear: 12.2, for: 20}
 
 A signal neither listed nor covered by ``default`` is not collected (not even decoded). When the
 month's use runs ahead of the budget, ``low`` signals are sent 4 times less often, and at twice
@@ -39,6 +44,7 @@ from typing import Any
 
 from gateway.capture import OPERATORS, CaptureRule
 from gateway.errors import PlanError
+from gateway.triggers import TriggerPlan, parse_triggers
 from gateway.yamlfile import read_yaml
 
 PRIORITIES = {"high": 2, "normal": 1, "low": 0}
@@ -61,6 +67,7 @@ class CollectionPlan:
     hash: str = ""
     batch_seconds: float | None = None
     captures: tuple[CaptureRule, ...] = ()
+    triggers: TriggerPlan | None = None  # None: the gateway's own (``--triggers``), if any
 
     def decode_intervals(self) -> dict[str, float]:
         """Per signal, how often the decoder must decode it: its interval, or every frame for
@@ -82,7 +89,7 @@ def parse_plan(doc: object, signals: Collection[str], source: str = "plan") -> C
     if not isinstance(doc, dict):
         raise PlanError(f"{source}: a plan must be a mapping")
     unknown = set(doc) - {"name", "budget_mb_per_month", "batch_seconds", "default", "signals"}
-    unknown -= {"captures"}
+    unknown -= {"captures", "triggers"}
     if unknown:
         raise PlanError(f"{source}: unknown keys {sorted(unknown)}")
     name = doc.get("name")
@@ -112,6 +119,9 @@ def parse_plan(doc: object, signals: Collection[str], source: str = "plan") -> C
         hash=digest[:12],
         batch_seconds=None if batch is None else float(batch),
         captures=_captures(source, doc.get("captures", []), signals),
+        triggers=None
+        if doc.get("triggers") is None
+        else parse_triggers(doc["triggers"], f"{source}: triggers"),
     )
 
 

@@ -15,6 +15,11 @@ one millisecond always travel in one batch, so the store numbers them the same w
 copy of the batch and keeps each of them (``pitstop.codec``: no two samples merge). With capture
 windows a sample may be handed on twice (the plan sent it and the window's ring sends it again);
 a batch carries each exact (signal, time, value) once.
+
+With triggers (``gateway.triggers``: the plan's, else the ``triggers`` given), a kept sample
+that meets one, or a trouble-code report that matches one, makes the open batch *due*: it closes
+before the next frame of another millisecond (the rule above still holds) or when the bus goes
+quiet, and is spooled at once (no ``COMMIT_SECONDS`` wait), instead of after its interval.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from gateway.handover import Change, ReaderControl
 from gateway.reduce import Reducer
 from gateway.sources import CanSource
 from gateway.spool import Spool
+from gateway.triggers import TriggerPlan, Triggers
 from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.errors import PitstopError
 
@@ -84,6 +90,7 @@ class Reader:
         on_event: Callable[[str, dict[str, Any]], None] = lambda kind, data: None,
         monotonic: Callable[[], float] = time.monotonic,
         control: ReaderControl | None = None,
+        triggers: TriggerPlan | None = None,
     ) -> None:
         self.state = ReaderState()
         self._source = source
@@ -95,6 +102,9 @@ class Reader:
         self._monotonic = monotonic
         self._control = control if control is not None else ReaderControl()
         self._reducer: Reducer | None = None
+        self._base_triggers = triggers
+        self.triggers: Triggers | None = None
+        self._due = False  # a trigger asked for the open batch to close now
         self._ready: list[tuple[Sample, ...]] = []
         self._last_commit = float("-inf")
         self._apply(self._control.take(), install=True)
@@ -115,6 +125,8 @@ class Reader:
             plan = change.plan
             self._reducer = None if plan is None else Reducer(plan)
             self._decoder.apply_plan(None if plan is None else plan.decode_intervals())
+            wanted = plan.triggers if plan is not None and plan.triggers else self._base_triggers
+            self.triggers = Triggers(wanted) if wanted else None
         if self._reducer is not None:
             self._reducer.set_level(change.budget_level)
 
@@ -137,12 +149,13 @@ class Reader:
         state = self.state
         control = self._control
         reducer = self._reducer
+        triggers = self.triggers
         frame_start = wall_start = last_ts = 0.0
         frames = 0
         try:
             for msg in self._source.messages(stop):
                 if msg is None:
-                    if batch and self._monotonic() - wall_start >= interval:
+                    if batch and (self._due or self._monotonic() - wall_start >= interval):
                         self._flush(batch)
                     self._commit()
                     continue
@@ -150,12 +163,14 @@ class Reader:
                 if control.pending:
                     self._apply(control.take())
                     reducer = self._reducer
+                    triggers = self.triggers
                     interval = self._batch_interval()
                 ts = msg.timestamp
                 if (
                     batch
                     and (
-                        ts - frame_start >= interval
+                        self._due
+                        or ts - frame_start >= interval
                         or ts < frame_start
                         or len(batch) >= max_samples
                     )
@@ -164,6 +179,7 @@ class Reader:
                     state.frames = frames
                     self._flush(batch)
                 was_empty = not batch
+                size = len(batch)
                 if reducer is None:
                     kept = decode_into(msg, batch)
                 elif decode_into(msg, scratch):
@@ -177,6 +193,8 @@ class Reader:
                     last_ts = ts
                     if was_empty:
                         frame_start, wall_start = ts, self._monotonic()
+                    if triggers is not None and triggers.check(batch, size):
+                        self._due = True
         finally:
             state.frames = frames
             if batch:
@@ -192,12 +210,20 @@ class Reader:
         plan = self._reducer.plan if self._reducer is not None else None
         return plan.batch_seconds if plan and plan.batch_seconds else self._policy.interval
 
+    def dtc_seen(self, codes: list[str], ts: float) -> None:
+        """A trouble-code report was read (on the reader thread): a matching trigger makes
+        the open batch due."""
+        if self.triggers is not None and self.triggers.dtc(codes, ts):
+            self._due = True
+
     def _flush(self, batch: list[Sample]) -> None:
-        """Close the batch; it is committed with the others closed in the same moment."""
+        """Close the batch; it is committed with the others closed in the same moment, or at
+        once when a trigger made it due."""
         captures = self._reducer.captures if self._reducer is not None else None
         self._ready.append(tuple(dict.fromkeys(batch)) if captures is not None else tuple(batch))
         batch.clear()
-        self._commit()
+        due, self._due = self._due, False
+        self._commit(force=due)
 
     def _commit(self, force: bool = False) -> None:
         """Spool the closed batches, in one transaction at most every ``COMMIT_SECONDS``: one

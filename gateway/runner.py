@@ -45,6 +45,7 @@ from gateway.sender import Sender, SenderConfig
 from gateway.services import Service
 from gateway.sources import SourceSpec, open_source
 from gateway.spool import MIB, Spool
+from gateway.triggers import load_triggers
 from pitstop.dtc import DtcReport, encode_dtc_report
 from pitstop.mqtt import BrokerAddress
 from pitstop.topics import Kind, validate_vin
@@ -68,6 +69,7 @@ class GatewayConfig:
     max_batch_samples: int = 20_000
     spool_max_bytes: int = 64 * MIB
     plan: Path | None = None  # collection plan YAML; None: every mapped signal at full rate
+    triggers: Path | None = None  # compiled rule triggers (``gateway.triggers``); a plan's win
     status_interval: float = 60.0  # republish the retained status, save the data use
     max_publishes_per_s: float = MAX_PUBLISHES_PER_S
     max_bytes_per_s: float = MAX_BYTES_PER_S
@@ -153,6 +155,7 @@ def run_gateway(
     if profile.diagnostics is not None:
         names += profile.diagnostics.canonical_names()
     plan = load_plan(config.plan, names) if config.plan is not None else None
+    triggers = load_triggers(config.triggers) if config.triggers is not None else None
     passive = config.passive_diagnostics and wants_passive(profile)
     decoder = DiagDecoder(profile, config.vin) if passive else Decoder(profile)
     log.info("profile %s (hash %s), %d signals", profile.name, profile.hash, len(names))
@@ -165,7 +168,7 @@ def run_gateway(
             config.vin, profile.hash, config.batch_interval, config.max_batch_samples
         )
         control = ReaderControl(plan)
-        reader = Reader(source, decoder, spool, policy, control=control)
+        reader = Reader(source, decoder, spool, policy, control=control, triggers=triggers)
         commands = Commands(config.vin)
         commands.register("set_plan", _set_plan(control, names))
         if not config.source.live:  # a live bus's diagnostics service registers its own
@@ -188,7 +191,7 @@ def run_gateway(
         context = ServiceContext(profile, sender, commands, spool, config.vin, control=control)
         reader.on_event = context.publish_event  # capture windows, from the reader thread
         if isinstance(decoder, DiagDecoder):
-            decoder.on_report = _spool_report(spool)  # trouble codes, from the reader thread
+            decoder.on_report = _spool_report(spool, reader)  # codes, from the reader thread
         completed = _run_threads(reader, sender, context, services, stop, live=config.source.live)
         if reader.state.error is not None and not stop.is_set():
             log.error("the CAN reader stopped: %s", reader.state.error)
@@ -239,13 +242,18 @@ def _run_threads(
         sender.close()
 
 
-def _spool_report(spool: Spool) -> Callable[[DtcReport], None]:
+def _spool_report(spool: Spool, reader: Reader | None = None) -> Callable[[DtcReport], None]:
+    """Trouble-code reports into the spool; a report matching a ``dtc`` trigger makes the
+    reader's open batch due (``Reader.dtc_seen``)."""
+
     def spool_report(report: DtcReport) -> None:
         spool.append(
             lambda seq: encode_dtc_report(replace(report, seq=seq, instance=spool.instance)),
             DTC_PRIORITY,
             Kind.DTC,
         )
+        if reader is not None:
+            reader.dtc_seen([dtc.code for dtc in report.codes], report.ts)
 
     return spool_report
 

@@ -54,6 +54,10 @@ Collection plan: --plan PLAN.yaml (e.g. dbc/demo_ev.plan.yaml) limits each signa
 sets the monthly data budget; without one every mapped signal is sent at full rate. The cloud
 may replace the plan through the cmd topic.
 
+Triggers: --triggers TRIGGERS.yaml (written in the cloud by `pitstop rules triggers`) lists the
+rules' conditions; a sample meeting one sends its batch at once instead of after the batch
+interval, so a fault reaches the cloud without the batch's wait (docs/triggers.md).
+
 examples:
   pitstop gateway --vin WPITSTOPDEMO00001 --bus socketcan --channel can0 \\
       --plan dbc/demo_ev.plan.yaml
@@ -118,6 +122,12 @@ def _options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
     parser.add_argument(
         "--plan", type=Path, default=default(None), help="collection plan YAML (default: none)"
+    )
+    parser.add_argument(
+        "--triggers",
+        type=Path,
+        default=default(None),
+        help="rule triggers compiled by `pitstop rules triggers` (default: none)",
     )
     parser.add_argument("--channel", default=default("can0"), help="bus channel (default: can0)")
     pace = parser.add_mutually_exclusive_group()
@@ -225,6 +235,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         batch_interval=args.batch_interval,
         ack_timeout=args.ack_timeout,
         plan=args.plan,
+        triggers=args.triggers,
         dbc_path=(*args.dbc_dir, *settings.dbc_dirs()),
         passive_diagnostics=not active,
     )

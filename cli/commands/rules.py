@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from cli.commands import rules_triggers
 from cli.settings import Settings
 
 HELP = "evaluate rules on live telemetry and book jobs; check rule catalogues"
@@ -17,8 +18,9 @@ DESCRIPTION = """\
 Rules turn telemetry into pre-diagnosed workshop jobs. `run` subscribes to every vehicle's
 telemetry, evaluates the rule catalogue and opens at most one job per (vehicle, rule), booked
 into the first workshop with the skills the diagnosis needs. `check` validates catalogues and
-prints one line per rule. `backtest` runs one rule over a vehicle's stored history and shows
-when it would have fired and cleared: try a rule before it goes live. `webhooks` delivers the
+prints one line per rule. `triggers` compiles the catalogue into the car's triggers file.
+`backtest` runs one rule over a vehicle's stored history and shows when it would have fired
+and cleared: try a rule before it goes live. `webhooks` delivers the
 signed job webhooks (owners, fleets, workshops) from the durable outbox, at least once, and
 puts the follow-up question to owners (PITSTOP_FOLLOWUP_DAYS after a job was completed).
 Maintenance reminders go out PITSTOP_REMINDER_LEAD_KM / _DAYS ahead of due.
@@ -102,6 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="file holding the shared signing secret (its bytes, trailing newline dropped)",
     )
+    rules_triggers.add_parser(sub)
     back = sub.add_parser(
         "backtest",
         help="run one rule over stored history and show when it would have fired",
@@ -125,6 +128,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _backtest(args, settings)
     if args.rules_command == "webhooks":
         return _webhooks(args, settings)
+    if args.rules_command == "triggers":
+        return rules_triggers.run(args)
     return _run(args, settings)
 
 

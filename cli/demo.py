@@ -8,6 +8,7 @@ or two. Every part runs on its own thread and stops when ``stop`` is set.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import shutil
@@ -256,15 +257,31 @@ def _start_cars(
     from sim.run import channel_for
 
     schedule = DiagSchedule(interval=5.0, heartbeat=60.0)  # trouble-code reads
+    triggers = _write_triggers(data_dir)
     for vehicle in fleet:
         channel = channel_for(vehicle.vin)
         _start_ecu(resources, vehicle, channel)
         gateway = virtual_bus_gateway(vehicle.vin, channel, data_dir, broker_url)
+        gateway = dataclasses.replace(gateway, triggers=triggers)
         services = [diagnostics("virtual", channel, schedule)]
         threads.start(
             f"gateway-{vehicle.vin}",
             functools.partial(run_gateway, gateway, threads.stop, services=services),
         )
+
+
+def _write_triggers(data_dir: Path) -> Path:
+    """The catalogue's triggers, as the cloud ships them to cars (docs/triggers.md): a sample
+    crossing a rule's level closes its batch at once instead of waiting for the second."""
+    import yaml
+
+    from rules.loader import DEFAULT_CATALOG, load_catalogs
+    from rules.triggers import compile_triggers
+
+    path = data_dir / "triggers.yaml"
+    doc = compile_triggers(load_catalogs([DEFAULT_CATALOG]))
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def virtual_bus_gateway(

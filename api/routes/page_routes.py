@@ -13,12 +13,13 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import dtcs, fleet, network_pages, network_views, service_book
+from api import dtcs, fleet, network_pages, network_views, service_book, words
+from api import job_timeline as timeline
 from api import job_views as views
 from api import presence_views as presence
-from api import web_pages as pages
 from api.apidoc import api_page
 from api.assist_page import assist_box
 from api.assist_schemas import AssistAnswer
@@ -35,7 +36,9 @@ from api.deps import (
     get_stores,
 )
 from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
-from api.html import Html
+from api.fleet_page import Filters, Home, home_page
+from api.html import SIGNED_IN, Badge, Html
+from api.job_page import JobView, job_page
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
 from api.timerange import TimeRange, parse_instant
@@ -44,6 +47,7 @@ from jobs import rerouting
 from jobs.errors import SlotRefusedError
 from jobs.lifecycle import TRANSITIONS
 from jobs.model import Job, JobAction, JobStatus, Outcome
+from jobs.store import JobStore
 
 MAX_FORM_BYTES = 4096
 STATIC = {
@@ -51,15 +55,33 @@ STATIC = {
     "pitstop.css": "text/css",
     "favicon.svg": "image/svg+xml",
     "service-book.js": "application/javascript",
+    "fleet.js": "application/javascript",
 }
 
 
-def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
-    """The caller of a page (a form's POST checks its CSRF token itself); else to sign in."""
+async def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
+    """The caller of a page (a form's POST checks its CSRF token itself); else to sign in.
+
+    It also names the caller for the nav's badge (``api.html.SIGNED_IN``). It is async so
+    that the context variable it sets is the request's own, which the handler (run in a
+    worker thread with a copy of that context) then sees."""
     try:
-        return authenticate(request, stores)
+        access = await run_in_threadpool(authenticate, request, stores)
     except UnauthenticatedError as err:
         raise SignInRequiredError(str(err)) from err
+    SIGNED_IN.set(await run_in_threadpool(badge_of, access, stores.jobs))
+    return access
+
+
+def badge_of(access: Access, jobs: JobStore) -> Badge:
+    """Who the key speaks for: its workshop, its owner or fleet, else the key's own name."""
+    key = access.key
+    name = key.name
+    if access.role is Role.WORKSHOP:
+        name = next((w.name for w in jobs.workshops() if w.id == key.workshop_id), name)
+    elif access.role in OWNERS and key.owner_id is not None:
+        name = next((o.name for o in jobs.owners() if o.id == key.owner_id), name)
+    return words.badge(access.role, name)
 
 
 PageAccess = Annotated[Access, Depends(page_access)]
@@ -67,10 +89,31 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 @router.get("/")
-def home(access: PageAccess, telemetry: TelemetryDep, jobs: JobsDep) -> HTMLResponse:
-    vehicles = fleet.list_vehicles(telemetry, jobs, access.sees_vin)
-    visible = views.summaries(jobs, [j for j in jobs.list_jobs() if access.sees_job(j)])
-    return HTMLResponse(pages.fleet_page(vehicles, visible, _links(access)))
+def home(  # noqa: PLR0917 - FastAPI's parameters
+    access: PageAccess,
+    telemetry: TelemetryDep,
+    jobs: JobsDep,
+    health: str = "any",
+    online: str = "any",
+    q: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    """Workshops: their jobs; owners: their vehicles; fleet managers and engineers: the fleet,
+    filtered by ``health``, ``online`` and ``q`` (part of a name or VIN)."""
+    mine = [j for j in jobs.list_jobs() if access.sees_job(j)]
+    names = {v.vin: v.label for v in jobs.vehicles() if v.label and access.sees_vin(v.vin)}
+    if access.role is Role.WORKSHOP:
+        home = Home("Your jobs", None, views.summaries(jobs, mine), links=_links(access))
+    else:
+        title = "Your vehicles" if access.role is Role.OWNER else "Fleet"
+        home = Home(
+            title,
+            fleet.fleet_rows(telemetry, jobs, access.sees_vin),
+            views.summaries(jobs, mine),
+            Filters.of(health, online, q),
+            _links(access),
+            names,
+        )
+    return HTMLResponse(home_page(home))
 
 
 def _links(access: Access) -> list[tuple[str, str]]:
@@ -137,17 +180,43 @@ def vehicle_html(
 def job(
     job: Annotated[Job, Depends(scoped_job)],
     access: PageAccess,
-    jobs: JobsDep,
     stores: Annotated[Stores, Depends(get_stores)],
+    done: str | None = None,
 ) -> HTMLResponse:
+    return HTMLResponse(job_page(job_view(stores, access, job, done)))
+
+
+def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) -> JobView:
+    """What the job page shows this caller: owners the plain words, workshops and engineers
+    the evidence, fleet managers both; everyone the timeline."""
+    jobs = stores.jobs
     detail = views.detail(jobs, job)
     followup = service_book.job_page_extras(access, job, jobs, stores.keys)
     rates = access.role in OWNERS and job.status is JobStatus.COMPLETED and detail.rating is None
-    network = network_pages.job_network(detail, access.csrf, can_rate=rates)
-    page = pages.job_page(
-        detail, allowed_actions(access, job), access.csrf, network, followup=followup
+    vehicle = jobs.vehicle(job.vin)
+    owner = next((o for o in jobs.owners() if vehicle and o.id == vehicle.owner_id), None)
+    who = (
+        ("Fleet manager" if owner.kind == "fleet" else "Owner", owner.name)
+        if owner
+        else (
+            "Owner",
+            "the owner",
+        )
     )
-    return HTMLResponse(page)
+    place = next((w for w in views.list_workshops(jobs) if w.id == job.workshop_id), None)
+    return JobView(
+        job=detail,
+        actions=allowed_actions(access, job),
+        csrf=access.csrf,
+        plain=access.role in OWNERS,
+        technical=access.role is not Role.OWNER,
+        steps=timeline.steps(jobs.events(job.id), detail.handoffs, who, job.outcome),
+        place=place,
+        vehicle_name=vehicle.label if vehicle else "",
+        done=done,
+        network=network_pages.job_network(detail, access.csrf, can_rate=rates),
+        followup=followup,
+    )
 
 
 @router.post("/jobs/{job_id}/page")
@@ -159,6 +228,8 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
     clock: ClockDep,
     policy: PolicyDep,
 ) -> Response:
+    """One action from the job page, then back to the page with a message (Post/Redirect/Get);
+    reject and cancel need a reason and the ticked confirmation."""
     form = await read_form(request)
     if access.session is not None:  # signed by the cookie, not by a Bearer key
         check_form(request, access.session, form)
@@ -168,21 +239,32 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
         raise InvalidInputError(("body", "action"), f"you cannot {action!r} this job now", action)
     outcome = _outcome(form) if action == JobAction.COMPLETE else None
     slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
+    note = form.get("note", "").strip()[:500] if action == JobAction.COMPLETE else ""
+    if action in {JobAction.REJECT, JobAction.CANCEL}:
+        note = _reason(form)
     if action == JobAction.REJECT:
-        reason = form.get("reason", "").strip()
-        if not reason:
-            raise InvalidInputError(("body", "reason"), "say why you cannot take the job", "")
-        rerouting.reject(jobs, job, clock(), reason, policy)
-        return RedirectResponse("/", status_code=303)  # it is another workshop's job now
+        rerouting.reject(jobs, job, clock(), note, policy)
+        return RedirectResponse("/?done=reject", status_code=303)  # another workshop's job now
     try:
-        jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot)
+        jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot, note=note)
     except SlotRefusedError as err:
         slots = network_views.free_slots(err.alternatives)
         page = network_pages.move_refused_page(
             views.detail(jobs, job), str(err), slots, access.csrf
         )
         return HTMLResponse(page, status_code=409)
-    return RedirectResponse(f"/jobs/{job.id}/page", status_code=303)
+    return RedirectResponse(f"/jobs/{job.id}/page?done={action}", status_code=303)
+
+
+def _reason(form: dict[str, str]) -> str:
+    """A rejection's or a cancellation's reason, confirmed with the form's tick box."""
+    reason = form.get("reason", "").strip()[:500]
+    if not reason:
+        raise InvalidInputError(("body", "reason"), "say why, in a few words", "")
+    if form.get("confirm") != "yes":
+        message = "tick the box to confirm: this cannot be undone"
+        raise InvalidInputError(("body", "confirm"), message, form.get("confirm"))
+    return reason
 
 
 @router.get("/api")

@@ -1,0 +1,193 @@
+"""The job page, shaped by who reads it: plain language for owners (what is wrong, what it
+means for driving, when and where, what it costs), the technical evidence for workshops and
+engineers (and fleet managers, who read both); for everyone the status in words, the outcome,
+the timeline of every action, the actions the caller may take and a message after each.
+
+Pure: ``job_page(JobView)`` builds the page from values; ``api.routes.page_routes`` gathers
+them. Reject and cancel each need a reason and a ticked confirmation (checked again by the
+route), so neither is a one-click button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from api import words
+from api.evidence_view import diagnosis, evidence
+from api.html import Child, Html, document, el, facts, url_path, when
+from api.job_timeline import Step, timeline
+from api.schemas import JobDetail, Workshop
+from api.web_pages import csrf_field, severity
+from jobs.model import JobStatus, Outcome
+
+NEEDS_REASON = frozenset({"reject", "cancel"})
+CONFIRM_TEXT = {
+    "reject": "Yes, turn this job down",
+    "cancel": "Yes, cancel this job",
+}
+REASON_TEXT = {
+    "reject": "Why you cannot take it",
+    "cancel": "Why you cancel it",
+}
+
+
+@dataclass(frozen=True)
+class JobView:
+    """What the job page shows, gathered by the route."""
+
+    job: JobDetail
+    actions: list[str]
+    csrf: str | None
+    plain: bool  # the owner's words: what, driving, when and where, cost
+    technical: bool  # the evidence: trigger, codes, signal window, diagnosis
+    steps: list[Step] = field(default_factory=list)
+    place: Workshop | None = None  # where it is booked, with its address and time zone
+    vehicle_name: str = ""
+    done: str | None = None  # the action just done (``?done=``), for its message
+    network: Html | None = None
+    followup: Html | None = None
+
+
+def job_page(view: JobView) -> Html:
+    job = view.job
+    message = words.DONE.get(view.done or "")
+    forms = [_action_form(view, action) for action in view.actions]
+    return document(
+        job.title,
+        el("h1", job.title),
+        el("p", message, role="status", class_="flash") if message else None,
+        _plain(view) if view.plain else None,
+        _about(view),
+        el("div", *forms, class_="actions") if forms else None,
+        view.network,
+        view.followup,
+        el("h2", "What happened"),
+        timeline(view.steps),
+        join_technical(view) if view.technical else None,
+        charts=view.technical,
+    )
+
+
+def join_technical(view: JobView) -> Html:
+    return Html(
+        el("h2", "Diagnosis")
+        + diagnosis(view.job.diagnosis)
+        + el("h2", "Evidence")
+        + evidence(view.job.evidence)
+    )
+
+
+def _plain(view: JobView) -> Html:
+    """The owner's four questions, answered from the job, never from guesses."""
+    job = view.job
+    summary = job.diagnosis.summary or job.title
+    return el(
+        "section",
+        el("h2", "What is wrong"),
+        el("p", summary),
+        el("h2", "What it means for driving"),
+        el("p", words.driving(job.severity)),
+        el("h2", "When and where"),
+        _where(view),
+        el("h2", "What it costs"),
+        el("p", _cost(view)),
+        class_="plain",
+    )
+
+
+def _where(view: JobView) -> Html:
+    job, place = view.job, view.place
+    if job.slot_start is None or job.workshop is None:
+        return el("p", "Not booked yet: pitstop is looking for a workshop with a free slot.")
+    name = place.name if place else job.workshop.name
+    address = place.location if place else ""
+    zone = place.timezone if place else "UTC"
+    return el(
+        "p",
+        slot_text(job.slot_start, job.slot_end, zone),
+        el("br"),
+        el("strong", name),
+        f", {address}" if address else None,
+    )
+
+
+def slot_text(start: float, end: float | None, zone: str) -> str:
+    """``Friday 28 November 2025, 09:00 to 10:00 (UTC)``, in the workshop's own time."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = ZoneInfo("UTC"), "UTC"
+    begins = datetime.fromtimestamp(start, UTC).astimezone(tz)
+    text = begins.strftime("%A %-d %B %Y, %H:%M")
+    if end is not None:
+        text += " to " + datetime.fromtimestamp(end, UTC).astimezone(tz).strftime("%H:%M")
+    return f"{text} ({zone} time)"
+
+
+def _cost(view: JobView) -> str:
+    """The workshop's estimate if the job has one (labour, parts); the price itself comes
+    from the workshop: pitstop holds no prices, so it names none."""
+    found = view.job.diagnosis
+    parts = [f"{p.quantity} x {p.name}" if p.quantity != 1 else p.name for p in found.parts]
+    estimate = []
+    if found.labour_hours is not None:
+        estimate.append(f"about {found.labour_hours:g} h of work")
+    if parts:
+        estimate.append("parts: " + ", ".join(parts))
+    quote = "The workshop will tell you the price before it starts the work."
+    return f"Estimate: {'; '.join(estimate)}. {quote}" if estimate else quote
+
+
+def _about(view: JobView) -> Html:
+    job = view.job
+    vehicle = el("a", view.vehicle_name or job.vin, href=url_path("vehicles", job.vin, "page"))
+    rows: list[tuple[str, Child]] = [
+        ("Vehicle", vehicle),
+        ("Job", el("a", f"#{job.id}", href=f"/jobs/{job.id}/page")),
+        ("Status", words.status(job.status)),
+        ("Severity", severity(job.severity)),
+        ("Workshop", job.workshop.name if job.workshop else "not booked yet"),
+        ("Booked slot", when(job.slot_start) if job.slot_start is not None else "none yet"),
+    ]
+    if job.outcome is not None:
+        rows.insert(3, ("Outcome", el("strong", _outcome_text(job.outcome))))
+    elif job.status is JobStatus.COMPLETED:
+        rows.insert(3, ("Outcome", "not recorded"))
+    if view.technical:
+        rows += [("Rule", el("code", job.rule_id)), ("Fired", when(job.fired_at))]
+    return facts(rows, "")
+
+
+def _outcome_text(outcome: Outcome) -> str:
+    if outcome is Outcome.FIXED:
+        return "Fixed: the workshop found the fault and repaired it."
+    return "No fault found: the workshop checked the car and found nothing to repair."
+
+
+def _action_form(view: JobView, action: str) -> Html:
+    """One action as a form posting to the job page, with what that action needs."""
+    job = view.job
+    fields: list[Child] = [csrf_field(view.csrf)]
+    if action == "move":
+        value = when(job.slot_start)[:16].replace(" ", "T") if job.slot_start else None
+        slot = el("input", type="datetime-local", name="slot", required="required", value=value)
+        fields.append(el("label", "New time (UTC) ", slot))
+    elif action in NEEDS_REASON:
+        reason = el("textarea", name="reason", required="required", maxlength=500, rows=2)
+        tick = el("input", type="checkbox", name="confirm", value="yes", required="required")
+        fields += [
+            el("label", REASON_TEXT[action], " ", reason),
+            el("label", tick, " ", CONFIRM_TEXT[action]),
+        ]
+    elif action == "complete":
+        options = (el("option", words.outcome(o), value=o.value) for o in Outcome)
+        fields.append(el("label", "Outcome ", el("select", *options, name="outcome")))
+        note = el("textarea", name="note", maxlength=500, rows=2)
+        fields.append(el("label", "What was done (for the service book) ", note))
+    button = el(
+        "button", words.BUTTON.get(action, action), type="submit", name="action", value=action
+    )
+    css = "action-form danger" if action in NEEDS_REASON else "action-form"
+    return el("form", *fields, button, method="post", action=f"/jobs/{job.id}/page", class_=css)

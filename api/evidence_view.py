@@ -41,11 +41,6 @@ def evidence(found: Evidence) -> Html:
     rows = trigger_rows(trigger) if trigger is not None else []
     if found.odometer_km is not None:
         rows.append(("Odometer", f"{found.odometer_km:,.1f} km"))
-    marks = [t for t in (trigger.since, trigger.fired_at) if t is not None] if trigger else []
-    charts = [
-        el("figure", chart(words.signal_name(s), series=p, marks=marks), _caption(s, p))
-        for s, p in sorted(found.window.items())
-    ]
     codes: list[list[Child]] = [
         [el("code", c.code), c.description, ", ".join(c.status), c.protocol or ""]
         for c in found.dtcs
@@ -56,9 +51,23 @@ def evidence(found: Evidence) -> Html:
         el("h3", "Trouble codes"),
         table(["Code", "Meaning", "Status", "Protocol"], codes, "No trouble code reported."),
         el("h3", "Signal window"),
-        el("p", "Red lines: when the condition began to hold and when it fired.", class_="muted"),
-        join(*charts) if charts else el("p", "No signal window recorded.", class_="muted"),
+        window_charts(found, paths=True),
     )
+
+
+def window_charts(found: Evidence, *, paths: bool) -> Html:
+    """The signal window, one chart per signal, named in words (``paths``: the canonical name
+    beside it, for workshops and engineers)."""
+    trigger = found.trigger
+    marks = [t for t in (trigger.since, trigger.fired_at) if t is not None] if trigger else []
+    charts = [
+        el("figure", chart(words.signal_name(s), series=p, marks=marks), _caption(s, p, paths))
+        for s, p in sorted(found.window.items())
+    ]
+    if not charts:
+        return el("p", "No signal window recorded.", class_="muted")
+    why = "Red lines: when the condition began to hold and when it fired."
+    return join(el("p", why, class_="muted"), *charts)
 
 
 def trigger_rows(trigger: Trigger) -> list[tuple[str, Child]]:
@@ -136,8 +145,8 @@ def _label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _caption(signal: str, points: list[PointPair]) -> Html:
-    title = signal_label(signal)
+def _caption(signal: str, points: list[PointPair], paths: bool) -> Html:
+    title = signal_label(signal) if paths else words.signal_name(signal)
     if not points:
         return el("figcaption", title)
     values = [value for _, value in points]

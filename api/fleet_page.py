@@ -16,7 +16,7 @@ from api import words
 from api.fleet import Fleet, FleetRow
 from api.html import Child, Html, document, el, join, table, url_path, when
 from api.schemas import JobSummary
-from api.web_pages import severity
+from api.words import health_label
 
 HEALTH_CHOICES = ("any", "faulty", "critical", "warning", "info", "ok")
 ONLINE_CHOICES = ("any", "online", "offline")
@@ -75,14 +75,16 @@ def _fleet(home: Home) -> Html:
     assert home.fleet is not None
     fleet, shown = home.fleet, [r for r in home.fleet.rows if home.filters.keeps(r)]
     faulty = sum(1 for r in fleet.rows if r.health != "ok")
-    summary = f"{len(fleet.rows)} vehicles, {faulty} with open faults; showing {len(shown)}."
+    many = "vehicle" if len(fleet.rows) == 1 else "vehicles"
+    summary = f"{len(fleet.rows)} {many}, {faulty} with open faults; showing {len(shown)}."
     headers = ["Vehicle", "Health", "Online", "Last seen", "Open jobs"]
     headers += [_column(c) for c in fleet.columns]
     head = el("tr", *(el("th", h, scope="col") for h in headers))
     body = join(*(fleet_row(r, fleet.columns) for r in shown))
     empty = el("p", "No vehicle matches.", class_="muted") if not shown else None
+    filtering = len(fleet.rows) > 1 or home.filters != Filters()
     return join(
-        _filter_form(home.filters),
+        _filter_form(home.filters) if filtering else None,
         el("p", summary, " ", el("span", "", id="fleet-live", role="status"), class_="muted"),
         el(
             "div",
@@ -101,7 +103,7 @@ def fleet_row(row: FleetRow, columns: Sequence[str]) -> Html:
     cells: list[Child] = [
         el("th", label, scope="row"),
         el("td", health_label(row.health)),
-        el("td", el("span", row.state, class_=f"state state-{row.state}")),
+        el("td", el("span", words.presence(row.state), class_=f"state state-{row.state}")),
         el("td", when(row.last_seen)),
         el("td", jobs),
     ]
@@ -112,17 +114,12 @@ def fleet_row(row: FleetRow, columns: Sequence[str]) -> Html:
     return el("tr", *cells, data_vin=row.vin, data_health=row.health, data_state=row.state)
 
 
-def health_label(health: str) -> Html:
-    """Colour and words: ``Critical fault`` on red, ``OK`` on green."""
-    return el("span", words.HEALTH.get(health, health), class_=f"sev sev-{health}")
-
-
 def job_table(jobs: list[JobSummary], names: dict[str, str]) -> Html:
     rows: list[list[Child]] = [
         [
             el("a", names.get(j.vin) or j.vin, href=url_path("vehicles", j.vin, "page")),
             _job_link(j.id, j.title),
-            severity(j.severity),
+            health_label(j.severity),
             j.workshop.name if j.workshop else "not booked yet",
             _status(j),
             when(j.slot_start) if j.slot_start is not None else "none yet",

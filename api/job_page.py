@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api import words
-from api.evidence_view import diagnosis, evidence
+from api.evidence_view import diagnosis, evidence, window_charts
 from api.html import Child, Html, document, el, facts, url_path, when
 from api.job_timeline import Step, timeline
 from api.schemas import JobDetail, Workshop
-from api.web_pages import csrf_field, severity
+from api.web_pages import csrf_field
+from api.words import health_label
 from jobs.model import JobStatus, Outcome
 
 NEEDS_REASON = frozenset({"reject", "cancel"})
@@ -46,6 +47,7 @@ class JobView:
     place: Workshop | None = None  # where it is booked, with its address and time zone
     vehicle_name: str = ""
     done: str | None = None  # the action just done (``?done=``), for its message
+    problem: str | None = None  # why the last action was refused (the form is shown again)
     network: Html | None = None
     followup: Html | None = None
 
@@ -58,6 +60,7 @@ def job_page(view: JobView) -> Html:
         job.title,
         el("h1", job.title),
         el("p", message, role="status", class_="flash") if message else None,
+        el("p", view.problem, role="alert", class_="sev sev-critical") if view.problem else None,
         _plain(view) if view.plain else None,
         _about(view),
         el("div", *forms, class_="actions") if forms else None,
@@ -65,12 +68,12 @@ def job_page(view: JobView) -> Html:
         view.followup,
         el("h2", "What happened"),
         timeline(view.steps),
-        join_technical(view) if view.technical else None,
-        charts=view.technical,
+        _technical(view) if view.technical else _measured(view),
+        charts=bool(view.technical or view.job.evidence.window),
     )
 
 
-def join_technical(view: JobView) -> Html:
+def _technical(view: JobView) -> Html:
     return Html(
         el("h2", "Diagnosis")
         + diagnosis(view.job.diagnosis)
@@ -88,7 +91,7 @@ def _plain(view: JobView) -> Html:
         el("h2", "What is wrong"),
         el("p", summary),
         el("h2", "What it means for driving"),
-        el("p", words.driving(job.severity)),
+        el("p", _driving(view)),
         el("h2", "When and where"),
         _where(view),
         el("h2", "What it costs"),
@@ -97,8 +100,26 @@ def _plain(view: JobView) -> Html:
     )
 
 
+def _driving(view: JobView) -> str:
+    """After the repair the outcome says it; before, the fault's severity."""
+    if view.job.outcome is Outcome.FIXED:
+        return "The workshop repaired it: drive as normal."
+    if view.job.outcome is Outcome.NO_FAULT_FOUND:
+        return "The workshop found no fault: drive as normal, and tell us if it comes back."
+    return words.driving(view.job.severity)
+
+
+def _measured(view: JobView) -> Html | None:
+    """The owner's look at the evidence: the signal window, named in words."""
+    if not view.job.evidence.window:
+        return None
+    return Html(el("h2", "What the car measured") + window_charts(view.job.evidence, paths=False))
+
+
 def _where(view: JobView) -> Html:
     job, place = view.job, view.place
+    if job.status in {JobStatus.CANCELLED, JobStatus.REJECTED}:
+        return el("p", "No visit: the job was " + words.status(job.status) + ".")
     if job.slot_start is None or job.workshop is None:
         return el("p", "Not booked yet: pitstop is looking for a workshop with a free slot.")
     name = place.name if place else job.workshop.name
@@ -147,7 +168,7 @@ def _about(view: JobView) -> Html:
         ("Vehicle", vehicle),
         ("Job", el("a", f"#{job.id}", href=f"/jobs/{job.id}/page")),
         ("Status", words.status(job.status)),
-        ("Severity", severity(job.severity)),
+        ("Severity", health_label(job.severity)),
         ("Workshop", job.workshop.name if job.workshop else "not booked yet"),
         ("Booked slot", when(job.slot_start) if job.slot_start is not None else "none yet"),
     ]

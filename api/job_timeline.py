@@ -21,6 +21,7 @@ WORKSHOP_ACTIONS = frozenset({"accept", "start", "complete", "reject"})
 MOVES_WORKSHOP = frozenset({"book", "reoffer"})  # the steps after which another workshop holds it
 SHOWS_NOTE = frozenset({"reject", "cancel", "complete", "escalate"})  # the rest are internal
 PITSTOP = ("pitstop", "automatic")
+_NOTE = {words.event("reject"): "Reason:", words.event("cancel"): "Reason:"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,9 @@ def timeline(found: Sequence[Step]) -> Html:
             " ",
             el("strong", f"{s.role} · {s.name}"),
             f" {s.what}.",
-            join(" ", el("q", s.note)) if s.note else None,
+            join(" ", _NOTE.get(s.what.split(":")[0], "Note:"), " ", el("q", s.note))
+            if s.note
+            else None,
         )
         for s in found
     )

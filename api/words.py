@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from api.html import Badge
+from api.html import Badge, Html, el
 from api.keys import Role
 from jobs.model import JobStatus, Outcome, Severity
 
@@ -87,6 +87,8 @@ HEALTH = {  # a vehicle's worst open fault, as a word (colour alone is not enoug
     "ok": "OK",
 }
 
+PRESENCE = {"online": "online", "offline": "offline", "unknown": "not reported"}
+
 #: Units by the last part of a canonical signal name, where the name settles it.
 _UNITS = (
     ("Voltage", "V"),
@@ -141,6 +143,15 @@ def reading(path: str, value: float) -> str:
     """A value with its unit: ``12.41 V``."""
     shown = f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
     return f"{shown} {unit(path)}".strip()
+
+
+def health_label(health: str) -> Html:
+    """Colour and words: ``Critical fault`` on red, ``OK`` on green."""
+    return el("span", HEALTH.get(health, health), class_=f"sev sev-{health}")
+
+
+def presence(state: str) -> str:
+    return PRESENCE.get(state, state)
 
 
 def badge(role: Role, name: str) -> Badge:

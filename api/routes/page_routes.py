@@ -9,6 +9,7 @@ fetch their buckets with it). Every form that changes state carries the session'
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -16,8 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import dtcs, fleet, network_pages, network_views, service_book, words
-from api import job_timeline as timeline
+from api import dtcs, fleet, network_pages, network_views, service_book
 from api import job_views as views
 from api import presence_views as presence
 from api.apidoc import api_page
@@ -37,17 +37,16 @@ from api.deps import (
 )
 from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
 from api.fleet_page import Filters, Home, home_page
-from api.html import SIGNED_IN, Badge, Html
-from api.job_page import JobView, job_page
+from api.html import SIGNED_IN, Html
+from api.job_context import allowed_actions, badge_of, job_view
+from api.job_page import job_page
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
 from api.timerange import TimeRange, parse_instant
 from api.vehicle_page import vehicle_page
 from jobs import rerouting
 from jobs.errors import SlotRefusedError
-from jobs.lifecycle import TRANSITIONS
-from jobs.model import Job, JobAction, JobStatus, Outcome
-from jobs.store import JobStore
+from jobs.model import Job, JobAction, Outcome
 
 MAX_FORM_BYTES = 4096
 STATIC = {
@@ -73,17 +72,6 @@ async def page_access(request: Request, stores: Annotated[Stores, Depends(get_st
     return access
 
 
-def badge_of(access: Access, jobs: JobStore) -> Badge:
-    """Who the key speaks for: its workshop, its owner or fleet, else the key's own name."""
-    key = access.key
-    name = key.name
-    if access.role is Role.WORKSHOP:
-        name = next((w.name for w in jobs.workshops() if w.id == key.workshop_id), name)
-    elif access.role in OWNERS and key.owner_id is not None:
-        name = next((o.name for o in jobs.owners() if o.id == key.owner_id), name)
-    return words.badge(access.role, name)
-
-
 PageAccess = Annotated[Access, Depends(page_access)]
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -100,7 +88,8 @@ def home(  # noqa: PLR0917 - FastAPI's parameters
     """Workshops: their jobs; owners: their vehicles; fleet managers and engineers: the fleet,
     filtered by ``health``, ``online`` and ``q`` (part of a name or VIN)."""
     mine = [j for j in jobs.list_jobs() if access.sees_job(j)]
-    names = {v.vin: v.label for v in jobs.vehicles() if v.label and access.sees_vin(v.vin)}
+    shown = {j.vin for j in mine}
+    names = {v.vin: v.label for v in jobs.vehicles() if v.label and v.vin in shown}
     if access.role is Role.WORKSHOP:
         home = Home("Your jobs", None, views.summaries(jobs, mine), links=_links(access))
     else:
@@ -186,45 +175,12 @@ def job(
     return HTMLResponse(job_page(job_view(stores, access, job, done)))
 
 
-def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) -> JobView:
-    """What the job page shows this caller: owners the plain words, workshops and engineers
-    the evidence, fleet managers both; everyone the timeline."""
-    jobs = stores.jobs
-    detail = views.detail(jobs, job)
-    followup = service_book.job_page_extras(access, job, jobs, stores.keys)
-    rates = access.role in OWNERS and job.status is JobStatus.COMPLETED and detail.rating is None
-    vehicle = jobs.vehicle(job.vin)
-    owner = next((o for o in jobs.owners() if vehicle and o.id == vehicle.owner_id), None)
-    who = (
-        ("Fleet manager" if owner.kind == "fleet" else "Owner", owner.name)
-        if owner
-        else (
-            "Owner",
-            "the owner",
-        )
-    )
-    place = next((w for w in views.list_workshops(jobs) if w.id == job.workshop_id), None)
-    return JobView(
-        job=detail,
-        actions=allowed_actions(access, job),
-        csrf=access.csrf,
-        plain=access.role in OWNERS,
-        technical=access.role is not Role.OWNER,
-        steps=timeline.steps(jobs.events(job.id), detail.handoffs, who, job.outcome),
-        place=place,
-        vehicle_name=vehicle.label if vehicle else "",
-        done=done,
-        network=network_pages.job_network(detail, access.csrf, can_rate=rates),
-        followup=followup,
-    )
-
-
 @router.post("/jobs/{job_id}/page")
 async def act(  # noqa: PLR0917 - FastAPI's dependencies
     request: Request,
     job_id: JobId,
     access: PageAccess,
-    jobs: JobsDep,
+    stores: Annotated[Stores, Depends(get_stores)],
     clock: ClockDep,
     policy: PolicyDep,
 ) -> Response:
@@ -233,6 +189,7 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
     form = await read_form(request)
     if access.session is not None:  # signed by the cookie, not by a Bearer key
         check_form(request, access.session, form)
+    jobs = stores.jobs
     job = scoped_job(job_id, access, jobs)
     action = form.get("action", "")
     if action not in allowed_actions(access, job):
@@ -241,7 +198,12 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
     slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
     note = form.get("note", "").strip()[:500] if action == JobAction.COMPLETE else ""
     if action in {JobAction.REJECT, JobAction.CANCEL}:
-        note = _reason(form)
+        try:
+            note = _reason(form)
+        except InvalidInputError as err:  # the page again, with the form and what is missing
+            view = job_view(stores, access, job)
+            page = job_page(replace(view, problem=f"Not done: {err}."))
+            return HTMLResponse(page, status_code=422)
     if action == JobAction.REJECT:
         rerouting.reject(jobs, job, clock(), note, policy)
         return RedirectResponse("/?done=reject", status_code=303)  # another workshop's job now
@@ -291,19 +253,6 @@ def static_file(name: str) -> Response:
 
 
 _CACHE = {"Cache-Control": "public, max-age=86400"}
-
-# The actions each role takes on the job page, in the order of its buttons; which of them a job
-# allows now is the lifecycle's to say. "move" is a form with the new slot, "complete" one with
-# the outcome.
-_ACTIONS: dict[Role, tuple[JobAction, ...]] = {
-    Role.WORKSHOP: (JobAction.ACCEPT, JobAction.START, JobAction.COMPLETE, JobAction.REJECT),
-    Role.OWNER: (JobAction.CONFIRM, JobAction.MOVE, JobAction.CANCEL),
-}
-
-
-def allowed_actions(access: Access, job: Job) -> list[str]:
-    role = Role.OWNER if access.role in OWNERS else access.role
-    return [a.value for a in _ACTIONS.get(role, ()) if job.status in TRANSITIONS[a][0]]
 
 
 def _outcome(form: dict[str, str]) -> Outcome:

@@ -57,13 +57,16 @@ class Home:
     filters: Filters = field(default_factory=Filters)
     links: Sequence[tuple[str, str]] = ()
     names: dict[str, str] = field(default_factory=dict)  # VIN -> label, for the job list
+    done: str | None = None  # an action just done elsewhere (a rejected job is gone from here)
 
 
 def home_page(home: Home) -> Html:
     links = (el("a", label, href=href, class_="nav-link") for label, href in home.links)
+    message = words.DONE.get(home.done or "")
     return document(
         home.title,
         el("h1", home.title),
+        el("p", message, role="status", class_="flash") if message else None,
         el("p", *links) if home.links else None,
         _fleet(home) if home.fleet is not None else None,
         el("h2", "Jobs"),

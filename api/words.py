@@ -54,7 +54,7 @@ DONE = {
     "accept": "Job accepted. The owner sees that you expect the car.",
     "start": "Work started.",
     "complete": "Job completed. The outcome is in the vehicle's service book.",
-    "reject": "Job turned down. It has been offered to the next workshop.",
+    "reject": "Job turned down. pitstop offers it to the next qualified workshop.",
 }
 
 #: What each step of a job's history says happened (``jobs.network.JobEvent.action``).

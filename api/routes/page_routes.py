@@ -84,6 +84,7 @@ def home(  # noqa: PLR0917 - FastAPI's parameters
     health: str = "any",
     online: str = "any",
     q: Annotated[str, Query(max_length=64)] = "",
+    done: str | None = None,
 ) -> HTMLResponse:
     """Workshops: their jobs; owners: their vehicles; fleet managers and engineers: the fleet,
     filtered by ``health``, ``online`` and ``q`` (part of a name or VIN)."""
@@ -91,7 +92,8 @@ def home(  # noqa: PLR0917 - FastAPI's parameters
     shown = {j.vin for j in mine}
     names = {v.vin: v.label for v in jobs.vehicles() if v.label and v.vin in shown}
     if access.role is Role.WORKSHOP:
-        home = Home("Your jobs", None, views.summaries(jobs, mine), links=_links(access))
+        found = views.summaries(jobs, mine)
+        home = Home("Your jobs", None, found, links=_links(access), names=names, done=done)
     else:
         title = "Your vehicles" if access.role is Role.OWNER else "Fleet"
         home = Home(
@@ -101,6 +103,7 @@ def home(  # noqa: PLR0917 - FastAPI's parameters
             Filters.of(health, online, q),
             _links(access),
             names,
+            done,
         )
     return HTMLResponse(home_page(home))
 

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page
 
+from api import words
 from api.keys import Role
 from jobs.model import JobStatus
 from tests.web.conftest import NOW, SLOT, SPEED, VIN, Site, Visit, sign_in
@@ -39,7 +40,9 @@ def test_a_workshop_sees_the_evidence_and_accepts_the_job(site: Site, desktop: V
     assert "L" in path
     page.click("button[value=accept]")
     page.wait_for_selector("button[value=accept]", state="detached")
-    assert page.locator("th:has-text('Status') + td").inner_text() == "accepted"
+    assert page.locator("th:has-text('Status') + td").inner_text() == words.status(
+        JobStatus.ACCEPTED
+    )
     stored = site.jobs.get_job(site.workshop_job.id)
     assert stored is not None
     assert stored.status is JobStatus.ACCEPTED

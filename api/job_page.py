@@ -10,6 +10,7 @@ route), so neither is a one-click button.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -134,12 +135,43 @@ def _where(view: JobView) -> Html:
     )
 
 
+def zone_of(zone: str) -> tuple[ZoneInfo, str]:
+    """The workshop's time zone and its name; UTC for one this machine does not know."""
+    try:
+        return ZoneInfo(zone), zone
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC"), "UTC"
+
+
+def local_input(ts: float, zone: str) -> str:
+    """A time as an ``<input type=datetime-local>`` value, in the workshop's own time."""
+    return datetime.fromtimestamp(ts, UTC).astimezone(zone_of(zone)[0]).strftime("%Y-%m-%dT%H:%M")
+
+
+def local_instant(text: str, zone: str) -> float:
+    """Epoch seconds of a ``datetime-local`` value read in the workshop's own time (a value
+    with an explicit offset keeps it, and epoch seconds are epoch seconds); ValueError if it is
+    not a time."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(seconds):
+            raise ValueError(f"not a time: {text!r}")
+        return seconds
+    try:
+        found = datetime.fromisoformat(text.strip())
+    except ValueError as err:
+        raise ValueError(f"not a time: {text!r}") from err
+    if found.tzinfo is None:
+        found = found.replace(tzinfo=zone_of(zone)[0])
+    return found.timestamp()
+
+
 def slot_text(start: float, end: float | None, zone: str) -> str:
     """``Friday 28 November 2025, 09:00 to 10:00 (UTC)``, in the workshop's own time."""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz, zone = ZoneInfo("UTC"), "UTC"
+    tz, zone = zone_of(zone)
     begins = datetime.fromtimestamp(start, UTC).astimezone(tz)
     text = begins.strftime("%A %-d %B %Y, %H:%M")
     if end is not None:
@@ -192,9 +224,10 @@ def _action_form(view: JobView, action: str) -> Html:
     job = view.job
     fields: list[Child] = [csrf_field(view.csrf)]
     if action == "move":
-        value = when(job.slot_start)[:16].replace(" ", "T") if job.slot_start else None
+        zone = view.place.timezone if view.place else "UTC"
+        value = local_input(job.slot_start, zone) if job.slot_start is not None else None
         slot = el("input", type="datetime-local", name="slot", required="required", value=value)
-        fields.append(el("label", "New time (UTC) ", slot))
+        fields.append(el("label", f"New time ({zone_of(zone)[1]} time) ", slot))
     elif action in NEEDS_REASON:
         reason = el("textarea", name="reason", required="required", maxlength=500, rows=2)
         tick = el("input", type="checkbox", name="confirm", value="yes", required="required")

@@ -39,14 +39,15 @@ from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, Un
 from api.fleet_page import Filters, Home, home_page
 from api.html import SIGNED_IN, Html
 from api.job_context import allowed_actions, badge_of, job_view
-from api.job_page import job_page
+from api.job_page import job_page, local_instant
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
-from api.timerange import TimeRange, parse_instant
+from api.timerange import TimeRange
 from api.vehicle_page import vehicle_page
 from jobs import rerouting
 from jobs.errors import SlotRefusedError
 from jobs.model import Job, JobAction, Outcome
+from jobs.store import JobStore
 
 MAX_FORM_BYTES = 4096
 STATIC = {
@@ -198,7 +199,7 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
     if action not in allowed_actions(access, job):
         raise InvalidInputError(("body", "action"), f"you cannot {action!r} this job now", action)
     outcome = _outcome(form) if action == JobAction.COMPLETE else None
-    slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
+    slot = _slot(form.get("slot", ""), job, jobs) if action == JobAction.MOVE else None
     note = form.get("note", "").strip()[:500] if action == JobAction.COMPLETE else ""
     if action in {JobAction.REJECT, JobAction.CANCEL}:
         try:
@@ -219,6 +220,16 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
         )
         return HTMLResponse(page, status_code=409)
     return RedirectResponse(f"/jobs/{job.id}/page?done={action}", status_code=303)
+
+
+def _slot(text: str, job: Job, jobs: JobStore) -> float:
+    """The new slot, typed in the workshop's own time (as the page shows it)."""
+    zone = next((w.timezone for w in jobs.workshops() if w.id == job.workshop_id), "UTC")
+    try:
+        return local_instant(text, zone)
+    except ValueError as err:
+        message = "the new time is neither epoch seconds nor an ISO 8601 time"
+        raise InvalidInputError(("body", "slot"), message, text) from err
 
 
 def _reason(form: dict[str, str]) -> str:

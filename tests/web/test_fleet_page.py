@@ -105,7 +105,11 @@ def test_the_fleet_manager_spots_the_faulty_van_and_opens_its_evidence(
     assert first.get_attribute("data-vin") == FAULTY
     health = first.locator("td").first
     assert health.inner_text() == "Critical fault"  # words, not only a colour
-    assert "sev-critical" in (health.locator("span").get_attribute("class") or "")
+    colour = "e => getComputedStyle(e).backgroundColor"
+    assert health.locator("span").evaluate(colour) == "rgb(255, 214, 210)"  # pitstop.css's red
+    ok = page.locator(row(page, "WPITSTOPVAN000001")).locator("td").first
+    assert ok.inner_text() == "OK"
+    assert ok.locator("span").evaluate(colour) == "rgb(212, 240, 217)"  # and green
     assert "11.2 V" in first.inner_text()
     assert page.locator(row(page, "WPITSTOPVAN000003")).locator("text=offline").count() == 1
     assert page.locator(row(page, "WPITSTOPVAN000001")).inner_text().count("online") == 1
@@ -130,6 +134,7 @@ def test_the_fleet_manager_spots_the_faulty_van_and_opens_its_evidence(
     assert page.locator("th:has-text('Value') + td").inner_text() == "11.2 V"
     page.click(f"a[href='/vehicles/{FAULTY}/page']")  # the VIN is a link here too
     page.wait_for_url(f"**/vehicles/{FAULTY}/page")
+    assert page.locator("nav .badge").inner_text() == "Signed in as Fleet manager · Nordfracht"
     desktop.assert_only_own_origin(site.url)
     assert not errors, errors
 

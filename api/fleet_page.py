@@ -58,6 +58,7 @@ class Home:
     links: Sequence[tuple[str, str]] = ()
     names: dict[str, str] = field(default_factory=dict)  # VIN -> label, for the job list
     done: str | None = None  # an action just done elsewhere (a rejected job is gone from here)
+    vehicle_links: bool = True  # whether the caller may open vehicle pages (workshops not)
 
 
 def home_page(home: Home) -> Html:
@@ -70,7 +71,7 @@ def home_page(home: Home) -> Html:
         el("p", *links) if home.links else None,
         _fleet(home) if home.fleet is not None else None,
         el("h2", "Jobs"),
-        el("div", job_table(home.jobs, home.names), id="fleet-jobs"),
+        el("div", job_table(home.jobs, home.names, links=home.vehicle_links), id="fleet-jobs"),
     )
 
 
@@ -117,10 +118,16 @@ def fleet_row(row: FleetRow, columns: Sequence[str]) -> Html:
     return el("tr", *cells, data_vin=row.vin, data_health=row.health, data_state=row.state)
 
 
-def job_table(jobs: list[JobSummary], names: dict[str, str]) -> Html:
+def job_table(jobs: list[JobSummary], names: dict[str, str], *, links: bool = True) -> Html:
+    """The jobs, each linked, and their vehicles, linked for whoever may open them."""
+
+    def vehicle(vin: str) -> Child:
+        name = names.get(vin) or vin
+        return el("a", name, href=url_path("vehicles", vin, "page")) if links else name
+
     rows: list[list[Child]] = [
         [
-            el("a", names.get(j.vin) or j.vin, href=url_path("vehicles", j.vin, "page")),
+            vehicle(j.vin),
             _job_link(j.id, j.title),
             health_label(j.severity),
             j.workshop.name if j.workshop else "not booked yet",

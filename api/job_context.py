@@ -54,6 +54,7 @@ def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) 
         steps=timeline.steps(jobs.events(job.id), detail.handoffs, who, job.outcome),
         place=place,
         vehicle_name=vehicle.label if vehicle else "",
+        vehicle_link=access.sees_vin(job.vin),
         done=done,
         network=network_pages.job_network(detail, access.csrf, can_rate=rates),
         followup=followup,

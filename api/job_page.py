@@ -47,6 +47,7 @@ class JobView:
     steps: list[Step] = field(default_factory=list)
     place: Workshop | None = None  # where it is booked, with its address and time zone
     vehicle_name: str = ""
+    vehicle_link: bool = True  # whether the caller may open the vehicle's page (workshops not)
     done: str | None = None  # the action just done (``?done=``), for its message
     problem: str | None = None  # why the last action was refused (the form is shown again)
     network: Html | None = None
@@ -195,7 +196,10 @@ def _cost(view: JobView) -> str:
 
 def _about(view: JobView) -> Html:
     job = view.job
-    vehicle = el("a", view.vehicle_name or job.vin, href=url_path("vehicles", job.vin, "page"))
+    name = view.vehicle_name or job.vin
+    vehicle = (
+        el("a", name, href=url_path("vehicles", job.vin, "page")) if view.vehicle_link else name
+    )
     rows: list[tuple[str, Child]] = [
         ("Vehicle", vehicle),
         ("Job", el("a", f"#{job.id}", href=f"/jobs/{job.id}/page")),

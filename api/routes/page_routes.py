@@ -94,7 +94,10 @@ def home(  # noqa: PLR0917 - FastAPI's parameters
     names = {v.vin: v.label for v in jobs.vehicles() if v.label and v.vin in shown}
     if access.role is Role.WORKSHOP:
         found = views.summaries(jobs, mine)
-        home = Home("Your jobs", None, found, links=_links(access), names=names, done=done)
+        links = _links(access)
+        home = Home(
+            "Your jobs", None, found, links=links, names=names, done=done, vehicle_links=False
+        )
     else:
         title = "Your vehicles" if access.role is Role.OWNER else "Fleet"
         home = Home(

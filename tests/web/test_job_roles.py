@@ -97,9 +97,12 @@ def test_the_workshop_accepts_starts_and_completes_with_an_outcome(
     errors = console_errors(page)
     sign_in(page, site, Role.WORKSHOP)
     assert page.locator("nav .badge").inner_text() == "Signed in as Workshop · Garage Nord"
+    assert page.locator("a[href^='/vehicles/']").count() == 0  # pages a workshop cannot open
     page.click(f"a[href='/jobs/{site.workshop_job.id}/page']")
     page.wait_for_url(f"**/jobs/{site.workshop_job.id}/page")
     assert fact(page, "Condition") == "below 11.8 V"  # the evidence, in words
+    assert fact(page, "Vehicle") == "Anna's car"
+    assert page.locator("a[href^='/vehicles/']").count() == 0
     assert not PYTHON_LIST.search(page.locator("body").inner_text())
     for action, message, status in (
         ("accept", "Job accepted.", "booked: the workshop expects the car"),

@@ -16,7 +16,19 @@ from api.schemas import Diagnosis, Evidence, PointPair, Trigger
 from api.web_pages import chart
 
 _OPERATORS = (("<=", "at or below"), (">=", "at or above"), ("<", "below"), (">", "above"))
-_KNOWN = frozenset({"signal", "condition", "hold_s", "since", "fired_at", "value"})
+_KNOWN = frozenset(
+    {"signal", "condition", "hold_s", "hold", "since", "fired_at", "value", "severity"}
+)
+_SHOWN = frozenset({"trigger", "window", "dtcs", "odometer_km"})  # the rest: "More evidence"
+_LABELS = {
+    "lamp_on": "Warning lamp on",
+    "forecast": "Forecast",
+    "service": "Service due",
+    "refirings": "Fired again",
+    "after": "After the trigger",
+    "profile_hash": "Vehicle profile",
+}
+MAX_ITEMS = 10  # of a list shown in words; the rest counted
 _TIMES = frozenset({"at", "since", "fired_at", "until", "ts"})
 
 
@@ -45,9 +57,14 @@ def evidence(found: Evidence) -> Html:
         [el("code", c.code), c.description, ", ".join(c.status), c.protocol or ""]
         for c in found.dtcs
     ]
+    extra = found.model_dump(exclude=set(_SHOWN), exclude_none=True)
+    more: list[tuple[str, Child]] = [
+        (_LABELS.get(k) or _label(k), plain(k, v)) for k, v in sorted(extra.items())
+    ]
     return join(
         el("h3", "What fired"),
         facts(rows, "No trigger recorded."),
+        join(el("h3", "More evidence"), facts(more, "")) if more else None,
         el("h3", "Trouble codes"),
         table(["Code", "Meaning", "Status", "Protocol"], codes, "No trouble code reported."),
         el("h3", "Signal window"),
@@ -131,7 +148,10 @@ def plain(name: str, value: object) -> str:
     if isinstance(value, Mapping):
         return "; ".join(f"{_label(str(k))}: {plain(str(k), v)}" for k, v in value.items())
     if isinstance(value, Sequence):
-        return ", ".join(plain(name, v) for v in value) or "none"
+        shown = [plain(name, v) for v in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:
+            shown.append(f"and {len(value) - MAX_ITEMS} more")
+        return ", ".join(shown) or "none"
     return str(value)
 
 

@@ -61,7 +61,13 @@ def store(tmp_path: Path) -> Iterator[JobStore]:
                 "value": 11.71,
                 "lamps": ["mil"],
                 "signals": [LV],
+                "hold": "20s",
+                "severity": "critical",
+                "kind": "threshold",
             },
+            "lamp_on": "mil",
+            "forecast": {"at": NOW + 9 * 86400, "value": 11.8},
+            "profile_hash": "abc123",
             "window": {LV: [[NOW - 100, 12.0], [NOW - 90, 11.7]]},
         },
     )
@@ -115,7 +121,13 @@ def test_the_workshop_reads_the_evidence_in_words(store: JobStore) -> None:
     assert "Value 11.71 V" in text
     assert "Lamps MIL" in text
     assert "Signals Low voltage battery: current voltage" in text
+    assert "Kind threshold" in text
+    assert "Hold 20s" not in text  # said once, as "Held for"
+    assert "Warning lamp on MIL" in text
+    assert "Forecast At: 2025-12-06 00:00:00 UTC; Value: 11.8" in text
+    assert "Vehicle profile abc123" in text
     assert "['" not in text
+    assert "{'" not in text
     assert "What is wrong" not in text
 
 

@@ -156,3 +156,14 @@ def test_a_new_value_changes_its_row_without_a_reload(
     assert page.evaluate("window.sameDocument") is True  # no reload: the script swapped the row
     assert page.locator("#fleet-live").inner_text().startswith("Updated")
     assert not errors, errors
+
+
+def test_the_fleet_page_fits_a_phone(site: Site, phone: Visit, tmp_path: Path) -> None:
+    """The table scrolls inside its box; the page itself is never wider than the screen."""
+    add_fleet(site, tmp_path)
+    page = phone.page
+    sign_in(page, site, Role.FLEET_MANAGER)
+    page.screenshot(path=str(tmp_path / "fleet-phone.png"), full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the fleet page is {overflow} px wider than a phone"
+    assert page.locator("#fleet-rows tr").count() == 3

@@ -1,177 +1,54 @@
-"""A job's diagnosis and evidence, readable: signals by their friendly names with units, the
-condition in words (``below 11.8 V``), durations in seconds or minutes, lists as lists; the
-canonical signal path stays beside the name, small, for whoever looks it up.
-
-Extra trigger fields a rule kind adds are shown too, each value made plain (a list of lamps
-reads ``MIL``, never ``['mil']``).
-"""
+"""What the job page's evidence charts need besides the job: the rule's levels, the car's state
+names, and the link to the vehicle page on the signal that fired, around the firing."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
-from api import words
-from api.html import Child, Html, el, facts, join, table, when
-from api.schemas import Diagnosis, Evidence, PointPair, Trigger
-from api.web_pages import chart
-
-_OPERATORS = (("<=", "at or below"), (">=", "at or above"), ("<", "below"), (">", "above"))
-_KNOWN = frozenset(
-    {"signal", "condition", "hold_s", "hold", "since", "fired_at", "value", "severity"}
-)
-_SHOWN = frozenset({"trigger", "window", "dtcs", "odometer_km"})  # the rest: "More evidence"
-_LABELS = {
-    "lamp_on": "Warning lamp on",
-    "forecast": "Forecast",
-    "service": "Service due",
-    "refirings": "Fired again",
-    "after": "After the trigger",
-    "profile_hash": "Vehicle profile",
-}
-MAX_ITEMS = 10  # of a list shown in words; the rest counted
-_TIMES = frozenset({"at", "since", "fired_at", "until", "ts"})
+from api.deps import Stores
+from api.html import url_path
+from api.scope import Access
+from api.signal_meta import vehicle_labels
+from api.signal_meta_rules import Level, rule_levels
+from api.vehicle_page import range_query
+from jobs.model import Job
 
 
-def diagnosis(found: Diagnosis) -> Html:
-    parts: list[Child] = [el("p", found.summary or "No summary given.")]
-    for heading, items in (
-        ("Likely causes", found.likely_causes),
-        ("Checks", found.checks),
-        ("Parts", [f"{part.quantity} x {part.name}" for part in found.parts]),
-        ("Skills", found.skills),
-    ):
-        if items:
-            parts.append(el("h3", heading))
-            parts.append(el("ul", *(el("li", item) for item in items)))
-    if found.labour_hours is not None:
-        parts.append(el("p", f"Labour: {found.labour_hours:g} h"))
-    return join(*parts)
+def fired_signals(evidence: Mapping[str, Any]) -> list[str]:
+    """The trigger's signal first, then the rest of the evidence window's (a job's JSON)."""
+    trigger = evidence.get("trigger")
+    first = trigger.get("signal") if isinstance(trigger, Mapping) else None
+    window = evidence.get("window")
+    rest = sorted(window) if isinstance(window, Mapping) else []
+    names = ([first] if isinstance(first, str) else []) + rest
+    return [n for n in dict.fromkeys(names) if isinstance(n, str)]
 
 
-def evidence(found: Evidence) -> Html:
-    trigger = found.trigger
-    rows = trigger_rows(trigger) if trigger is not None else []
-    if found.odometer_km is not None:
-        rows.append(("Odometer", f"{found.odometer_km:,.1f} km"))
-    codes: list[list[Child]] = [
-        [el("code", c.code), c.description, ", ".join(c.status), c.protocol or ""]
-        for c in found.dtcs
-    ]
-    extra = found.model_dump(exclude=set(_SHOWN), exclude_none=True)
-    more: list[tuple[str, Child]] = [
-        (_LABELS.get(k) or _label(k), plain(k, v)) for k, v in sorted(extra.items())
-    ]
-    return join(
-        el("h3", "What fired"),
-        facts(rows, "No trigger recorded."),
-        join(el("h3", "More evidence"), facts(more, "")) if more else None,
-        el("h3", "Trouble codes"),
-        table(["Code", "Meaning", "Status", "Protocol"], codes, "No trouble code reported."),
-        el("h3", "Signal window"),
-        window_charts(found, paths=True),
-    )
+class EvidenceView(TypedDict):
+    levels: list[Level]
+    labels: dict[str, dict[int, str]]
+    vehicle_link: str | None
 
 
-def window_charts(found: Evidence, *, paths: bool) -> Html:
-    """The signal window, one chart per signal, named in words (``paths``: the canonical name
-    beside it, for workshops and engineers)."""
-    trigger = found.trigger
-    marks = [t for t in (trigger.since, trigger.fired_at) if t is not None] if trigger else []
-    charts = [
-        el("figure", chart(words.signal_name(s), series=p, marks=marks), _caption(s, p, paths))
-        for s, p in sorted(found.window.items())
-    ]
-    if not charts:
-        return el("p", "No signal window recorded.", class_="muted")
-    why = "Red lines: when the condition began to hold and when it fired."
-    return join(el("p", why, class_="muted"), *charts)
-
-
-def trigger_rows(trigger: Trigger) -> list[tuple[str, Child]]:
-    """The trigger as (name, value) rows in words."""
-    signal = trigger.signal or ""
-    rows: list[tuple[str, Child]] = []
-    if signal:
-        rows.append(("Signal", signal_label(signal)))
-    if trigger.condition:
-        rows.append(("Condition", condition(trigger.condition, signal)))
-    if trigger.hold_s is not None:
-        rows.append(("Held for", duration(trigger.hold_s)))
-    if trigger.since is not None:
-        rows.append(("Began", when(trigger.since)))
-    if trigger.fired_at is not None:
-        rows.append(("Fired", when(trigger.fired_at)))
-    if trigger.value is not None:
-        rows.append(("Value", words.reading(signal, trigger.value)))
-    extra = trigger.model_dump(exclude_none=True, exclude=set(_KNOWN))
-    rows += [(_label(name), plain(name, value)) for name, value in sorted(extra.items())]
-    return rows
-
-
-def signal_label(path: str) -> Html:
-    return join(words.signal_name(path), " ", el("small", el("code", path), class_="muted"))
-
-
-def condition(text: str, signal: str) -> str:
-    """``< 11.8`` -> ``below 11.8 V``; anything else as written."""
-    stripped = text.strip()
-    for operator, phrase in _OPERATORS:
-        if stripped.startswith(operator):
-            rest = stripped[len(operator) :].strip()
-            try:
-                return f"{phrase} {words.reading(signal, float(rest))}"
-            except ValueError:
-                return f"{phrase} {rest}"
-    return stripped
-
-
-def duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:g} s"
-    if seconds < 7200:
-        return f"{seconds / 60:g} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.3g} h"
-    return f"{seconds / 86400:.3g} days"
-
-
-def plain(name: str, value: object) -> str:
-    """Any JSON value as text for people: lists joined, mappings as ``key: value``."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float) and name in _TIMES:
-        return when(value)
-    if isinstance(value, int | float):
-        return f"{value:g}"
-    if isinstance(value, str):
-        return words.signal_name(value) if value.startswith("Vehicle.") else _lamp(value)
-    if isinstance(value, Mapping):
-        return "; ".join(f"{_label(str(k))}: {plain(str(k), v)}" for k, v in value.items())
-    if isinstance(value, Sequence):
-        shown = [plain(name, v) for v in value[:MAX_ITEMS]]
-        if len(value) > MAX_ITEMS:
-            shown.append(f"and {len(value) - MAX_ITEMS} more")
-        return ", ".join(shown) or "none"
-    return str(value)
-
-
-def _lamp(text: str) -> str:
-    """Lamp and code names read in capitals (``mil`` -> ``MIL``); other text as it is."""
-    return text.upper() if text in {"mil", "red_stop", "amber_warning"} else text.replace("_", " ")
-
-
-def _label(name: str) -> str:
-    text = name.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def _caption(signal: str, points: list[PointPair], paths: bool) -> Html:
-    title = signal_label(signal) if paths else words.signal_name(signal)
-    if not points:
-        return el("figcaption", title)
-    values = [value for _, value in points]
-    low, high = words.reading(signal, min(values)), words.reading(signal, max(values))
-    summary = (
-        f"{len(points)} points, {low} to {high}, {when(points[0][0])} to {when(points[-1][0])}"
-    )
-    return el("figcaption", title, el("div", el("small", summary, class_="muted")))
+def evidence_view(stores: Stores, access: Access, job: Job) -> EvidenceView:
+    """The rule's levels and the car's state names for the evidence charts, and a link to the
+    vehicle page on the signal that fired around the firing (for a caller who sees it)."""
+    link = None
+    if access.sees_vin(job.vin):
+        window = job.evidence.get("window")
+        times = [
+            p[0]
+            for points in (window.values() if isinstance(window, Mapping) else ())
+            for p in points
+            if isinstance(p, list | tuple) and p and isinstance(p[0], int | float)
+        ]
+        start, end = (min(times), max(times)) if times else (job.fired_at, job.fired_at)
+        pad = max((end - start) / 2, 300.0)
+        query = range_query(fired_signals(job.evidence), (start - pad, end + pad))
+        link = url_path("vehicles", job.vin, "page") + "?" + query
+    return {
+        "levels": rule_levels(stores.rules, job.rule_id),
+        "labels": vehicle_labels(stores.telemetry, job.vin, stores.clock()),
+        "vehicle_link": link,
+    }

@@ -80,6 +80,7 @@ def document(title: str, *body: Child, charts: bool = False) -> Html:
         el("title", f"{title} · pitstop"),
         Html('<link rel="stylesheet" href="/static/pitstop.css">'),
         Html('<link rel="icon" href="/favicon.ico" type="image/svg+xml">'),
+        el("script", src="/static/time.js", defer="defer"),
         scripts,
     )
     nav = _nav(SIGNED_IN.get())
@@ -114,10 +115,27 @@ def facts(rows: list[tuple[str, Child]], empty: str) -> Html:
     return el("div", el("table", el("tbody", body), class_="facts"), class_="scroll")
 
 
-def when(ts: float) -> str:
-    """A time for people: ``2025-11-27 14:03:09 UTC``."""
+_PARTS = {"datetime": "%Y-%m-%d %H:%M:%S UTC", "date": "%Y-%m-%d", "time": "%H:%M"}
+
+
+def when(ts: float, part: str = "datetime") -> Html:
+    """A time for people, one format on every page: ``<time datetime="2025-11-27T14:03:09Z">``
+    holding the UTC text (``2025-11-27 14:03:09 UTC``: what a reader without JavaScript sees),
+    which /static/time.js rewrites into the browser's zone, labelled (``2025-11-27 15:03 CET``),
+    with the UTC text as the hover title. ``part`` is ``date`` or ``time`` for a calendar's
+    headings."""
+    text = utc_text(ts, _PARTS.get(part, _PARTS["datetime"]))
     try:
-        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        iso = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return Html(escape(text))
+    return el("time", text, datetime=iso, data_part=part if part in _PARTS else None)
+
+
+def utc_text(ts: float, pattern: str = _PARTS["datetime"]) -> str:
+    """The plain UTC text of ``when`` (for an attribute, a file name, a form value)."""
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime(pattern)
     except (OverflowError, OSError, ValueError):
         return f"{ts:.3f}"
 

@@ -7,6 +7,7 @@ from api import job_timeline as timeline
 from api import job_views as views
 from api import network_pages, service_book, words
 from api.deps import Stores
+from api.evidence_view import evidence_view
 from api.html import Badge
 from api.job_page import JobView
 from api.keys import Role
@@ -44,6 +45,7 @@ def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) 
             "the owner",
         )
     )
+    charts = evidence_view(stores, access, job)
     place = next((w for w in views.list_workshops(jobs) if w.id == job.workshop_id), None)
     return JobView(
         job=detail,
@@ -58,6 +60,9 @@ def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) 
         done=done,
         network=network_pages.job_network(detail, access.csrf, can_rate=rates),
         followup=followup,
+        levels=charts["levels"],
+        labels=charts["labels"],
+        evidence_link=charts["vehicle_link"],
     )
 
 

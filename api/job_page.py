@@ -10,16 +10,17 @@ route), so neither is a one-click button.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api import words
-from api.evidence_view import diagnosis, evidence, window_charts
-from api.html import Child, Html, document, el, facts, url_path, when
+from api.html import Child, Html, document, el, facts, join, url_path, utc_text, when
+from api.job_evidence import diagnosis, evidence, window_charts
 from api.job_timeline import Step, timeline
 from api.schemas import JobDetail, Workshop
+from api.signal_meta_rules import Level
 from api.web_pages import csrf_field
 from api.words import health_label
 from jobs.model import JobStatus, Outcome
@@ -52,6 +53,9 @@ class JobView:
     problem: str | None = None  # why the last action was refused (the form is shown again)
     network: Html | None = None
     followup: Html | None = None
+    levels: Sequence[Level] = ()  # the rule's levels, drawn on the evidence charts
+    labels: Mapping[str, Mapping[int, str]] = field(default_factory=dict)  # state names
+    evidence_link: str | None = None  # the vehicle page on the fired signal, around the firing
 
 
 def job_page(view: JobView) -> Html:
@@ -76,11 +80,13 @@ def job_page(view: JobView) -> Html:
 
 
 def _technical(view: JobView) -> Html:
-    return Html(
-        el("h2", "Diagnosis")
-        + diagnosis(view.job.diagnosis)
-        + el("h2", "Evidence")
-        + evidence(view.job.evidence)
+    link = view.evidence_link
+    return join(
+        el("h2", "Diagnosis"),
+        diagnosis(view.job.diagnosis),
+        el("h2", "Evidence"),
+        el("p", el("a", "See on the vehicle page", href=link)) if link else None,
+        evidence(view.job.evidence, view.levels, view.labels),
     )
 
 
@@ -115,7 +121,8 @@ def _measured(view: JobView) -> Html | None:
     """The owner's look at the evidence: the signal window, named in words."""
     if not view.job.evidence.window:
         return None
-    return Html(el("h2", "What the car measured") + window_charts(view.job.evidence, paths=False))
+    charts = window_charts(view.job.evidence, paths=False, levels=view.levels, labels=view.labels)
+    return join(el("h2", "What the car measured"), charts)
 
 
 def _where(view: JobView) -> Html:
@@ -142,32 +149,6 @@ def zone_of(zone: str) -> tuple[ZoneInfo, str]:
         return ZoneInfo(zone), zone
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC"), "UTC"
-
-
-def local_input(ts: float, zone: str) -> str:
-    """A time as an ``<input type=datetime-local>`` value, in the workshop's own time."""
-    return datetime.fromtimestamp(ts, UTC).astimezone(zone_of(zone)[0]).strftime("%Y-%m-%dT%H:%M")
-
-
-def local_instant(text: str, zone: str) -> float:
-    """Epoch seconds of a ``datetime-local`` value read in the workshop's own time (a value
-    with an explicit offset keeps it, and epoch seconds are epoch seconds); ValueError if it is
-    not a time."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        if not math.isfinite(seconds):
-            raise ValueError(f"not a time: {text!r}")
-        return seconds
-    try:
-        found = datetime.fromisoformat(text.strip())
-    except ValueError as err:
-        raise ValueError(f"not a time: {text!r}") from err
-    if found.tzinfo is None:
-        found = found.replace(tzinfo=zone_of(zone)[0])
-    return found.timestamp()
 
 
 def slot_text(start: float, end: float | None, zone: str) -> str:
@@ -228,10 +209,17 @@ def _action_form(view: JobView, action: str) -> Html:
     job = view.job
     fields: list[Child] = [csrf_field(view.csrf)]
     if action == "move":
-        zone = view.place.timezone if view.place else "UTC"
-        value = local_input(job.slot_start, zone) if job.slot_start is not None else None
-        slot = el("input", type="datetime-local", name="slot", required="required", value=value)
-        fields.append(el("label", f"New time ({zone_of(zone)[1]} time) ", slot))
+        # typed in the browser's zone (/static/time.js sends the UTC instant); UTC without it
+        value = utc_text(job.slot_start, "%Y-%m-%dT%H:%M") if job.slot_start else None
+        slot = el(
+            "input",
+            type="datetime-local",
+            name="slot",
+            required="required",
+            value=value,
+            data_utc="",
+        )
+        fields.append(el("label", "New time (", el("span", "UTC", data_zone=""), ") ", slot))
     elif action in NEEDS_REASON:
         reason = el("textarea", name="reason", required="required", maxlength=500, rows=2)
         tick = el("input", type="checkbox", name="confirm", value="yes", required="required")

@@ -75,7 +75,7 @@ def timeline(found: Sequence[Step]) -> Html:
     items = (
         el(
             "li",
-            el("time", when(s.at)),
+            when(s.at),
             " ",
             el("strong", f"{s.role} · {s.name}"),
             f" {s.what}.",

@@ -85,7 +85,7 @@ def move_refused_page(
             "form",
             csrf_field(csrf),
             el("input", type="hidden", name="slot", value=f"{s.start:.0f}"),
-            el("button", f"Move to {when(s.start)}", type="submit", name="action", value="move"),
+            el("button", "Move to ", when(s.start), type="submit", name="action", value="move"),
             method="post",
             action=f"/jobs/{job.id}/page",
             class_="action-form",
@@ -123,11 +123,11 @@ def calendar_page(  # noqa: PLR0917 - the page's parts
     hours = sorted({(s.start - d) for s in capacity for d in days if 0 <= s.start - d < 86400})
     rows: list[list[Child]] = []
     for offset in hours:
-        row: list[Child] = [when(days[0] + offset)[11:16]]
+        row: list[Child] = [when(days[0] + offset, "time")]
         for day in days:
             row.append(_cell(free.get(day + offset), by_hour.get(day + offset, [])))
         rows.append(row)
-    heads = ["Hour", *(when(day)[:10] for day in days)]
+    heads = ["Hour", *(when(day, "date") for day in days)]
     nav = el("p", *(el("a", label, href=href, class_="nav-link") for label, href in links))
     waiting: list[list[Child]] = [
         [el("a", j.title, href=f"/jobs/{j.id}/page"), el("code", j.vin), words.status(j.status)]

@@ -176,7 +176,9 @@ def followup_section(
                 followup.question,
                 " You answered: ",
                 el("strong", said, class_="answer"),
-                f" ({when(followup.answered_at or 0.0)}).",
+                " (",
+                when(followup.answered_at or 0.0),
+                ").",
             )
         )
     if can_answer:

@@ -1,12 +1,15 @@
-"""The web pages' shared parts (severity, chart, the CSRF field) and the sign-in pages; the
-home page is ``api.fleet_page``, the job page ``api.job_page``."""
+"""The web pages' shared parts (severity, chart and caption, the CSRF field) and the sign-in
+pages; the home page is ``api.fleet_page``, the job page ``api.job_page``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from api.html import Html, document, el
+from api.html import Child, Html, document, el
 from api.schemas import PointPair
+from api.signal_meta import SignalMeta
+from api.signal_meta_rules import Level
 
 SEVERITIES = frozenset({"info", "warning", "critical"})
 
@@ -16,16 +19,37 @@ def severity(level: str) -> Html:
     return el("span", level, class_=css)
 
 
+def caption(meta: SignalMeta, *extra: Child) -> Html:
+    """A chart's friendly title, with the full signal path in small text (and on hover)."""
+    name = el("small", el("code", meta.name), title=meta.name, class_="signal-path")
+    return el("figcaption", el("strong", meta.title), " ", name, *extra)
+
+
 def chart(
-    title: str,
+    meta: SignalMeta,
     *,
     series: list[PointPair] | None = None,
     marks: list[float] | None = None,
+    levels: Sequence[Level] = (),
     buckets_url: str | None = None,
     span: tuple[float, float] | None = None,
 ) -> Html:
-    """A chart drawn by api/static/charts.js: fixed points, or buckets fetched (and zoomed)."""
-    data: dict[str, str | None] = {"data_title": title}
+    """A chart drawn by api/static/charts.js: fixed points, or buckets fetched (and zoomed);
+    with the signal's unit on the axis and in hovers, its state names on a state signal's
+    axis, and the rule's ``levels`` as labelled lines."""
+    data: dict[str, str | None] = {
+        "data_title": meta.title,
+        "data_name": meta.name,
+        "data_unit": meta.symbol,
+        "data_states": json.dumps({str(k): v for k, v in sorted(meta.states.items())})
+        if meta.states
+        else None,
+        "data_levels": json.dumps(
+            [{"value": lv.value, "label": lv.label, "kind": lv.kind} for lv in levels]
+        )
+        if levels
+        else None,
+    }
     if series is not None:
         data["data_series"] = json.dumps(series)
         data["data_marks"] = json.dumps(marks or [])
@@ -33,7 +57,8 @@ def chart(
         data["data_buckets"] = buckets_url
         data["data_from"] = f"{span[0]:.3f}"
         data["data_to"] = f"{span[1]:.3f}"
-    return el("div", class_="chart", role="img", aria_label=title, **data)
+    label = f"{meta.title} ({meta.symbol})" if meta.symbol else meta.title
+    return el("div", class_="chart", role="img", aria_label=label, **data)
 
 
 def csrf_field(csrf: str | None) -> Html | None:

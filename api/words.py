@@ -8,8 +8,7 @@ every page.
 
 from __future__ import annotations
 
-import re
-
+from api import signal_meta
 from api.html import Badge, Html, el
 from api.keys import Role
 from jobs.model import JobStatus, Outcome, Severity
@@ -89,19 +88,6 @@ HEALTH = {  # a vehicle's worst open fault, as a word (colour alone is not enoug
 
 PRESENCE = {"online": "online", "offline": "offline", "unknown": "not reported"}
 
-#: Units by the last part of a canonical signal name, where the name settles it.
-_UNITS = (
-    ("Voltage", "V"),
-    ("Current", "A"),
-    ("Speed", "km/h"),
-    ("Temperature", "°C"),
-    ("StateOfCharge", "%"),
-    ("Odometer", "km"),
-    ("TraveledDistance", "km"),
-    ("Pressure", "kPa"),
-)
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
 
 def status(value: JobStatus) -> str:
     return STATUS.get(value, value.value.replace("_", " "))
@@ -123,20 +109,14 @@ def driving(severity: str) -> str:
 
 
 def signal_name(path: str) -> str:
-    """``Vehicle.LowVoltageBattery.CurrentVoltage`` -> ``Low voltage battery: current voltage``;
-    the last two parts of the path, split into words."""
-    parts = [p for p in path.split(".") if p and p != "Vehicle"] or [path]
-    shown = [_words(p) for p in parts[-2:]]
-    text = ": ".join(shown)
-    return text[:1].upper() + text[1:]
+    """``Vehicle.LowVoltageBattery.CurrentVoltage`` -> ``Low-voltage battery voltage``
+    (``api.signal_meta``: the charts' titles too)."""
+    return signal_meta.title(path)
 
 
 def unit(path: str) -> str:
-    """The unit a canonical signal's name implies, or '' when the name does not settle it."""
-    last = path.rsplit(".", 1)[-1]
-    if last == "Current" and "StateOfCharge" in path:
-        return "%"
-    return next((u for suffix, u in _UNITS if last.endswith(suffix)), "")
+    """The unit symbol of a canonical signal, or '' where none is known."""
+    return signal_meta.describe(path).symbol
 
 
 def reading(path: str, value: float) -> str:
@@ -156,8 +136,3 @@ def presence(state: str) -> str:
 
 def badge(role: Role, name: str) -> Badge:
     return Badge(ROLE.get(role, role.value), name)
-
-
-def _words(camel: str) -> str:
-    words = _WORD.findall(camel) or [camel]
-    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)

@@ -36,18 +36,19 @@ from api.deps import (
     get_stores,
 )
 from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
+from api.evidence_view import fired_signals
 from api.fleet_page import Filters, Home, home_page
 from api.html import SIGNED_IN, Html
 from api.job_context import allowed_actions, badge_of, job_view
-from api.job_page import job_page, local_instant
+from api.job_page import job_page
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
-from api.timerange import TimeRange
+from api.signal_meta import vehicle_labels
+from api.timerange import TimeRange, parse_instant, resolve_range
 from api.vehicle_page import vehicle_page
 from jobs import rerouting
 from jobs.errors import SlotRefusedError
-from jobs.model import Job, JobAction, Outcome
-from jobs.store import JobStore
+from jobs.model import OPEN_STATUSES, Job, JobAction, Outcome
 
 MAX_FORM_BYTES = 4096
 STATIC = {
@@ -55,6 +56,7 @@ STATIC = {
     "pitstop.css": "text/css",
     "favicon.svg": "image/svg+xml",
     "service-book.js": "application/javascript",
+    "time.js": "application/javascript",
     "fleet.js": "application/javascript",
 }
 
@@ -129,10 +131,15 @@ def vehicle(
     access: PageAccess,
     stores: Annotated[Stores, Depends(get_stores)],
     signal: Annotated[list[str], Query(max_length=12)] = [],  # noqa: B006 (FastAPI copies it)
-    hours: Annotated[float, Query(gt=0, le=744)] = 1.0,
+    hours: Annotated[float | None, Query(gt=0, le=744)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
 ) -> HTMLResponse:
+    """``?signal=..&from=..&to=..`` (epoch seconds or ISO 8601, UTC without an offset) is the
+    view: a link reproduces it; ``hours`` (back from now) is the older form of a range."""
     visible_vin(access, vin)
-    return HTMLResponse(vehicle_html(stores, access, vin, signal=signal, hours=hours))
+    span = resolve_range(start, end, stores.clock(), (hours or 1.0) * 3600)
+    return HTMLResponse(vehicle_html(stores, access, vin, signal=signal, span=span))
 
 
 def vehicle_html(
@@ -141,28 +148,34 @@ def vehicle_html(
     vin: str,
     *,
     signal: list[str] | None = None,
-    hours: float = 1.0,
+    span: TimeRange | None = None,
     answer: AssistAnswer | None = None,
     text: str = "",
 ) -> Html:
-    """The vehicle page (``vin`` already checked to be the caller's); an owner's page has the
-    assistant's box, with ``answer`` to ``text`` when one was asked."""
+    """The vehicle page (``vin`` already checked to be the caller's) over ``span`` (by default
+    the last hour), on the chosen signals, else on those of its newest job the caller sees (the
+    signal that fired first), else on its first two; an owner's page has the assistant's box,
+    with ``answer`` to ``text`` when one was asked."""
     telemetry, jobs = stores.telemetry, stores.jobs
     detail = fleet.get_vehicle(telemetry, jobs, vin)
-    shown = [s for s in signal or [] if s in detail.signals] or detail.signals[:2]
     now = stores.clock()
-    visible = views.summaries(jobs, [j for j in jobs.list_jobs(vin=vin) if access.sees_job(j)])
+    own_jobs = [j for j in jobs.list_jobs(vin=vin) if access.sees_job(j)]
+    visible = views.summaries(jobs, own_jobs)
+    shown = [s for s in signal or [] if s in detail.signals]
+    shown = shown or _fired_signals(own_jobs, detail.signals) or detail.signals[:2]
     month = TimeRange(now - HISTORY_SPAN_S, now)
     codes = dtcs.history(telemetry, vin, month)
-    span = (now - hours * 3600, now)
     status = presence.optional_status(telemetry, vin)
     events = presence.events(telemetry, vin, month, presence.PAGE_TYPES, 100)
     owner = access.role in OWNERS and stores.assistant is not None
     box = assist_box(vin, access.csrf, answer, text) if owner else None
+    shown_span = span or TimeRange(now - 3600, now)
     return vehicle_page(
         detail,
         shown=shown,
-        span=span,
+        span=(shown_span.start, shown_span.end),
+        now=now,
+        labels=vehicle_labels(telemetry, vin, now),
         jobs=visible,
         codes=codes,
         status=status,
@@ -170,6 +183,17 @@ def vehicle_html(
         book=service_book.page_section(access, vin, jobs, now, stores.keys),
         assist=box,
     )
+
+
+def _fired_signals(jobs: list[Job], stored: list[str]) -> list[str]:
+    """The signals of the newest open job (the one that fired first), that the car has."""
+    open_jobs = sorted((j for j in jobs if j.status in OPEN_STATUSES), key=lambda j: -j.fired_at)
+    for job in open_jobs:
+        names = fired_signals(job.evidence)
+        found = [s for s in names if s in stored]
+        if found:
+            return found[:4]
+    return []
 
 
 @router.get("/jobs/{job_id}/page")
@@ -202,7 +226,7 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
     if action not in allowed_actions(access, job):
         raise InvalidInputError(("body", "action"), f"you cannot {action!r} this job now", action)
     outcome = _outcome(form) if action == JobAction.COMPLETE else None
-    slot = _slot(form.get("slot", ""), job, jobs) if action == JobAction.MOVE else None
+    slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
     note = form.get("note", "").strip()[:500] if action == JobAction.COMPLETE else ""
     if action in {JobAction.REJECT, JobAction.CANCEL}:
         try:
@@ -223,16 +247,6 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
         )
         return HTMLResponse(page, status_code=409)
     return RedirectResponse(f"/jobs/{job.id}/page?done={action}", status_code=303)
-
-
-def _slot(text: str, job: Job, jobs: JobStore) -> float:
-    """The new slot, typed in the workshop's own time (as the page shows it)."""
-    zone = next((w.timezone for w in jobs.workshops() if w.id == job.workshop_id), "UTC")
-    try:
-        return local_instant(text, zone)
-    except ValueError as err:
-        message = "the new time is neither epoch seconds nor an ISO 8601 time"
-        raise InvalidInputError(("body", "slot"), message, text) from err
 
 
 def _reason(form: dict[str, str]) -> str:

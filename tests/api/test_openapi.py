@@ -51,6 +51,7 @@ STREAMED = {
     "/vehicles/{vin}/signals/{signal}/csv",
     "/vehicles/{vin}/stream",
     "/vehicles/{vin}/service-book.csv",
+    "/vehicles/{vin}/export",
 }
 PLAIN = {"/metrics"}  # Prometheus text, not in the OpenAPI document
 

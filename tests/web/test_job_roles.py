@@ -199,7 +199,7 @@ def test_the_engineer_sees_the_evidence_and_the_badge(site: Site, desktop: Visit
     assert page.locator("nav .badge").inner_text() == "Signed in as Engineer · engineer"
     page.goto(f"{site.url}/jobs/{site.workshop_job.id}/page")
     assert fact(page, "Rule") == "lv-battery-low"
-    assert fact(page, "Signal").startswith("Low voltage battery: current voltage")
+    assert fact(page, "Signal").startswith("Low-voltage battery voltage")
     assert page.locator("form button[name=action]").count() == 0  # engineers only look
     assert "What is wrong" not in page.locator("body").inner_text()
     assert not errors, errors

@@ -93,7 +93,8 @@ def test_an_engineer_zooms_into_a_signal_and_gets_finer_buckets(site: Site, desk
     page.wait_for_url(f"**/vehicles/{VIN}/page")
     for box in page.locator("input[name=signal]").all():
         box.set_checked(box.get_attribute("value") == SPEED)
-    page.fill("input[name=hours]", "2")
+    two_hours = page.evaluate("t => pitstopTime.inputValue(new Date(t * 1000))", NOW - 2 * 3600)
+    page.fill("input[data-range=from]", two_hours)  # typed in the browser's zone
     with page.expect_response(re.compile(r"/buckets\?")) as first:
         page.click("button:has-text('Show')")
     wide = first.value.json()

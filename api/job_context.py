@@ -36,15 +36,6 @@ def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) 
     followup = service_book.job_page_extras(access, job, jobs, stores.keys)
     rates = access.role in OWNERS and job.status is JobStatus.COMPLETED and detail.rating is None
     vehicle = jobs.vehicle(job.vin)
-    owner = next((o for o in jobs.owners() if vehicle and o.id == vehicle.owner_id), None)
-    who = (
-        ("Fleet manager" if owner.kind == "fleet" else "Owner", owner.name)
-        if owner
-        else (
-            "Owner",
-            "the owner",
-        )
-    )
     charts = evidence_view(stores, access, job)
     place = next((w for w in views.list_workshops(jobs) if w.id == job.workshop_id), None)
     return JobView(
@@ -53,7 +44,7 @@ def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) 
         csrf=access.csrf,
         plain=access.role in OWNERS,
         technical=access.role is not Role.OWNER,
-        steps=timeline.steps(jobs.events(job.id), detail.handoffs, who, job.outcome),
+        steps=timeline.steps(jobs.events(job.id), detail.handoffs, _owner(jobs, job), job.outcome),
         place=place,
         vehicle_name=vehicle.label if vehicle else "",
         vehicle_link=access.sees_vin(job.vin),
@@ -64,6 +55,15 @@ def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) 
         labels=charts["labels"],
         evidence_link=charts["vehicle_link"],
     )
+
+
+def _owner(jobs: JobStore, job: Job) -> tuple[str, str]:
+    """(role, name) of whoever confirms, moves and cancels this vehicle's jobs."""
+    vehicle = jobs.vehicle(job.vin)
+    owner = next((o for o in jobs.owners() if vehicle and o.id == vehicle.owner_id), None)
+    if owner is None:
+        return ("Owner", "the owner")
+    return ("Fleet manager" if owner.kind == "fleet" else "Owner", owner.name)
 
 
 # The actions each role takes on the job page, in the order of its buttons; which of them a job

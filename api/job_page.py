@@ -3,7 +3,7 @@ means for driving, when and where, what it costs), the technical evidence for wo
 engineers (and fleet managers, who read both); for everyone the status in words, the outcome,
 the timeline of every action, the actions the caller may take and a message after each.
 
-Pure: ``job_page(JobView)`` builds the page from values; ``api.routes.page_routes`` gathers
+Pure: ``job_page(JobView)`` builds the page from values; ``api.job_context`` gathers
 them. Reject and cancel each need a reason and a ticked confirmation (checked again by the
 route), so neither is a one-click button.
 """

@@ -9,6 +9,8 @@ No inline script or style: the pages' CSS is /static/pitstop.css, their scripts 
 from __future__ import annotations
 
 import html
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -20,6 +22,20 @@ class Html(str):
 
 
 Child = Html | str | int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """Who is signed in, as the nav shows it: ``Signed in as Workshop · Garage Nord``."""
+
+    role: str  # for people: "Workshop", "Owner", "Fleet manager", "Engineer", "Admin"
+    name: str  # the workshop's, the owner's or the fleet's name; else the key's
+
+
+#: The caller of the page being built: set once per request by the page access dependency
+#: (``api.routes.page_routes.page_access``), read by ``document`` so that every page shows it
+#: without each builder passing it on. None (signed out) shows no badge.
+SIGNED_IN: ContextVar[Badge | None] = ContextVar("signed_in", default=None)
 
 
 def el(tag: str, *children: Child, **attrs: str | int | float | None) -> Html:
@@ -67,17 +83,20 @@ def document(title: str, *body: Child, charts: bool = False) -> Html:
         el("script", src="/static/time.js", defer="defer"),
         scripts,
     )
-    nav = el(
-        "nav",
-        el("a", "pitstop", href="/"),
-        " · ",
-        el("a", "API", href="/api"),
-        " · ",
-        el("a", "Sign out", href="/signout"),
-    )
+    nav = _nav(SIGNED_IN.get())
     return Html(
         "<!doctype html>\n" + el("html", el("head", head), el("body", nav, *body), lang="en")
     )
+
+
+def _nav(badge: Badge | None) -> Html:
+    """The links of every page and, when someone is signed in, who that is."""
+    links = (el("a", "pitstop", href="/"), " · ", el("a", "API", href="/api"), " · ")
+    signout = el("a", "Sign out", href="/signout")
+    if badge is None:
+        return el("nav", *links, signout)
+    who = el("span", "Signed in as ", el("strong", badge.role), " · ", badge.name, class_="badge")
+    return el("nav", *links, signout, " ", who)
 
 
 def table(headers: list[str], rows: list[list[Child]], empty: str) -> Html:

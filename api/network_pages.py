@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from api import words
 from api.html import Child, Html, document, el, facts, join, table, when
 from api.network_schemas import FreeSlot, SatisfactionOut
 from api.schemas import JobDetail, JobSummary, SlotCapacity, Workshop
@@ -129,7 +130,7 @@ def calendar_page(  # noqa: PLR0917 - the page's parts
     heads = ["Hour", *(when(day, "date") for day in days)]
     nav = el("p", *(el("a", label, href=href, class_="nav-link") for label, href in links))
     waiting: list[list[Child]] = [
-        [el("a", j.title, href=f"/jobs/{j.id}/page"), el("code", j.vin), j.status.value]
+        [el("a", j.title, href=f"/jobs/{j.id}/page"), el("code", j.vin), words.status(j.status)]
         for j in unscheduled
     ]
     return document(

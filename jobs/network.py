@@ -30,6 +30,22 @@ class Handoff:
 
 
 @dataclass(frozen=True, slots=True)
+class JobEvent:
+    """One step of a job's history (``job_events``): the action and the statuses around it.
+
+    ``action`` is a ``JobAction`` value or one of the store's own: ``open``, ``book``,
+    ``reoffer``, ``unplaced``, ``escalate``; ``note`` is the reason or remark that came with it
+    (a rejection's or a cancellation's reason, a completion's remark), untrusted text."""
+
+    job_id: int
+    at: float
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rating:
     """An owner's marks for a completed job (1-5 each) and a comment (untrusted text)."""
 

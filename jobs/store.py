@@ -34,7 +34,7 @@ from jobs.model import (
     Vehicle,
     Workshop,
 )
-from jobs.network import Handoff, Offer, Rating, WorkshopRecord
+from jobs.network import Handoff, JobEvent, Offer, Rating, WorkshopRecord
 
 
 class ServiceBook(Protocol):
@@ -242,6 +242,10 @@ class JobStore(ServiceBook, AfterCare, Protocol):
     def handoffs(self, job_id: int) -> list[Handoff]:
         """The job's way through the network (offered, declined, unplaced, escalated), oldest
         first."""
+        ...
+
+    def events(self, job_id: int) -> list[JobEvent]:
+        """The job's history (every action on it, the store's own included), oldest first."""
         ...
 
     def declined_by(self, job_id: int) -> set[int]:

@@ -9,16 +9,17 @@ fetch their buckets with it). Every form that changes state carries the session'
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import dtcs, fleet, network_pages, network_views, service_book
 from api import job_views as views
 from api import presence_views as presence
-from api import web_pages as pages
 from api.apidoc import api_page
 from api.assist_page import assist_box
 from api.assist_schemas import AssistAnswer
@@ -35,8 +36,11 @@ from api.deps import (
     get_stores,
 )
 from api.errors import InvalidInputError, NotFoundError, SignInRequiredError, UnauthenticatedError
-from api.evidence_view import evidence_view, fired_signals
-from api.html import Html
+from api.evidence_view import fired_signals
+from api.fleet_page import Filters, Home, home_page
+from api.html import SIGNED_IN, Html
+from api.job_context import allowed_actions, badge_of, job_view
+from api.job_page import job_page
 from api.keys import Role
 from api.scope import OWNERS, Access, authenticate, scoped_job, visible_vin
 from api.signal_meta import vehicle_labels
@@ -44,8 +48,7 @@ from api.timerange import TimeRange, parse_instant, resolve_range
 from api.vehicle_page import vehicle_page
 from jobs import rerouting
 from jobs.errors import SlotRefusedError
-from jobs.lifecycle import TRANSITIONS
-from jobs.model import OPEN_STATUSES, Job, JobAction, JobStatus, Outcome
+from jobs.model import OPEN_STATUSES, Job, JobAction, Outcome
 
 MAX_FORM_BYTES = 4096
 STATIC = {
@@ -54,15 +57,22 @@ STATIC = {
     "favicon.svg": "image/svg+xml",
     "service-book.js": "application/javascript",
     "time.js": "application/javascript",
+    "fleet.js": "application/javascript",
 }
 
 
-def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
-    """The caller of a page (a form's POST checks its CSRF token itself); else to sign in."""
+async def page_access(request: Request, stores: Annotated[Stores, Depends(get_stores)]) -> Access:
+    """The caller of a page (a form's POST checks its CSRF token itself); else to sign in.
+
+    It also names the caller for the nav's badge (``api.html.SIGNED_IN``). It is async so
+    that the context variable it sets is the request's own, which the handler (run in a
+    worker thread with a copy of that context) then sees."""
     try:
-        return authenticate(request, stores)
+        access = await run_in_threadpool(authenticate, request, stores)
     except UnauthenticatedError as err:
         raise SignInRequiredError(str(err)) from err
+    SIGNED_IN.set(await run_in_threadpool(badge_of, access, stores.jobs))
+    return access
 
 
 PageAccess = Annotated[Access, Depends(page_access)]
@@ -70,10 +80,38 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 @router.get("/")
-def home(access: PageAccess, telemetry: TelemetryDep, jobs: JobsDep) -> HTMLResponse:
-    vehicles = fleet.list_vehicles(telemetry, jobs, access.sees_vin)
-    visible = views.summaries(jobs, [j for j in jobs.list_jobs() if access.sees_job(j)])
-    return HTMLResponse(pages.fleet_page(vehicles, visible, _links(access)))
+def home(  # noqa: PLR0917 - FastAPI's parameters
+    access: PageAccess,
+    telemetry: TelemetryDep,
+    jobs: JobsDep,
+    health: str = "any",
+    online: str = "any",
+    q: Annotated[str, Query(max_length=64)] = "",
+    done: str | None = None,
+) -> HTMLResponse:
+    """Workshops: their jobs; owners: their vehicles; fleet managers and engineers: the fleet,
+    filtered by ``health``, ``online`` and ``q`` (part of a name or VIN)."""
+    mine = [j for j in jobs.list_jobs() if access.sees_job(j)]
+    shown = {j.vin for j in mine}
+    names = {v.vin: v.label for v in jobs.vehicles() if v.label and v.vin in shown}
+    if access.role is Role.WORKSHOP:
+        found = views.summaries(jobs, mine)
+        links = _links(access)
+        home = Home(
+            "Your jobs", None, found, links=links, names=names, done=done, vehicle_links=False
+        )
+    else:
+        title = "Your vehicles" if access.role is Role.OWNER else "Fleet"
+        home = Home(
+            title,
+            fleet.fleet_rows(telemetry, jobs, access.sees_vin),
+            views.summaries(jobs, mine),
+            Filters.of(health, online, q),
+            _links(access),
+            names,
+            done,
+        )
+    return HTMLResponse(home_page(home))
 
 
 def _links(access: Access) -> list[tuple[str, str]]:
@@ -162,22 +200,10 @@ def _fired_signals(jobs: list[Job], stored: list[str]) -> list[str]:
 def job(
     job: Annotated[Job, Depends(scoped_job)],
     access: PageAccess,
-    jobs: JobsDep,
     stores: Annotated[Stores, Depends(get_stores)],
+    done: str | None = None,
 ) -> HTMLResponse:
-    detail = views.detail(jobs, job)
-    followup = service_book.job_page_extras(access, job, jobs, stores.keys)
-    rates = access.role in OWNERS and job.status is JobStatus.COMPLETED and detail.rating is None
-    network = network_pages.job_network(detail, access.csrf, can_rate=rates)
-    page = pages.job_page(
-        detail,
-        allowed_actions(access, job),
-        access.csrf,
-        network,
-        followup=followup,
-        **evidence_view(stores, access, job),
-    )
-    return HTMLResponse(page)
+    return HTMLResponse(job_page(job_view(stores, access, job, done)))
 
 
 @router.post("/jobs/{job_id}/page")
@@ -185,34 +211,53 @@ async def act(  # noqa: PLR0917 - FastAPI's dependencies
     request: Request,
     job_id: JobId,
     access: PageAccess,
-    jobs: JobsDep,
+    stores: Annotated[Stores, Depends(get_stores)],
     clock: ClockDep,
     policy: PolicyDep,
 ) -> Response:
+    """One action from the job page, then back to the page with a message (Post/Redirect/Get);
+    reject and cancel need a reason and the ticked confirmation."""
     form = await read_form(request)
     if access.session is not None:  # signed by the cookie, not by a Bearer key
         check_form(request, access.session, form)
+    jobs = stores.jobs
     job = scoped_job(job_id, access, jobs)
     action = form.get("action", "")
     if action not in allowed_actions(access, job):
         raise InvalidInputError(("body", "action"), f"you cannot {action!r} this job now", action)
     outcome = _outcome(form) if action == JobAction.COMPLETE else None
     slot = parse_instant(form.get("slot", ""), "slot") if action == JobAction.MOVE else None
+    note = form.get("note", "").strip()[:500] if action == JobAction.COMPLETE else ""
+    if action in {JobAction.REJECT, JobAction.CANCEL}:
+        try:
+            note = _reason(form)
+        except InvalidInputError as err:  # the page again, with the form and what is missing
+            view = job_view(stores, access, job)
+            page = job_page(replace(view, problem=f"Not done: {err}."))
+            return HTMLResponse(page, status_code=422)
     if action == JobAction.REJECT:
-        reason = form.get("reason", "").strip()
-        if not reason:
-            raise InvalidInputError(("body", "reason"), "say why you cannot take the job", "")
-        rerouting.reject(jobs, job, clock(), reason, policy)
-        return RedirectResponse("/", status_code=303)  # it is another workshop's job now
+        rerouting.reject(jobs, job, clock(), note, policy)
+        return RedirectResponse("/?done=reject", status_code=303)  # another workshop's job now
     try:
-        jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot)
+        jobs.act(job.id, JobAction(action), clock(), outcome=outcome, slot_start=slot, note=note)
     except SlotRefusedError as err:
         slots = network_views.free_slots(err.alternatives)
         page = network_pages.move_refused_page(
             views.detail(jobs, job), str(err), slots, access.csrf
         )
         return HTMLResponse(page, status_code=409)
-    return RedirectResponse(f"/jobs/{job.id}/page", status_code=303)
+    return RedirectResponse(f"/jobs/{job.id}/page?done={action}", status_code=303)
+
+
+def _reason(form: dict[str, str]) -> str:
+    """A rejection's or a cancellation's reason, confirmed with the form's tick box."""
+    reason = form.get("reason", "").strip()[:500]
+    if not reason:
+        raise InvalidInputError(("body", "reason"), "say why, in a few words", "")
+    if form.get("confirm") != "yes":
+        message = "tick the box to confirm: this cannot be undone"
+        raise InvalidInputError(("body", "confirm"), message, form.get("confirm"))
+    return reason
 
 
 @router.get("/api")
@@ -239,19 +284,6 @@ def static_file(name: str) -> Response:
 
 
 _CACHE = {"Cache-Control": "public, max-age=86400"}
-
-# The actions each role takes on the job page, in the order of its buttons; which of them a job
-# allows now is the lifecycle's to say. "move" is a form with the new slot, "complete" one with
-# the outcome.
-_ACTIONS: dict[Role, tuple[JobAction, ...]] = {
-    Role.WORKSHOP: (JobAction.ACCEPT, JobAction.START, JobAction.COMPLETE, JobAction.REJECT),
-    Role.OWNER: (JobAction.CONFIRM, JobAction.MOVE, JobAction.CANCEL),
-}
-
-
-def allowed_actions(access: Access, job: Job) -> list[str]:
-    role = Role.OWNER if access.role in OWNERS else access.role
-    return [a.value for a in _ACTIONS.get(role, ()) if job.status in TRANSITIONS[a][0]]
 
 
 def _outcome(form: dict[str, str]) -> Outcome:

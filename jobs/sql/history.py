@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jobs.model import JobStatus
-from jobs.network import HandoffKind
+from jobs.network import HandoffKind, JobEvent
 from jobs.sql import outbox, schema
 
 
@@ -51,3 +51,13 @@ def handoff(  # noqa: PLR0917 - one row's columns
         "reason": reason[:1000],
     }
     conn.execute(sa.insert(schema.job_handoffs).values(values))
+
+
+def events(conn: Connection, job_id: int) -> list[JobEvent]:
+    """The job's history, oldest first (in the order it was written)."""
+    table = schema.job_events
+    query = sa.select(table).where(table.c.job_id == job_id).order_by(table.c.id)
+    return [
+        JobEvent(r.job_id, r.at, r.action, r.from_status, r.to_status, r.note)
+        for r in conn.execute(query)
+    ]

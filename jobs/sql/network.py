@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from jobs.errors import JobTransitionError, RatingError
 from jobs.model import OPEN_STATUSES, Job, JobStatus
-from jobs.network import Handoff, Offer, Rating, WorkshopRecord
-from jobs.sql import handoff, ratings, rows, schema
+from jobs.network import Handoff, JobEvent, Offer, Rating, WorkshopRecord
+from jobs.sql import handoff, history, ratings, rows, schema
 from jobs.sql.database import SqlStore
 
 _OPEN = tuple(sorted(s.value for s in OPEN_STATUSES))
@@ -39,6 +39,10 @@ class SqlNetwork(SqlStore):
     def handoffs(self, job_id: int) -> list[Handoff]:
         with self._begin() as conn:
             return handoff.handoffs(conn, job_id)
+
+    def events(self, job_id: int) -> list[JobEvent]:
+        with self._begin() as conn:
+            return history.events(conn, job_id)
 
     def declined_by(self, job_id: int) -> set[int]:
         with self._begin() as conn:

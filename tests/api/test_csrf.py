@@ -64,7 +64,7 @@ def test_a_form_posted_from_elsewhere_is_refused(
     assert status(job_store, job) is JobStatus.PROPOSED
     done = owner.post(
         page,
-        data={"action": "cancel", "csrf": token},
+        data={"action": "cancel", "reason": "sold", "confirm": "yes", "csrf": token},
         headers={"Origin": OWN},
         follow_redirects=False,
     )
@@ -122,7 +122,9 @@ def test_bearer_keys_are_unaffected(
         assert client.post(f"/jobs/{job}/confirm").status_code == 200
         assert (
             client.post(
-                f"/jobs/{job}/page", data={"action": "cancel"}, follow_redirects=False
+                f"/jobs/{job}/page",
+                data={"action": "cancel", "reason": "sold", "confirm": "yes"},
+                follow_redirects=False,
             ).status_code
             == 303
         )

@@ -78,7 +78,7 @@ def test_job_page_shows_diagnosis_trigger_and_chart(client: TestClient, fleet: F
     assert "The 12 V battery no longer holds charge." in page
     assert "1 x 12 V AGM battery" in page
     assert "Labour: 0.5 h" in page
-    assert "&lt; 11.8" in page  # the trigger's condition, escaped
+    assert "below 11.8 V" in page  # the trigger's condition, in words
     assert "2025-11-26 23:59:50 UTC" in page  # fired_at, for people
     (series,) = re.findall(r'class="chart"[^>]*data-series="([^"]+)"', page)
     assert series.startswith("[[")

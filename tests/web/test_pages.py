@@ -39,7 +39,8 @@ def test_a_workshop_sees_the_evidence_and_accepts_the_job(site: Site, desktop: V
     assert "L" in path
     page.click("button[value=accept]")
     page.wait_for_selector("button[value=accept]", state="detached")
-    assert page.locator("th:has-text('Status') + td").inner_text() == "accepted"
+    status = page.locator("th:has-text('Status') + td").inner_text()
+    assert status == "booked: the workshop expects the car"
     stored = site.jobs.get_job(site.workshop_job.id)
     assert stored is not None
     assert stored.status is JobStatus.ACCEPTED

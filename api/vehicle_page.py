@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+from api import words
 from api.html import Child, Html, document, el, facts, join, table, url_path, utc_text, when
 from api.presence_page import gateway_section
 from api.presence_schemas import EventList, VehicleStatusOut
@@ -71,7 +72,7 @@ def vehicle_page(
         [
             el("a", j.title, href=f"/jobs/{j.id}/page"),
             severity(j.severity),
-            j.status.value,
+            words.status(j.status),
             when(j.fired_at),
         ]
         for j in jobs

@@ -84,7 +84,7 @@ def table(headers: list[str], rows: list[list[Child]], empty: str) -> Html:
         return el("p", empty, class_="muted")
     head = el("tr", *(el("th", h) for h in headers))
     body = join(*(el("tr", *(_cell(c) for c in row)) for row in rows))
-    return el("div", el("table", el("thead", head), el("tbody", body)), class_="scroll")
+    return el("div", el("table", el("thead", head), el("tbody", body)), class_="scroll", tabindex=0)
 
 
 def facts(rows: list[tuple[str, Child]], empty: str) -> Html:
@@ -92,7 +92,7 @@ def facts(rows: list[tuple[str, Child]], empty: str) -> Html:
     if not rows:
         return el("p", empty, class_="muted")
     body = join(*(el("tr", el("th", name, scope="row"), _cell(value)) for name, value in rows))
-    return el("div", el("table", el("tbody", body), class_="facts"), class_="scroll")
+    return el("div", el("table", el("tbody", body), class_="facts"), class_="scroll", tabindex=0)
 
 
 def when(ts: float) -> str:

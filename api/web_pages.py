@@ -206,7 +206,7 @@ def chart(
         data["data_buckets"] = buckets_url
         data["data_from"] = f"{span[0]:.3f}"
         data["data_to"] = f"{span[1]:.3f}"
-    return el("div", class_="chart", role="img", aria_label=title, **data)
+    return el("div", class_="chart", role="group", aria_label=title, **data)
 
 
 def csrf_field(csrf: str | None) -> Html | None:

@@ -4,6 +4,8 @@ opened a job; a wrong VIN, rule or range is said on the page; other roles are re
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -108,7 +110,7 @@ def test_other_roles_get_the_403_page(site: Site, desktop: Visit, role: Role) ->
     assert page.locator("h1").inner_text() == "Not allowed"
 
 
-def api_backtest(site: Site, rule: str, start: str, end: str) -> dict[str, object]:
+def api_backtest(site: Site, rule: str, start: str, end: str) -> dict[str, Any]:
     """The same backtest through the JSON API, as the page's yardstick."""
     answer = httpx.get(
         f"{site.url}/rules/{rule}/backtest",
@@ -116,7 +118,7 @@ def api_backtest(site: Site, rule: str, start: str, end: str) -> dict[str, objec
         headers={"Authorization": f"Bearer {site.keys[Role.ENGINEER]}"},
     )
     answer.raise_for_status()
-    body: dict[str, object] = answer.json()
+    body: dict[str, Any] = answer.json()
     return body
 
 

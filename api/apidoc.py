@@ -125,7 +125,7 @@ def _parameter(param: dict[str, Any], schema: dict[str, Any]) -> Html:
     if pattern:
         details.append(el("span", "Pattern: ", el("code", pattern), class_="muted"))
     sample = param.get("example", example(spec, schema))
-    if sample is not None:
+    if sample not in (None, "string"):  # a made-up "string" tells nothing
         details.append(el("span", "Example: ", el("code", _inline(sample)), class_="muted"))
     return el(
         "li",

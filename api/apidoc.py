@@ -43,8 +43,7 @@ def api_page(schema: dict[str, Any]) -> Html:
     ]
     return document(
         "API",
-        el(
-            "main",
+        join(
             el("h1", f"{info.get('title', 'pitstop')} API ", el("small", info.get("version"))),
             el("div", render_markdown(info.get("description", "")), class_="md"),
             el(

@@ -75,7 +75,8 @@ def document(title: str, *body: Child, charts: bool = False) -> Html:
         el("a", "Sign out", href="/signout"),
     )
     return Html(
-        "<!doctype html>\n" + el("html", el("head", head), el("body", nav, *body), lang="en")
+        "<!doctype html>\n"
+        + el("html", el("head", head), el("body", nav, el("main", *body)), lang="en")
     )
 
 

@@ -38,8 +38,7 @@ def rules_page(
     by_id = {rule.id: rule for rule in rules}
     return document(
         "Rules",
-        el(
-            "main",
+        join(
             el("h1", "Rules"),
             el("p", f"{len(catalogue)} rules are loaded.", class_="muted"),
             _backtest(rules, vins, form, result, error),

@@ -43,7 +43,7 @@ def rules_page(
             el("p", f"{len(catalogue)} rules are loaded.", class_="muted"),
             _backtest(rules, vins, form, result, error),
             el("h2", "Catalogue", id="catalogue"),
-            table(
+            stacked_table(
                 ["Rule", "Kind", "Severity", "Condition", "Signals", "Hold and clear"],
                 [_catalogue_row(info, by_id[info.id]) for info in catalogue if info.id in by_id],
                 "No rules are loaded.",
@@ -55,7 +55,7 @@ def rules_page(
                 "(fixed + no fault found), over the jobs you may see.",
                 class_="muted",
             ),
-            table(
+            stacked_table(
                 ["Rule", "Jobs", "Fixed", "No fault found", "Comebacks", "Precision"],
                 [_precision_row(info) for info in catalogue],
                 "No rules are loaded.",
@@ -64,9 +64,24 @@ def rules_page(
     )
 
 
+def stacked_table(headers: list[str], rows: list[list[Child]], empty: str) -> Html:
+    """A table that a phone shows as one block per row, each cell under its column's name
+    (``data-label``, shown by pitstop.css below 40rem); a desktop shows a plain table."""
+    if not rows:
+        return el("p", empty, class_="muted")
+    head = el("tr", *(el("th", h, scope="col") for h in headers))
+    body = join(
+        *(
+            el("tr", *(el("td", cell, data_label=h) for h, cell in zip(headers, row, strict=True)))
+            for row in rows
+        )
+    )
+    return el("table", el("thead", head), el("tbody", body), class_="stacked")
+
+
 def _catalogue_row(info: RuleInfo, rule: Rule) -> list[Child]:
     return [
-        join(el("strong", info.title), el("br"), el("code", info.id)),
+        join(el("strong", info.title), " ", el("code", info.id, class_="rule-id")),
         info.kind,
         el("span", info.severity, class_=f"sev sev-{info.severity}"),
         info.condition,

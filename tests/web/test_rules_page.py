@@ -37,12 +37,12 @@ def test_an_engineer_backtests_a_rule_from_the_browser(site: Site, desktop: Visi
     sign_in(page, site, Role.ENGINEER)
     page.click("a[href='/rules/page']")
     page.wait_for_url("**/rules/page")
-    catalogue = page.locator("#catalogue + .scroll table tbody tr")
+    catalogue = page.locator("#catalogue + table tbody tr")
     assert catalogue.count() == len(site_rules(site))
     battery = page.locator("tr:has(code:text-is('lv-battery-low'))")
     assert "< 11.8" in battery.inner_text()
     assert "holds 20s; clears back past 12.2 after 30s" in battery.inner_text()
-    precision = page.locator("#precision ~ .scroll tr:has-text('12 V battery voltage low')")
+    precision = page.locator("#precision ~ table tr:has-text('12 V battery voltage low')")
     assert "50 %" not in precision.inner_text()  # no completed job: no percentage made up
     assert "no jobs yet" not in precision.inner_text()  # the fixture opened one
     page.select_option("select[name=rule]", "lv-battery-low")

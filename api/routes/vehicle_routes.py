@@ -107,7 +107,10 @@ def get_buckets(
     summary="One signal as CSV",
     responses={
         **NOT_FOUND,
-        200: {"content": {"text/csv": {"example": CSV}}, "description": "Rows."},
+        200: {
+            "content": {"text/csv": {"example": CSV}},
+            "description": "ts,value rows",
+        },
     },
     response_class=StreamingResponse,
 )
@@ -119,7 +122,10 @@ def get_csv(scoped: ScopedSignal, span: TimeRangeDep, telemetry: TelemetryDep) -
 @router.get(
     "/{vin}/stream",
     summary="Live samples and jobs (Server-Sent Events)",
-    responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {"example": SSE}}}},
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"text/event-stream": {"example": SSE}}, "description": "SSE"},
+    },
     response_class=StreamingResponse,
 )
 def stream(vin: ScopedVin, stores: StoresDep, once: Once = False) -> StreamingResponse:

@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SERVERS := mosquitto:mosquitto influxd:influxdb victoria-metrics:victoria-metrics \
            chromium:chromium pg_ctlcluster:postgresql
 
-.PHONY: demo test check lint format typecheck servers clean
+.PHONY: demo test check lint format typecheck servers axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,15 @@ servers:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-test: $(VENV)/.installed-dev servers
+# axe-core, the accessibility checker the page tests load into each page (from the npm
+# registry, once; the tests never fetch it, and skip the check without it, or fail under CI).
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix $(VENV)/axe axe-core@^4
+
+axe: $(AXE)
+
+test: $(VENV)/.installed-dev servers $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -36,6 +36,7 @@ from api.routes import (
     page_routes,
     presence_routes,
     rule_routes,
+    rules_page_routes,
     service_book_pages,
     service_book_routes,
     signin_routes,
@@ -236,6 +237,7 @@ def _build(lifespan: Lifespan | None) -> FastAPI:
 
 ROUTERS = (  # the pages first: POST /jobs/{id}/page is theirs, not the action "page"
     page_routes.router,
+    rules_page_routes.router,
     service_book_pages.router,
     assist_page_routes.router,
     signin_routes.router,

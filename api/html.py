@@ -85,7 +85,8 @@ def document(title: str, *body: Child, charts: bool = False) -> Html:
     )
     nav = _nav(SIGNED_IN.get())
     return Html(
-        "<!doctype html>\n" + el("html", el("head", head), el("body", nav, *body), lang="en")
+        "<!doctype html>\n"
+        + el("html", el("head", head), el("body", nav, el("main", *body)), lang="en")
     )
 
 
@@ -104,7 +105,7 @@ def table(headers: list[str], rows: list[list[Child]], empty: str) -> Html:
         return el("p", empty, class_="muted")
     head = el("tr", *(el("th", h) for h in headers))
     body = join(*(el("tr", *(_cell(c) for c in row)) for row in rows))
-    return el("div", el("table", el("thead", head), el("tbody", body)), class_="scroll")
+    return el("div", el("table", el("thead", head), el("tbody", body)), class_="scroll", tabindex=0)
 
 
 def facts(rows: list[tuple[str, Child]], empty: str) -> Html:
@@ -112,7 +113,7 @@ def facts(rows: list[tuple[str, Child]], empty: str) -> Html:
     if not rows:
         return el("p", empty, class_="muted")
     body = join(*(el("tr", el("th", name, scope="row"), _cell(value)) for name, value in rows))
-    return el("div", el("table", el("tbody", body), class_="facts"), class_="scroll")
+    return el("div", el("table", el("tbody", body), class_="facts"), class_="scroll", tabindex=0)
 
 
 _PARTS = {"datetime": "%Y-%m-%d %H:%M:%S UTC", "date": "%Y-%m-%d", "time": "%H:%M"}

@@ -58,7 +58,7 @@ def chart(
         data["data_from"] = f"{span[0]:.3f}"
         data["data_to"] = f"{span[1]:.3f}"
     label = f"{meta.title} ({meta.symbol})" if meta.symbol else meta.title
-    return el("div", class_="chart", role="img", aria_label=label, **data)
+    return el("div", class_="chart", role="group", aria_label=label, **data)
 
 
 def csrf_field(csrf: str | None) -> Html | None:

@@ -121,6 +121,8 @@ def _links(access: Access) -> list[tuple[str, str]]:
         links.append(("Our calendar", f"/workshops/{access.key.workshop_id}/calendar/page"))
     if access.role in {Role.ENGINEER, Role.ADMIN, Role.FLEET_MANAGER}:
         links.append(("Service network", "/network/page"))
+    if access.role is Role.ENGINEER:
+        links.append(("Rules and backtests", "/rules/page"))
     return links
 
 

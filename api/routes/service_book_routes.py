@@ -48,6 +48,11 @@ CSV_BODY = {
     }
 }
 
+TEXT = {"type": "string"}
+BOOK_CSV = (  # an example for /api
+    "date,odometer_km,kind,work,workshop,parts,labour_hours,cost,currency,notes,rule_id,source\n"
+    "2025-11-27,45210,service,Oil change,Garage Nord,Oil filter,0.5,89.00,EUR,,,workshop\n"
+)
 router = APIRouter(tags=["service book"], responses=problem(503, "Unavailable."))
 
 
@@ -127,7 +132,7 @@ def delete_record(vin: BookVin, record_id: RecordId, access: AccessDep, jobs: Jo
     "/vehicles/{vin}/service-book.csv",
     summary="The service book as CSV",
     response_class=Response,
-    responses={**NOT_FOUND, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={**NOT_FOUND, 200: {"content": {"text/csv": {"schema": TEXT, "example": BOOK_CSV}}}},
 )
 def export_book(vin: BookVin, jobs: JobsDep) -> Response:
     """Columns ``date,odometer_km,kind,work,workshop,parts,labour_hours,cost,currency,notes,

@@ -36,6 +36,8 @@ Points = Annotated[
 ]
 Once = Annotated[bool, Query(description="Send what is there now and end (for scripts).")]
 
+CSV = "ts,value\n1764201600.000,12.61\n1764201601.000,12.6\n"  # examples for /api
+SSE = 'event: sample\ndata: {"signal": "Vehicle.Speed", "ts": 1764201600.0, "value": 52.0}\n\n'
 router = APIRouter(prefix="/vehicles", tags=["vehicles"], responses=UNAVAILABLE)
 signals_router = APIRouter(prefix="/signals", tags=["vehicles"], responses=UNAVAILABLE)
 
@@ -103,7 +105,13 @@ def get_buckets(
 @router.get(
     "/{vin}/signals/{signal:path}/csv",  # a car may name a signal with a slash
     summary="One signal as CSV",
-    responses={**NOT_FOUND, 200: {"content": {"text/csv": {}}, "description": "ts,value rows"}},
+    responses={
+        **NOT_FOUND,
+        200: {
+            "content": {"text/csv": {"example": CSV}},
+            "description": "ts,value rows",
+        },
+    },
     response_class=StreamingResponse,
 )
 def get_csv(scoped: ScopedSignal, span: TimeRangeDep, telemetry: TelemetryDep) -> StreamingResponse:
@@ -114,7 +122,10 @@ def get_csv(scoped: ScopedSignal, span: TimeRangeDep, telemetry: TelemetryDep) -
 @router.get(
     "/{vin}/stream",
     summary="Live samples and jobs (Server-Sent Events)",
-    responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {}}, "description": "SSE"}},
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"text/event-stream": {"example": SSE}}, "description": "SSE"},
+    },
     response_class=StreamingResponse,
 )
 def stream(vin: ScopedVin, stores: StoresDep, once: Once = False) -> StreamingResponse:

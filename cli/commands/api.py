@@ -16,8 +16,9 @@ Serve the HTTP API (JSON, documented offline at /api, schema at /openapi.json) a
 pages (sign in at /signin with a key from 'pitstop admin keys create'; the fleet at /, each
 vehicle at /vehicles/VIN/page, each job at /jobs/ID/page) over the telemetry store and the job
 store. Defaults come from the settings (PITSTOP_TELEMETRY_URL, PITSTOP_JOBS_URL,
-PITSTOP_API_HOST, PITSTOP_API_PORT). /rules shows and backtests the rule catalogue: pitstop's
-own unless --catalog names others (the same files the rules worker runs).
+PITSTOP_API_HOST, PITSTOP_API_PORT). /rules (JSON) and the engineers' page /rules/page show
+the rule catalogue with each rule's precision and backtest a rule over a vehicle's history:
+pitstop's own catalogue unless --catalog names others (the same files the rules worker runs).
 
 Commands to cars (POST /vehicles/VIN/commands: read_dtcs, set_plan) are published on
 pitstop/v1/VIN/cmd through the broker --broker names (default: PITSTOP_BROKER_URL); each is

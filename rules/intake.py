@@ -2,7 +2,8 @@
 
 ``index_of`` reads the catalogue once: which rules each series triggers, the derived series and
 bucket series to keep, and how much history the windows hold. ``absorb`` adds one instant's
-samples to the windows, derived series, bucket series and running hours.
+samples to the windows, derived series, bucket series and running hours; ``derive`` does
+the part after the raw windows (the engine absorbs a batch column by column first).
 """
 
 from __future__ import annotations
@@ -132,9 +133,17 @@ def absorb(
 ) -> set[str]:
     """Add one instant's samples to the windows, derived series and buckets; return the names
     of everything that got a new point (signals, derived series, closed bucket series)."""
-    updated = {s.signal for s in moment}
     for sample in moment:
         state.window(vin, sample.signal, index.keep_s(sample.signal)).add(sample.ts, sample.value)
+    return derive(index, state, vin, ts, {s.signal for s in moment})
+
+
+def derive(
+    index: RuleIndex, state: EngineState, vin: str, ts: float, updated: set[str]
+) -> set[str]:
+    """The derived series, buckets and running hours at instant ``ts``, once the raw windows
+    hold its samples (windows are read at ``ts``, so later samples of the batch already in
+    them change nothing); ``updated`` grown by what got a new point."""
     for diff in index.derived:
         if diff.minuend in updated or diff.subtrahend in updated:
             a = state.window(vin, diff.minuend, index.keep_s(diff.minuend)).latest(ts)

@@ -190,7 +190,7 @@ def test_invalid_dtc_reports_name_their_reason(topic: str, payload: bytes, reaso
 @pytest.mark.parametrize(
     ("series", "error"),
     [
-        ('[[0], [true]]', "not a finite number"),
+        ("[[0], [true]]", "not a finite number"),
         ('[[0], ["12"]]', "not a finite number"),
         ("[[0], [1e400]]", "not a finite number"),
         ("[[0], [" + "9" * 400 + "]]", "not a finite number"),
@@ -208,4 +208,5 @@ def test_a_one_sample_signal_is_checked_like_any_other(series: str, error: str) 
         assert caught.value.code == "undecodable"
     good = f'{{"v": 1, "vin": "{VIN}", "seq": 1, "profile": "p", "t0": {int(NOW * 1000)}, '
     batch = validate(TOPIC, (good + '"s": {"A": [[0], [12]]}}').encode(), NOW, POLICY)
-    assert batch.samples == (Sample("A", NOW, 12.0),) and type(batch.samples[0].value) is float
+    assert batch.samples == (Sample("A", NOW, 12.0),)
+    assert type(batch.samples[0].value) is float

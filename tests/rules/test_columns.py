@@ -113,7 +113,8 @@ def test_the_kept_bounds_of_a_window_hold_every_value_they_cover() -> None:
         before = window.latest(since)
         values = exact + ([before] if before is not None else [])
         assert bounds is not None
-        assert bounds[0] <= min(values) and bounds[1] >= max(values)
+        assert bounds[0] <= min(values)
+        assert bounds[1] >= max(values)
         assert window.extremes(since, exact=True) == (min(values), max(values))
 
 
@@ -135,7 +136,8 @@ def test_the_workers_read_of_a_payload_is_the_codecs() -> None:
     for payload in payloads:
         read = read_batch(payload, wanted)
         codec = decode_telemetry_columns(payload)
-        assert read.seq == codec.seq and read.profile == codec.profile
+        assert read.seq == codec.seq
+        assert read.profile == codec.profile
         assert read.count == codec.sample_count
         for name, series in codec.series.items():
             times, values = read.columns[name]

@@ -101,9 +101,9 @@ def evaluate_columns(
         return transitions
     quiet = quiet_rules(rules, state, vin, mine, min(c[0][0] for c in mine.values()))
     windows = []
-    for name, (ts, values) in mine.items():
+    for name, (times, values) in mine.items():
         window = state.window(vin, name, index.keep_s(name))
-        window.extend(ts, values)
+        window.extend(times, values)
         windows.append(window)
     for ts, names in _instants(mine):
         updated = derive(index, state, vin, ts, set(names))

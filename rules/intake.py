@@ -25,6 +25,7 @@ from rules.conditions import (
 )
 from rules.model import Difference, Rule
 from rules.state import EngineState
+from rules.window import SampleWindow
 
 RUNNING_GAP_S = 60.0
 """Running hours count the time between samples up to this gap (longer: the car was off)."""
@@ -42,6 +43,7 @@ class RuleIndex:
     horizon_s: float
     running: frozenset[str]
     horizons: Mapping[str, float]  # per series: the history some rule reads (else 0: latest)
+    bucket_keys: tuple[tuple[Buckets, str], ...] = ()  # each bucket spec with its key, made once
     memo: dict[frozenset[str], tuple[Rule, ...]] = field(default_factory=dict, compare=False)
 
     def due(self, updated: Collection[str]) -> tuple[Rule, ...]:
@@ -114,6 +116,7 @@ def _index(rules: tuple[Rule, ...]) -> RuleIndex:
         window_signals=frozenset(raw),
         horizon_s=max((_reach(r) for r in rules), default=0.0),
         horizons=_horizons(rules),
+        bucket_keys=tuple((b, b.key) for b in buckets),
         running=frozenset(
             r.condition.running_signal for r in rules if isinstance(r.condition, Maintenance)
         ),
@@ -151,21 +154,28 @@ def derive(
             if a is not None and b is not None:
                 state.window(vin, diff.name, index.keep_s(diff.name)).add(ts, a - b)
                 updated.add(diff.name)
-    for spec in index.buckets:
-        if spec.signal in updated and _passes(index, state, vin, spec, ts):
-            value = state.window(vin, spec.signal, index.keep_s(spec.signal)).latest(ts)
-            if value is not None and state.bucket_series(vin, spec).add(ts, value):
-                updated.add(spec.key)
+    windows = state.windows
+    for spec, key in index.bucket_keys:
+        if spec.signal not in updated or not _passes(windows, vin, spec, ts):
+            continue
+        window = windows.get((vin, spec.signal))
+        value = window.latest(ts) if window is not None else None
+        if value is not None:
+            series = state.buckets.get((vin, key)) or state.bucket_series(vin, spec)
+            if series.add(ts, value):
+                updated.add(key)
     for signal in index.running & updated:
         _count_running(state, vin, ts, state.window(vin, signal, index.keep_s(signal)).latest(ts))
     return updated
 
 
-def _passes(index: RuleIndex, state: EngineState, vin: str, spec: Buckets, ts: float) -> bool:
+def _passes(
+    windows: Mapping[tuple[str, str], SampleWindow], vin: str, spec: Buckets, ts: float
+) -> bool:
     if spec.when is None:
         return True
-    name = spec.when.signal
-    value = state.window(vin, name, index.keep_s(name)).latest(ts)
+    window = windows.get((vin, spec.when.signal))
+    value = window.latest(ts) if window is not None else None
     return value is not None and abs(value - spec.when.equals) < 1e-9
 
 

@@ -9,8 +9,12 @@ Per (vin, rule) an alert moves ``inactive -> pending -> firing -> resolved``:
 - resolved once the condition is cleared (hysteresis) for ``clear_for``; a resolved alert
   behaves like an inactive one and may go pending again.
 
-Three entry points: ``evaluate`` (telemetry samples), ``evaluate_dtc`` (a trouble-code report)
-and ``tick`` (the clock: no-data rules, which fire on silence, not on samples).
+Entry points: ``evaluate`` (telemetry samples) and ``evaluate_columns`` (the same batch kept
+column-wise, what the worker reads; ``evaluate`` is that path too), ``evaluate_dtc`` (a
+trouble-code report) and ``tick`` (the clock: no-data rules, which fire on silence, not on
+samples). A batch is evaluated per column where the rules allow: the rules it cannot move are
+found from each column's extremes in one pass (rules/quiet.py), every column joins its window
+whole, and only the other rules are stepped instant by instant.
 
 ``EngineState`` (rules/state.py) is owned by the caller and updated in place. No I/O, no clock:
 ``now`` only bounds how far in the future a sample may lie (a gateway with a wrong clock must

@@ -18,6 +18,9 @@ held with 0 lost, store lag p99 < 2 s and rules staleness p99 < 5 s, the generat
 offered at least 95 % of the load. Sizes of one batch length are tried in increasing order
 until one is not held.
 
+With ``PITSTOP_BENCH_PROFILE=<folder>`` the services run under cProfile (``ingest.prof``,
+``rules.prof`` in that folder, written when they stop; the figures are then the profiler's).
+
 Baseline in the same run: the same payloads on the same schedule through a fresh Mosquitto to
 one subscriber only (delivery latency p50/p99, the broker's CPU), so figures read against what
 the broker and generator alone cost on this (noisy, shared) machine.

@@ -12,10 +12,14 @@ samples/s (the fleet's rate, scaled by how late the last publish and the last ac
 against the schedule: on time is the full rate); store lag
 (the car's view: its ack minus its publish) p50/p99; rules staleness
 (evaluation minus the newest sample's time, from the worker's histogram: a bucket's upper
-bound) p50/p99; CPU (cores) and peak RSS per process; samples lost after draining. A step is
+bound) p50/p99; CPU (cores, seconds, and milliseconds per 1,000 samples: the yardstick on a
+shared machine) and peak RSS per process; samples lost after draining. A step is
 held with 0 lost, store lag p99 < 2 s and rules staleness p99 < 5 s, the generator having
 offered at least 95 % of the load. Sizes of one batch length are tried in increasing order
 until one is not held.
+
+With ``PITSTOP_BENCH_PROFILE=<folder>`` the services run under cProfile (``ingest.prof``,
+``rules.prof`` in that folder, written when they stop; the figures are then the profiler's).
 
 Baseline in the same run: the same payloads on the same schedule through a fresh Mosquitto to
 one subscriber only (delivery latency p50/p99, the broker's CPU), so figures read against what
@@ -130,6 +134,7 @@ class Usage:
         return {
             n: {
                 "cpu_cores": round((procs.cpu_seconds(p) - self.cpu0[n]) / took, 3),
+                "cpu_s": round(procs.cpu_seconds(p) - self.cpu0[n], 2),
                 "rss_mib": round(self.rss[n], 1),
             }
             for n, p in self.pids.items()
@@ -206,6 +211,10 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         "rules_staleness_p50_s": procs.quantile(stale0, stale1, 0.5),
         "rules_staleness_p99_s": procs.quantile(stale0, stale1, 0.99),
         "processes": used,
+        # the yardstick on a shared machine: CPU milliseconds per 1,000 samples published
+        "cpu_ms_per_1k_samples": {
+            n: round(1e6 * u["cpu_s"] / (len(plan) * per_batch), 2) for n, u in used.items()
+        },
     }
     row["held"] = _held(row, offered >= 0.95 * target)
     return row

@@ -59,7 +59,9 @@ class Service:
         return self.folder / f"{self.name}.log"
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "cli", "-v", *self.args]
+        profile = os.environ.get("PITSTOP_BENCH_PROFILE")  # a folder: cProfile each service
+        runner = ["-m", "cProfile", "-o", f"{profile}/{self.name}.prof"] if profile else []
+        command = [sys.executable, *runner, "-m", "cli", "-v", *self.args]
         command += ["--metrics-port", str(self.metrics_port)]
         with self.log.open("wb") as err:
             self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)

@@ -35,7 +35,7 @@ from ingest import sqlite_schema as sql
 from ingest.errors import StoreError
 from ingest.ledger import Seen
 from ingest.sqlite_presence import SqlitePresence
-from ingest.sqlite_write import write_columns
+from ingest.sqlite_write import write_group
 from ingest.store import (
     Bucket,
     DeadLetter,
@@ -143,7 +143,7 @@ class SqliteStore(SqlitePresence):
         with self._write() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                stored = [write_columns(conn, columns, received) for columns in batches]
+                stored = write_group(conn, batches, received)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -205,6 +205,8 @@ def _series(name: str, pair: object, t0: int) -> Series:
         raise CodecError(f"signal {name!r}: {len(deltas)} deltas but {len(values)} values")
     if not deltas:
         return Series([], [])
+    if len(deltas) == 1:  # a 1 Hz signal in a 1 s batch: the same checks, without the passes
+        return _one(name, deltas[0], values[0], t0)
     if not set(map(type, deltas)) <= _INT_ONLY:
         bad = next(d for d in deltas if type(d) is not int)
         raise CodecError(f"signal {name!r}: time delta {bad!r} is not an integer")
@@ -225,6 +227,26 @@ def _series(name: str, pair: object, t0: int) -> Series:
     if len(deltas) > 1 and min(islice(deltas, 1, None)) <= 0:  # a repeat is possible
         _check_repeats(name, ts_ms)
     return Series(ts_ms, floats)
+
+
+def _one(name: str, delta: object, value: object, t0: int) -> Series:
+    if type(delta) is not int:
+        raise CodecError(f"signal {name!r}: time delta {delta!r} is not an integer")
+    if type(value) is float:
+        number = value
+    elif type(value) is int:
+        try:
+            number = float(value)
+        except OverflowError as err:
+            raise CodecError(f"signal {name!r}: a value is not a finite number ({err})") from err
+    else:
+        raise CodecError(f"signal {name!r}: value {value!r} is not a finite number")
+    if not math.isfinite(number):
+        raise CodecError(f"signal {name!r}: value {number!r} is not a finite number")
+    ms = t0 + delta
+    if not _MIN_MS <= ms <= _MAX_MS:
+        raise CodecError(f"signal {name!r}: timestamp {ms} ms is out of range")
+    return Series([ms], [number])
 
 
 def _check_repeats(name: str, ts_ms: list[int]) -> None:

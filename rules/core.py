@@ -30,7 +30,7 @@ maintenance item coming due within the lead asks the sink to remind the owner (`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ from rules.engine import (
     EngineState,
     Transition,
     evaluate,
+    evaluate_columns,
     evaluate_dtc,
     evidence_after,
     tick,
@@ -51,6 +52,7 @@ from rules.engine import (
 from rules.intake import index_of
 from rules.measure import dtc_json
 from rules.model import Rule
+from rules.quiet import Column
 from rules.reminders import Lead
 from rules.shard import Shard, shard_of
 from rules.sink import AddEvidence, Addition, Ask, AttachAfter, FiringSink, OpenJob, Receipt
@@ -194,14 +196,32 @@ class RulesCore:
 
     def telemetry(self, vin: str, samples: Sequence[Sample], profile: str = "") -> list[Transition]:
         self.stats.samples += len(samples)
+        return self._telemetry(
+            vin, profile, lambda: evaluate(self.rules, self.engine, samples, vin, self.clock())
+        )
+
+    def telemetry_columns(
+        self, vin: str, columns: Mapping[str, Column], profile: str = "", count: int = 0
+    ) -> list[Transition]:
+        """``telemetry`` on a batch kept column-wise (``rules.engine.evaluate_columns``);
+        ``count`` is its number of samples, for the figures."""
+        self.stats.samples += count
+        return self._telemetry(
+            vin,
+            profile,
+            lambda: evaluate_columns(self.rules, self.engine, columns, vin, self.clock()),
+        )
+
+    def _telemetry(
+        self, vin: str, profile: str, evaluated: Callable[[], list[Transition]]
+    ) -> list[Transition]:
         if vin in self._evicted:
             self._wake(vin)
         if vin not in self.engine.last_seen:
             self._dirty.update(self.upkeep.sync(vin))
         if profile:
             self._profile[vin] = profile
-        transitions = evaluate(self.rules, self.engine, samples, vin, self.clock())
-        transitions = self._not_serviced_meanwhile(transitions)
+        transitions = self._not_serviced_meanwhile(evaluated())
         self._dirty.add(vin)
         self._act(transitions)
         self._flush_after(vin)

@@ -9,8 +9,12 @@ Per (vin, rule) an alert moves ``inactive -> pending -> firing -> resolved``:
 - resolved once the condition is cleared (hysteresis) for ``clear_for``; a resolved alert
   behaves like an inactive one and may go pending again.
 
-Three entry points: ``evaluate`` (telemetry samples), ``evaluate_dtc`` (a trouble-code report)
-and ``tick`` (the clock: no-data rules, which fire on silence, not on samples).
+Entry points: ``evaluate`` (telemetry samples) and ``evaluate_columns`` (the same batch kept
+column-wise, what the worker reads; ``evaluate`` is that path too), ``evaluate_dtc`` (a
+trouble-code report) and ``tick`` (the clock: no-data rules, which fire on silence, not on
+samples). A batch is evaluated per column where the rules allow: the rules it cannot move are
+found from each column's extremes in one pass (rules/quiet.py), every column joins its window
+whole, and only the other rules are stepped instant by instant.
 
 ``EngineState`` (rules/state.py) is owned by the caller and updated in place. No I/O, no clock:
 ``now`` only bounds how far in the future a sample may lie (a gateway with a wrong clock must
@@ -26,15 +30,18 @@ has seen (a late batch) does not move that alert, but it does go into the eviden
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from itertools import groupby
+import bisect
+import operator
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import islice
 
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
-from rules.conditions import DtcPattern, Maintenance, NoData, Threshold
-from rules.intake import absorb, index_of
+from rules.conditions import DtcPattern, Maintenance, NoData
+from rules.intake import derive, index_of
 from rules.measure import Measurement, dtc_measure, measure, no_data
 from rules.model import Rule
+from rules.quiet import Column, quiet_rules
 from rules.state import DEFAULT_WINDOW_CAP, AlertState, EngineState, ServiceMark
 from rules.transition import Transition, advance, evidence_after
 
@@ -45,6 +52,7 @@ __all__ = [
     "EngineState",
     "Transition",
     "evaluate",
+    "evaluate_columns",
     "evaluate_dtc",
     "evidence_after",
     "mark_serviced",
@@ -63,63 +71,108 @@ def evaluate(
     now: float,
 ) -> list[Transition]:
     """Feed one vehicle's samples through every rule; update ``state``; return what changed."""
+    columns: dict[str, Column] = {}
+    for sample in sorted(samples, key=lambda s: s.ts):
+        column = columns.get(sample.signal)
+        if column is None:
+            column = columns[sample.signal] = ([], [])
+        column[0].append(sample.ts)
+        column[1].append(sample.value)
+    return evaluate_columns(rules, state, columns, vin, now)
+
+
+def evaluate_columns(
+    rules: tuple[Rule, ...],
+    state: EngineState,
+    columns: Mapping[str, Column],
+    vin: str,
+    now: float,
+) -> list[Transition]:
+    """``evaluate`` on a batch kept column-wise (signal -> (times in seconds, values)), the
+    worker's path: no object per sample, the rules the batch cannot move found per column
+    (rules/quiet.py), each column absorbed into its window whole, then the instants stepped
+    in time order for the other rules."""
     index = index_of(state, rules)
-    ordered = sorted((s for s in samples if s.signal in index.window_signals), key=lambda s: s.ts)
     latest = now + FUTURE_TOLERANCE_S
+    mine, heard, wanted = _split(index.window_signals, columns, latest, state)
     transitions: list[Transition] = []
-    heard = max((s.ts for s in samples if s.ts <= latest), default=None)
-    if heard is not None and not ordered:
-        transitions.extend(_resolve_silence(rules, state, vin, heard))
+    silence = tuple(r for r in rules if isinstance(r.condition, NoData))
+    if heard is not None and not wanted:
+        transitions.extend(_resolve_silence(silence, state, vin, heard))
     if heard is not None and heard > state.last_seen.get(vin, float("-inf")):
         state.last_seen[vin] = heard
-    quiet = _quiet_thresholds(rules, state, vin, ordered, latest)
-    for ts, group in groupby(ordered, key=lambda s: s.ts):
-        if ts > latest:
-            state.future_samples += sum(1 for _ in group)
-            continue
-        moment = list(group)  # every signal at this instant joins its window before any step
-        updated = absorb(index, state, vin, ts, moment)
-        transitions.extend(_resolve_silence(rules, state, vin, ts))
+    if not mine:
+        return transitions
+    instants = _instants(mine)
+    first = instants[0][0]
+    # one instant (a 1 s batch): stepping each rule once costs less than proving it quiet
+    quiet = quiet_rules(rules, state, vin, mine, first) if len(instants) > 1 else {}
+    windows = []
+    for name, (times, values) in mine.items():
+        window = state.window(vin, name, index.keep_s(name))
+        window.extend(times, values)
+        windows.append(window)
+    for ts, names in instants:
+        updated = derive(index, state, vin, ts, set(names))
+        transitions.extend(_resolve_silence(silence, state, vin, ts))
         for rule in index.due(updated):
             if rule.id not in quiet:
                 transitions.extend(_step(state, rule, vin, ts))
+    for window in windows:
+        window.prune()
     for rule_id, last in quiet.items():
         alert = state.alert(vin, rule_id)
         alert.last_ts = max(alert.last_ts, last)
     return transitions
 
 
-def _quiet_thresholds(
-    rules: tuple[Rule, ...], state: EngineState, vin: str, ordered: list[Sample], latest: float
-) -> dict[str, float]:
-    """The threshold rules this batch cannot move, with its newest time of their signal: the
-    alert is inactive (or resolved), no sample is older than what it has seen, and no value of
-    the column is past the level (one pass over the column, not one step per sample). The
-    usual case of a healthy fleet; every other rule is stepped sample by sample."""
-    columns: dict[str, list[float]] = {}
-    span: dict[str, tuple[float, float]] = {}
-    for sample in ordered:
-        if sample.ts > latest:
-            break
-        columns.setdefault(sample.signal, []).append(sample.value)
-        first, _ = span.get(sample.signal, (sample.ts, sample.ts))
-        span[sample.signal] = (first, sample.ts)
-    quiet: dict[str, float] = {}
-    for rule in rules:
-        cond = rule.condition
-        if not isinstance(cond, Threshold) or cond.signal not in columns:
+def _split(
+    wanted: frozenset[str], columns: Mapping[str, Column], latest: float, state: EngineState
+) -> tuple[dict[str, Column], float | None, bool]:
+    """The columns some rule reads, sorted and without samples beyond ``latest`` (counted);
+    the newest time not beyond it of any column (when the vehicle was heard from); whether
+    any column some rule reads had a sample at all."""
+    mine: dict[str, Column] = {}
+    heard: float | None = None
+    any_wanted = False
+    for name, column in columns.items():
+        ts, values = _sorted(column)
+        if not ts:
             continue
-        alert = state.alerts.get((vin, rule.id))
-        first, last = span[cond.signal]
-        if alert is not None and (alert.state in _BUSY or first < alert.last_ts):
+        cut = bisect.bisect_right(ts, latest)
+        if cut and (heard is None or ts[cut - 1] > heard):
+            heard = ts[cut - 1]
+        if name not in wanted:
             continue
-        values = columns[cond.signal]
-        if not (cond.breached(min(values)) or cond.breached(max(values))):
-            quiet[rule.id] = last
-    return quiet
+        any_wanted = True
+        if cut < len(ts):
+            state.future_samples += len(ts) - cut
+        if cut:
+            mine[name] = (ts[:cut], values[:cut]) if cut < len(ts) else (ts, values)
+    return mine, heard, any_wanted
 
 
-_BUSY = (AlertState.PENDING, AlertState.FIRING)
+def _sorted(column: Column) -> Column:
+    """The column in time order (stable: samples of one instant stay in the order sent)."""
+    ts, values = column
+    if all(map(operator.le, ts, islice(ts, 1, None))):
+        return column
+    order = sorted(range(len(ts)), key=ts.__getitem__)
+    return [ts[i] for i in order], [values[i] for i in order]
+
+
+def _instants(columns: Mapping[str, Column]) -> list[tuple[float, Collection[str]]]:
+    """Every instant of the batch in time order, with the signals that have a sample then
+    (one pass when every column shares its times, as a fleet's batches do)."""
+    names = list(columns)
+    first = columns[names[0]][0]
+    if all(columns[n][0] == first for n in names[1:]):
+        return [(ts, names) for ts in dict.fromkeys(first)]
+    at: dict[float, list[str]] = {}
+    for name, (ts, _values) in columns.items():
+        for t in ts:
+            at.setdefault(t, []).append(name)
+    return sorted(at.items())
 
 
 def _step(state: EngineState, rule: Rule, vin: str, ts: float) -> list[Transition]:

@@ -2,7 +2,8 @@
 
 ``index_of`` reads the catalogue once: which rules each series triggers, the derived series and
 bucket series to keep, and how much history the windows hold. ``absorb`` adds one instant's
-samples to the windows, derived series, bucket series and running hours.
+samples to the windows, derived series, bucket series and running hours; ``derive`` does
+the part after the raw windows (the engine absorbs a batch column by column first).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rules.conditions import (
 )
 from rules.model import Difference, Rule
 from rules.state import EngineState
+from rules.window import SampleWindow
 
 RUNNING_GAP_S = 60.0
 """Running hours count the time between samples up to this gap (longer: the car was off)."""
@@ -41,6 +43,7 @@ class RuleIndex:
     horizon_s: float
     running: frozenset[str]
     horizons: Mapping[str, float]  # per series: the history some rule reads (else 0: latest)
+    bucket_keys: tuple[tuple[Buckets, str], ...] = ()  # each bucket spec with its key, made once
     memo: dict[frozenset[str], tuple[Rule, ...]] = field(default_factory=dict, compare=False)
 
     def due(self, updated: Collection[str]) -> tuple[Rule, ...]:
@@ -113,6 +116,7 @@ def _index(rules: tuple[Rule, ...]) -> RuleIndex:
         window_signals=frozenset(raw),
         horizon_s=max((_reach(r) for r in rules), default=0.0),
         horizons=_horizons(rules),
+        bucket_keys=tuple((b, b.key) for b in buckets),
         running=frozenset(
             r.condition.running_signal for r in rules if isinstance(r.condition, Maintenance)
         ),
@@ -132,9 +136,17 @@ def absorb(
 ) -> set[str]:
     """Add one instant's samples to the windows, derived series and buckets; return the names
     of everything that got a new point (signals, derived series, closed bucket series)."""
-    updated = {s.signal for s in moment}
     for sample in moment:
         state.window(vin, sample.signal, index.keep_s(sample.signal)).add(sample.ts, sample.value)
+    return derive(index, state, vin, ts, {s.signal for s in moment})
+
+
+def derive(
+    index: RuleIndex, state: EngineState, vin: str, ts: float, updated: set[str]
+) -> set[str]:
+    """The derived series, buckets and running hours at instant ``ts``, once the raw windows
+    hold its samples (windows are read at ``ts``, so later samples of the batch already in
+    them change nothing); ``updated`` grown by what got a new point."""
     for diff in index.derived:
         if diff.minuend in updated or diff.subtrahend in updated:
             a = state.window(vin, diff.minuend, index.keep_s(diff.minuend)).latest(ts)
@@ -142,21 +154,28 @@ def absorb(
             if a is not None and b is not None:
                 state.window(vin, diff.name, index.keep_s(diff.name)).add(ts, a - b)
                 updated.add(diff.name)
-    for spec in index.buckets:
-        if spec.signal in updated and _passes(index, state, vin, spec, ts):
-            value = state.window(vin, spec.signal, index.keep_s(spec.signal)).latest(ts)
-            if value is not None and state.bucket_series(vin, spec).add(ts, value):
-                updated.add(spec.key)
+    windows = state.windows
+    for spec, key in index.bucket_keys:
+        if spec.signal not in updated or not _passes(windows, vin, spec, ts):
+            continue
+        window = windows.get((vin, spec.signal))
+        value = window.latest(ts) if window is not None else None
+        if value is not None:
+            series = state.buckets.get((vin, key)) or state.bucket_series(vin, spec)
+            if series.add(ts, value):
+                updated.add(key)
     for signal in index.running & updated:
         _count_running(state, vin, ts, state.window(vin, signal, index.keep_s(signal)).latest(ts))
     return updated
 
 
-def _passes(index: RuleIndex, state: EngineState, vin: str, spec: Buckets, ts: float) -> bool:
+def _passes(
+    windows: Mapping[tuple[str, str], SampleWindow], vin: str, spec: Buckets, ts: float
+) -> bool:
     if spec.when is None:
         return True
-    name = spec.when.signal
-    value = state.window(vin, name, index.keep_s(name)).latest(ts)
+    window = windows.get((vin, spec.when.signal))
+    value = window.latest(ts) if window is not None else None
     return value is not None and abs(value - spec.when.equals) < 1e-9
 
 

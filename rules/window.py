@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import operator
 from collections import deque
+from itertools import islice
 
 Point = tuple[float, float]  # (ts, value)
 
@@ -15,12 +17,14 @@ class SampleWindow:
     the horizon is dropped, and a timestamp already present keeps its first value.
     """
 
-    __slots__ = ("_points", "horizon_s", "max_count")
+    __slots__ = ("_band", "_points", "horizon_s", "max_count")
 
     def __init__(self, horizon_s: float, max_count: int) -> None:
         self.horizon_s = horizon_s
         self.max_count = max_count
         self._points: deque[Point] = deque()
+        # (since, upto, lo, hi): bounds on every value at or after ``since`` up to ``upto``
+        self._band: tuple[float, float, float, float] | None = None
 
     def add(self, ts: float, value: float) -> None:
         points = self._points
@@ -31,7 +35,51 @@ class SampleWindow:
             if index < len(points) and points[index][0] == ts:
                 return
             points.insert(index, (ts, value))
+            self._band = None  # a point inside the band's span it has not seen
         self._prune()
+
+    def extend(self, ts: list[float], values: list[float]) -> None:
+        """Add a column of samples (sorted by time) without pruning: a batch is absorbed
+        whole before its instants are measured, so nothing the earlier instants read may be
+        pruned by the later ones; ``prune`` once afterwards."""
+        points = self._points
+        if ts and (not points or ts[0] > points[-1][0]) and _increasing(ts):
+            points.extend(zip(ts, values, strict=True))
+            return
+        for t, v in zip(ts, values, strict=True):
+            if not points or t > points[-1][0]:
+                points.append((t, v))
+                continue
+            index = bisect.bisect_left(points, t, key=lambda p: p[0])
+            if index < len(points) and points[index][0] == t:
+                continue
+            points.insert(index, (t, v))
+            self._band = None
+
+    def extremes(self, since: float, exact: bool = False) -> tuple[float, float] | None:
+        """Bounds (lo, hi) on the values at or after ``since`` and the one before it (what
+        ``latest`` reads there), or None if the window is empty. Kept from one call to the
+        next and grown by the newer points only, so they may be wider than the values are
+        (points pruned meanwhile, ``since`` moved on): ``exact`` recomputes them."""
+        points = self._points
+        if not points:
+            return None
+        band = self._band
+        if band is None or since < band[0] or exact:
+            first = max(bisect.bisect_left(points, since, key=lambda p: p[0]) - 1, 0)
+            values = [p[1] for p in islice(points, first, None)]
+            band = (since, points[-1][0], min(values), max(values))
+        elif points[-1][0] > band[1]:
+            first = bisect.bisect_right(points, band[1], key=lambda p: p[0])
+            values = [p[1] for p in islice(points, first, None)]
+            band = (band[0], points[-1][0], min(band[2], *values), max(band[3], *values))
+        self._band = band
+        return band[2], band[3]
+
+    def prune(self) -> None:
+        """Drop what is older than the horizon (or past the count) behind the newest point."""
+        if self._points:
+            self._prune()
 
     def between(self, start: float, end: float) -> list[Point]:
         """The samples with ``start <= ts <= end``, oldest first."""
@@ -67,3 +115,8 @@ class SampleWindow:
         oldest = points[-1][0] - self.horizon_s
         while points and (points[0][0] < oldest or len(points) > self.max_count):
             points.popleft()
+
+
+def _increasing(ts: list[float]) -> bool:
+    """Strictly increasing (C-speed pairwise comparison)."""
+    return all(map(operator.lt, ts, islice(ts, 1, None)))

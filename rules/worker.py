@@ -37,13 +37,13 @@ from typing import Protocol
 import paho.mqtt.client as mqtt
 
 from jobs.errors import JobStoreError
-from pitstop.codec import Sample, TelemetryColumns, decode_telemetry_columns
 from pitstop.dtc import decode_dtc_report
 from pitstop.errors import CodecError, TopicError
 from pitstop.mqtt import BrokerAddress, Received, make_client, wire_inbox
 from pitstop.topics import Kind, cloud_subscription, parse_cloud_topic
 from rules.checkpoint import StateStore
 from rules.core import CoreStats, RulesCore
+from rules.decode import read_batch
 from rules.loader import DEFAULT_CATALOG, load_catalog
 from rules.reminders import Lead
 from rules.shard import Shard
@@ -275,30 +275,15 @@ def _handle(message: Received, core: RulesCore, stats: RulesStats) -> float | No
         if kind is Kind.DTC:
             core.dtc(replace(decode_dtc_report(message.payload), vin=vin))
             return None
-        batch = decode_telemetry_columns(message.payload)
+        batch = read_batch(message.payload, core.wanted)
     except CodecError as err:
         stats.undecodable += 1
         log.warning("undecodable %s on %s: %s (ingest accepted it?)", kind, message.topic, err)
         return None
-    samples = _samples(batch, core.wanted)
     try:
-        core.telemetry(vin, samples, batch.profile)
+        core.telemetry_columns(vin, batch.columns, batch.profile, batch.count)
     except (JobStoreError, ValueError):
         stats.errors += 1
-        log.exception("rules failed on %s seq %d (%s)", batch.vin, batch.seq, message.topic)
+        log.exception("rules failed on %s seq %d (%s)", vin, batch.seq, message.topic)
         return None
-    return max((s.ts for s in samples), default=None)
-
-
-def _samples(batch: TelemetryColumns, wanted: frozenset[str]) -> list[Sample]:
-    """The samples of the series some rule reads, and the newest of each other one (when the
-    vehicle was last heard from): no Python object for a sample no rule looks at."""
-    out: list[Sample] = []
-    for name, series in batch.series.items():
-        if name in wanted:
-            pairs = zip(series.ts_ms, series.values, strict=True)
-            out += [Sample(name, ms / 1000, v) for ms, v in pairs]
-        elif series.ts_ms:
-            newest = max(range(len(series.ts_ms)), key=series.ts_ms.__getitem__)
-            out.append(Sample(name, series.ts_ms[newest] / 1000, series.values[newest]))
-    return out
+    return batch.newest

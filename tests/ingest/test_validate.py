@@ -185,3 +185,28 @@ def test_invalid_dtc_reports_name_their_reason(topic: str, payload: bytes, reaso
     with pytest.raises(ValidationError) as caught:
         validate_message(topic, payload, NOW, Policy(max_codes=4))
     assert reason in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("series", "error"),
+    [
+        ("[[0], [true]]", "not a finite number"),
+        ('[[0], ["12"]]', "not a finite number"),
+        ("[[0], [1e400]]", "not a finite number"),
+        ("[[0], [" + "9" * 400 + "]]", "not a finite number"),
+        ("[[0.5], [1]]", "not an integer"),
+        ("[[-1], [1]]", "out of range"),
+    ],
+)
+def test_a_one_sample_signal_is_checked_like_any_other(series: str, error: str) -> None:
+    """One sample per signal (a 1 s batch) takes a shorter path in the codec: same checks."""
+    for signal in (series, series.replace("], [", ", 1, 2], [").replace("]]", ", 3, 4]]")):
+        head = f'{{"v": 1, "vin": "{VIN}", "seq": 1, "profile": "p", "t0": 0, '
+        doc = head + f'"s": {{"A": {signal}}}}}'
+        with pytest.raises(ValidationError, match=error) as caught:
+            validate(TOPIC, doc.encode(), NOW, POLICY)
+        assert caught.value.code == "undecodable"
+    good = f'{{"v": 1, "vin": "{VIN}", "seq": 1, "profile": "p", "t0": {int(NOW * 1000)}, '
+    batch = validate(TOPIC, (good + '"s": {"A": [[0], [12]]}}').encode(), NOW, POLICY)
+    assert batch.samples == (Sample("A", NOW, 12.0),)
+    assert type(batch.samples[0].value) is float

@@ -10,7 +10,7 @@ a model that contains itself stops at ``MAX_DEPTH`` with its required fields onl
 from __future__ import annotations
 
 import re
-from re import _parser as sre_parse  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined,unused-ignore]
 from typing import Any
 
 JsonValue = Any  # what json.dumps accepts: the schemas say which

@@ -37,7 +37,13 @@ ANSWERS = {
     200: {
         "description": "Long format, one row per sample, oldest first: "
         "time (ISO 8601 UTC), ts (epoch seconds), signal, value.",
-        "content": {media: {} for media in export.FORMATS.values()},
+        "content": {
+            export.FORMATS["csv"]: {
+                "example": "time,ts,signal,value\n"
+                "2025-11-27T00:00:00.000Z,1764201600.0,Vehicle.Speed,52.0\n"
+            },
+            export.FORMATS["parquet"]: {"schema": {"type": "string", "format": "binary"}},
+        },
     },
 }
 

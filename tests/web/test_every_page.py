@@ -189,6 +189,8 @@ class Watch:
         self.problems.append(f"page error: {error}")
 
     def failed(self, request: Request) -> None:
+        if request.resource_type == "eventsource" and request.failure == "net::ERR_ABORTED":
+            return  # a live stream cut when the check moves on; EventSource reconnects by itself
         self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def response(self, response: Response) -> None:

@@ -12,8 +12,10 @@ from api.html import Badge
 from api.job_page import JobView
 from api.keys import Role
 from api.scope import OWNERS, Access
+from jobs.audit import MAX_LIMIT, AuditEntry, AuditQuery
 from jobs.lifecycle import TRANSITIONS
 from jobs.model import Job, JobAction, JobStatus
+from jobs.network import JobEvent
 from jobs.store import JobStore
 
 
@@ -28,11 +30,31 @@ def badge_of(access: Access, jobs: JobStore) -> Badge:
     return words.badge(access.role, name)
 
 
+def _audited(stores: Stores, job: Job, events: list[JobEvent]) -> list[AuditEntry]:
+    """The audit log's requests on this job while its events happened (none when the server
+    keeps no log): those on the job's routes, whatever their action's path parameter."""
+    if stores.audit is None or not events:
+        return []
+    query = AuditQuery(
+        since=events[0].at - 1.0,
+        until=events[-1].at + timeline.AUDIT_LAG_S,
+        action="POST /jobs/{job_id}/",
+        limit=MAX_LIMIT,
+    )
+    mine = (f"job {job.id}", f"job {job.id},")
+    return [
+        e
+        for e in stores.audit.entries(query)
+        if e.target == mine[0] or e.target.startswith(mine[1])
+    ]
+
+
 def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) -> JobView:
     """What the job page shows this caller: owners the plain words, workshops and engineers
     the evidence, fleet managers both; everyone the timeline."""
     jobs = stores.jobs
     detail = views.detail(jobs, job)
+    events = jobs.events(job.id)
     followup = service_book.job_page_extras(access, job, jobs, stores.keys)
     rates = access.role in OWNERS and job.status is JobStatus.COMPLETED and detail.rating is None
     vehicle = jobs.vehicle(job.vin)
@@ -44,7 +66,16 @@ def job_view(stores: Stores, access: Access, job: Job, done: str | None = None) 
         csrf=access.csrf,
         plain=access.role in OWNERS,
         technical=access.role is not Role.OWNER,
-        steps=timeline.steps(jobs.events(job.id), detail.handoffs, _owner(jobs, job), job.outcome),
+        steps=timeline.attribute(
+            timeline.steps(
+                events,
+                detail.handoffs,
+                _owner(jobs, job),
+                job.outcome,
+                place.name if place is not None else "the workshop",
+            ),
+            _audited(stores, job, events),
+        ),
         place=place,
         vehicle_name=vehicle.label if vehicle else "",
         vehicle_link=access.sees_vin(job.vin),

@@ -3,6 +3,7 @@ are not; bodies (a sign-in key) never are; admins alone read the log at ``/audit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +106,21 @@ def test_without_an_audit_log_the_route_says_so(
         got = client.get("/audit", headers=bearer(secrets[Role.ADMIN]))
     assert got.status_code == 503
     assert "no audit log" in got.json()["detail"]
+
+
+def test_the_timeline_names_the_key_that_acted_when_the_lifecycle_would_guess_wrong(
+    audited: FastAPI, secrets: dict[Role, str], fleet: Fleet
+) -> None:
+    """An admin confirming for the owner is shown as the admin, from the audit log; the
+    workshop's own acceptance stays the workshop's name, as the lifecycle says."""
+    job = fleet.battery_job.id
+    with TestClient(audited) as client:
+        confirmed = client.post(f"/jobs/{job}/confirm", headers=bearer(secrets[Role.ADMIN]))
+        assert confirmed.is_success, confirmed.text
+        accepted = client.post(f"/jobs/{job}/accept", headers=bearer(secrets[Role.WORKSHOP]))
+        assert accepted.is_success, accepted.text
+        page = client.get(f"/jobs/{job}/page", headers=bearer(secrets[Role.ENGINEER])).text
+    timeline = page[page.index('class="timeline"') :]
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", timeline))
+    assert "Admin · admin confirmed" in words
+    assert f"Workshop · {fleet.workshop.name} accepted" in words

@@ -11,7 +11,7 @@ from api.presence_page import gateway_section
 from api.presence_schemas import EventList, VehicleStatusOut
 from api.schemas import DtcHistory, JobSummary, VehicleDetail
 from api.signal_meta import describe
-from api.web_pages import caption, chart, severity
+from api.web_pages import caption, chart
 
 #: The range picker's presets: label, seconds back from now.
 PRESETS = (
@@ -71,7 +71,7 @@ def vehicle_page(
     job_rows: list[list[Child]] = [
         [
             el("a", j.title, href=f"/jobs/{j.id}/page"),
-            severity(j.severity),
+            words.health_label(j.severity),
             words.status(j.status),
             when(j.fired_at),
         ]

@@ -11,13 +11,6 @@ from api.schemas import PointPair
 from api.signal_meta import SignalMeta
 from api.signal_meta_rules import Level
 
-SEVERITIES = frozenset({"info", "warning", "critical"})
-
-
-def severity(level: str) -> Html:
-    css = f"sev sev-{level}" if level in SEVERITIES else "sev"
-    return el("span", level, class_=css)
-
 
 def caption(meta: SignalMeta, *extra: Child) -> Html:
     """A chart's friendly title, with the full signal path in small text (and on hover)."""

@@ -4,7 +4,8 @@ The worker sees only what ingest accepted and stored (``pitstop/cloud/v1/...``),
 checked there in full by ``pitstop.codec.decode_telemetry_columns``. Checking it again here
 was a fifth of the worker's time, so this reads the documented wire form (pitstop/codec.py)
 directly: the columns of the series some rule reads, in seconds, and of every other series
-only its newest sample (when the vehicle was last heard from). A payload that is not of that
+only its newest sample (when the vehicle was last heard from). Columns with the same deltas
+share one list of times (read-only downstream). A payload that is not of that
 form still raises ``CodecError`` (counted as undecodable), never anything else.
 """
 
@@ -37,6 +38,7 @@ def read_batch(payload: bytes, wanted: frozenset[str]) -> Batch:
         columns: dict[str, Column] = {}
         newest: float | None = None
         count = 0
+        shared: tuple[list[int], list[float]] = ([], [])  # the last deltas read, their times
         for name, (deltas, values) in series.items():
             if not deltas:
                 continue
@@ -44,8 +46,10 @@ def read_batch(payload: bytes, wanted: frozenset[str]) -> Batch:
             if len(deltas) == 1:
                 column: Column = ([(t0 + deltas[0]) / 1000], [float(values[0])])
             elif name in wanted:
-                times = [ms / 1000 for ms in islice(accumulate(deltas, initial=t0), 1, None)]
-                column = (times, list(map(float, values)))
+                if deltas != shared[0]:  # a fleet's signals share their times: made once
+                    times = [ms / 1000 for ms in islice(accumulate(deltas, initial=t0), 1, None)]
+                    shared = (deltas, times)
+                column = (shared[1], list(map(float, values)))
             else:
                 times = list(islice(accumulate(deltas, initial=t0), 1, None))
                 at = max(range(len(times)), key=times.__getitem__)

@@ -136,7 +136,7 @@ def _split(
     heard: float | None = None
     any_wanted = False
     for name, column in columns.items():
-        ts, values = _sorted(column)
+        ts, values = column if len(column[0]) < 2 else _sorted(column)
         if not ts:
             continue
         cut = bisect.bisect_right(ts, latest)

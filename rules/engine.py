@@ -37,13 +37,15 @@ from itertools import islice
 
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
+from rules.columns import Derived, derive_columns
 from rules.conditions import DtcPattern, Maintenance, NoData
-from rules.intake import derive, index_of
+from rules.intake import RuleIndex, derive, index_of
 from rules.measure import Measurement, dtc_measure, measure, no_data
 from rules.model import Rule
 from rules.quiet import Column, quiet_rules
 from rules.state import DEFAULT_WINDOW_CAP, AlertState, EngineState, ServiceMark
 from rules.transition import Transition, advance, evidence_after
+from rules.window import SampleWindow
 
 __all__ = [
     "DEFAULT_WINDOW_CAP",
@@ -103,27 +105,90 @@ def evaluate_columns(
         state.last_seen[vin] = heard
     if not mine:
         return transitions
+    derived = derive_columns(index, state, vin, mine)
+    if derived is not None:
+        transitions.extend(_by_column(index, state, vin, mine, derived, silence=silence))
+        return transitions
     instants = _instants(mine)
     first = instants[0][0]
     # one instant (a 1 s batch): stepping each rule once costs less than proving it quiet
     quiet = quiet_rules(rules, state, vin, mine, first) if len(instants) > 1 else {}
-    windows = []
-    for name, (times, values) in mine.items():
-        window = state.window(vin, name, index.keep_s(name))
-        window.extend(times, values)
-        windows.append(window)
+    windows = _absorb(index, state, vin, mine)
     for ts, names in instants:
         updated = derive(index, state, vin, ts, set(names))
         transitions.extend(_resolve_silence(silence, state, vin, ts))
         for rule in index.due(updated):
             if rule.id not in quiet:
                 transitions.extend(_step(state, rule, vin, ts))
+    _settle(state, vin, windows, quiet)
+    return transitions
+
+
+def _by_column(
+    index: RuleIndex,
+    state: EngineState,
+    vin: str,
+    mine: dict[str, Column],
+    derived: Derived,
+    *,
+    silence: tuple[Rule, ...],
+) -> list[Transition]:
+    """The batch's instants when every column shares them (rules/columns.py): the derived
+    series, buckets and running hours are made per column already; only the rules neither
+    quiet nor idle are stepped, at the instants where something triggers them."""
+    times = derived.times
+    hours = derived.hours
+    columns = {**mine, **derived.columns}
+    final = hours[-1][1] if hours else None
+    quiet = quiet_rules(index.rules, state, vin, columns, times[0], hours=final, shared=True)
+    windows = _absorb(index, state, vin, columns)
+    base = set(columns)
+    stepped = [r for r in index.due(base) if r.id not in quiet]
+    busy = any(_busy(state, vin, r) for r in silence)
+    transitions: list[Transition] = []
+    if stepped or derived.feeds or busy:
+        for i, ts in enumerate(times):
+            if hours is not None:
+                state.running_hours[vin] = hours[i]
+            closed = derived.closed(ts) if derived.feeds else None
+            if busy:
+                transitions.extend(_resolve_silence(silence, state, vin, ts))
+            due = index.due(base.union(closed)) if closed else stepped
+            for rule in due:
+                if rule.id not in quiet:
+                    transitions.extend(_step(state, rule, vin, ts))
+        if hours is not None:
+            state.running_hours[vin] = hours[-1]
+    _settle(state, vin, windows, quiet)
+    return transitions
+
+
+def _absorb(
+    index: RuleIndex, state: EngineState, vin: str, columns: Mapping[str, Column]
+) -> list[SampleWindow]:
+    """Every column into its window whole (pruned once the batch is measured: ``_settle``)."""
+    windows = []
+    for name, (times, values) in columns.items():
+        window = state.window(vin, name, index.keep_s(name))
+        window.extend(times, values)
+        windows.append(window)
+    return windows
+
+
+def _settle(
+    state: EngineState, vin: str, windows: list[SampleWindow], quiet: Mapping[str, float]
+) -> None:
+    """After the batch: prune the windows, and each quiet alert has seen its newest instant."""
     for window in windows:
         window.prune()
     for rule_id, last in quiet.items():
         alert = state.alert(vin, rule_id)
         alert.last_ts = max(alert.last_ts, last)
-    return transitions
+
+
+def _busy(state: EngineState, vin: str, rule: Rule) -> bool:
+    alert = state.alerts.get((vin, rule.id))
+    return alert is not None and alert.state in (AlertState.FIRING, AlertState.PENDING)
 
 
 def _split(

@@ -12,9 +12,12 @@ from the column's extremes alone:
   the level (a mean, a min or a max of values none of which is past a level is not past it;
   the mean with a margin for rounding); a standard deviation above a level: half the range
   of those values is below it (a population standard deviation is at most half the range);
-- ``all`` of parts: one quiet part is enough; ``any``: every part must be quiet.
+- ``all`` of parts: one quiet part is enough; ``any``: every part must be quiet;
+- a maintenance interval (when the running hours at the batch's end are known): the
+  largest odometer value, the batch's last instant and those hours are all short of due;
+- a derived series (a difference) when the engine made its column (rules/columns.py).
 
-Anything else (rates, trends, maintenance, derived series, busy alerts) is stepped instant by
+Anything else (rates, trends, busy alerts) is stepped instant by
 instant as before. A quiet alert only records the newest instant it saw (``last_ts``).
 """
 
@@ -22,7 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rules.conditions import Combination, Direction, Limit, Stat, Threshold, WindowStat
+from rules.conditions import (
+    Combination,
+    Direction,
+    Limit,
+    Maintenance,
+    Stat,
+    Threshold,
+    WindowStat,
+)
 from rules.model import Rule
 from rules.state import AlertState, EngineState
 
@@ -39,49 +50,120 @@ def quiet_rules(
     vin: str,
     columns: Mapping[str, Column],
     first: float,
+    *,
+    hours: float | None = None,
+    shared: bool = False,
 ) -> dict[str, float]:
     """The rules this batch cannot move, with the newest time of the signals they read.
-    ``columns`` are the batch's (not yet in the windows); ``first`` its oldest instant."""
+    ``columns`` are the batch's (not yet in the windows); ``first`` its oldest instant;
+    ``hours`` the running hours at the batch's end (None: unknown, maintenance is stepped);
+    ``shared``: every column has the same times, each after its window's newest point
+    (rules/columns.py), so a threshold on a signal of the batch reads the batch's values
+    only, not the window's older one."""
+    batch = _Batch(state, vin, columns, first, shared)
     quiet: dict[str, float] = {}
+    alerts = state.alerts
     for rule in rules:
         cond = rule.condition
+        if isinstance(cond, Maintenance):
+            last = batch.maintenance_quiet(cond, rule.id, hours)
+            if last is not None:
+                quiet[rule.id] = last
+            continue
         if not isinstance(cond, Threshold | WindowStat | Combination):
             continue
-        newest = max((columns[s][0][-1] for s in cond.signals if s in columns), default=None)
+        newest = batch.newest(cond.signals)
         if newest is None:
             continue
-        alert = state.alerts.get((vin, rule.id))
+        alert = alerts.get((vin, rule.id))
         if alert is not None and (alert.state in _BUSY or first < alert.last_ts):
             continue
-        if _quiet(cond, state, vin, columns, first):
+        if batch.quiet(cond):
             quiet[rule.id] = newest
     return quiet
 
 
-def _quiet(
-    cond: Threshold | WindowStat | Combination,
-    state: EngineState,
-    vin: str,
-    columns: Mapping[str, Column],
-    first: float,
-) -> bool:
-    if isinstance(cond, Combination):
-        if not all(isinstance(p, Threshold | WindowStat) for p in cond.parts):
-            return cond.mode == "all" and any(
-                _quiet(p, state, vin, columns, first)
-                for p in cond.parts
-                if isinstance(p, Threshold | WindowStat)
-            )
-        parts = (_quiet(p, state, vin, columns, first) for p in cond.parts)  # type: ignore[arg-type]
-        return any(parts) if cond.mode == "all" else all(parts)
-    reach = cond.window_s if isinstance(cond, WindowStat) else 0.0
-    window = state.windows.get((vin, cond.signal))
-    column = columns.get(cond.signal)
-    batch = (min(column[1]), max(column[1])) if column is not None else None
-    held = _holds(cond, _join(window.extremes(first - reach) if window else None, batch))
-    if not held and window is not None:  # the kept bounds may be loose: look again
-        held = _holds(cond, _join(window.extremes(first - reach, exact=True), batch))
-    return held
+class _Batch:
+    """One batch's columns as the quiet checks read them: the extremes of each column made
+    once, however many rules read it."""
+
+    __slots__ = ("bounds", "columns", "first", "shared", "state", "vin")
+
+    def __init__(
+        self,
+        state: EngineState,
+        vin: str,
+        columns: Mapping[str, Column],
+        first: float,
+        shared: bool,
+    ) -> None:
+        self.state, self.vin, self.columns, self.first = state, vin, columns, first
+        self.shared = shared
+        self.bounds: dict[str, tuple[float, float]] = {}
+
+    def newest(self, signals: tuple[str, ...]) -> float | None:
+        columns = self.columns
+        return max((columns[s][0][-1] for s in signals if s in columns), default=None)
+
+    def column(self, signal: str) -> tuple[float, float] | None:
+        found = self.bounds.get(signal)
+        if found is None:
+            column = self.columns.get(signal)
+            if column is None:
+                return None
+            values = column[1]
+            found = (values[0], values[0]) if len(values) == 1 else (min(values), max(values))
+            self.bounds[signal] = found
+        return found
+
+    def quiet(self, cond: Threshold | WindowStat | Combination) -> bool:
+        if isinstance(cond, Combination):
+            if not all(isinstance(p, Threshold | WindowStat) for p in cond.parts):
+                return cond.mode == "all" and any(
+                    self.quiet(p) for p in cond.parts if isinstance(p, Threshold | WindowStat)
+                )
+            parts = (self.quiet(p) for p in cond.parts)  # type: ignore[arg-type]
+            return any(parts) if cond.mode == "all" else all(parts)
+        batch = self.column(cond.signal)
+        if isinstance(cond, Threshold):
+            if batch is not None and self.shared:  # every instant reads the batch's value
+                return _inside(cond.limit, batch[0], batch[1], 0.0)
+            reach = 0.0
+        else:
+            reach = cond.window_s
+        window = self.state.windows.get((self.vin, cond.signal))
+        since = self.first - reach
+        held = _holds(cond, _join(window.extremes(since) if window else None, batch))
+        if not held and window is not None:  # the kept bounds may be loose: look again
+            held = _holds(cond, _join(window.extremes(since, exact=True), batch))
+        return held
+
+    def maintenance_quiet(
+        self, cond: Maintenance, rule_id: str, hours: float | None
+    ) -> float | None:
+        """The newest odometer time of the batch if no instant of it can make the interval
+        due (the largest odometer value, the batch's end and its running hours all short of
+        it); else None. Needs a service mark with its odometer (else the first step makes
+        one)."""
+        state, vin, first = self.state, self.vin, self.first
+        column = self.columns.get(cond.distance_signal)
+        mark = state.services.get((vin, rule_id))
+        if hours is None or column is None or mark is None or mark.km is None:
+            return None
+        alert = state.alerts.get((vin, rule_id))
+        if alert is not None and (alert.state in _BUSY or first < alert.last_ts):
+            return None
+        window = state.windows.get((vin, cond.distance_signal))
+        top = _join(window.extremes(first) if window else None, self.column(cond.distance_signal))
+        if top is None:
+            return None
+        last = column[0][-1]
+        due = (
+            (cond.every_km is not None and top[1] - mark.km >= cond.every_km - cond.ahead_km)
+            or (cond.every_s is not None and last - mark.at >= cond.every_s - cond.ahead_s)
+            or (cond.every_hours is not None and hours - mark.hours >= cond.every_hours)
+        )
+        return None if due else last
 
 
 def _join(

@@ -120,7 +120,7 @@ def evaluate_columns(
         for rule in index.due(updated):
             if rule.id not in quiet:
                 transitions.extend(_step(state, rule, vin, ts))
-    _settle(state, vin, windows, quiet)
+    _settle(windows)
     return transitions
 
 
@@ -141,7 +141,7 @@ def _by_column(
     columns = {**mine, **derived.columns}
     final = hours[-1][1] if hours else None
     quiet = quiet_rules(index.rules, state, vin, columns, times[0], hours=final, shared=True)
-    windows = _absorb(index, state, vin, columns)
+    windows = _absorb(index, state, vin, columns, increasing=True)
     base = set(columns)
     stepped = [r for r in index.due(base) if r.id not in quiet]
     busy = any(_busy(state, vin, r) for r in silence)
@@ -159,31 +159,32 @@ def _by_column(
                     transitions.extend(_step(state, rule, vin, ts))
         if hours is not None:
             state.running_hours[vin] = hours[-1]
-    _settle(state, vin, windows, quiet)
+    _settle(windows)
     return transitions
 
 
 def _absorb(
-    index: RuleIndex, state: EngineState, vin: str, columns: Mapping[str, Column]
+    index: RuleIndex,
+    state: EngineState,
+    vin: str,
+    columns: Mapping[str, Column],
+    *,
+    increasing: bool = False,
 ) -> list[SampleWindow]:
-    """Every column into its window whole (pruned once the batch is measured: ``_settle``)."""
+    """Every column into its window whole (pruned once the batch is measured: ``_settle``);
+    ``increasing``: the times are known to be strictly increasing."""
     windows = []
     for name, (times, values) in columns.items():
         window = state.window(vin, name, index.keep_s(name))
-        window.extend(times, values)
+        window.extend(times, values, increasing=increasing)
         windows.append(window)
     return windows
 
 
-def _settle(
-    state: EngineState, vin: str, windows: list[SampleWindow], quiet: Mapping[str, float]
-) -> None:
-    """After the batch: prune the windows, and each quiet alert has seen its newest instant."""
+def _settle(windows: list[SampleWindow]) -> None:
+    """After the batch is measured: prune the windows."""
     for window in windows:
         window.prune()
-    for rule_id, last in quiet.items():
-        alert = state.alert(vin, rule_id)
-        alert.last_ts = max(alert.last_ts, last)
 
 
 def _busy(state: EngineState, vin: str, rule: Rule) -> bool:
@@ -200,11 +201,18 @@ def _split(
     mine: dict[str, Column] = {}
     heard: float | None = None
     any_wanted = False
+    seen: list[float] | None = None  # times already found in order (columns share them)
+    seen_cut = 0
     for name, column in columns.items():
-        ts, values = column if len(column[0]) < 2 else _sorted(column)
-        if not ts:
-            continue
-        cut = bisect.bisect_right(ts, latest)
+        if column[0] is seen:
+            (ts, values), cut = column, seen_cut
+        else:
+            ts, values = column if len(column[0]) < 2 else _sorted(column)
+            if not ts:
+                continue
+            cut = bisect.bisect_right(ts, latest)
+            if ts is column[0]:
+                seen, seen_cut = ts, cut
         if cut and (heard is None or ts[cut - 1] > heard):
             heard = ts[cut - 1]
         if name not in wanted:

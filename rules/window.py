@@ -38,12 +38,13 @@ class SampleWindow:
             self._band = None  # a point inside the band's span it has not seen
         self._prune()
 
-    def extend(self, ts: list[float], values: list[float]) -> None:
+    def extend(self, ts: list[float], values: list[float], *, increasing: bool = False) -> None:
         """Add a column of samples (sorted by time) without pruning: a batch is absorbed
         whole before its instants are measured, so nothing the earlier instants read may be
-        pruned by the later ones; ``prune`` once afterwards."""
+        pruned by the later ones; ``prune`` once afterwards. ``increasing``: the caller
+        knows the times strictly increase (not checked again)."""
         points = self._points
-        if ts and (not points or ts[0] > points[-1][0]) and _increasing(ts):
+        if ts and (not points or ts[0] > points[-1][0]) and (increasing or _increasing(ts)):
             points.extend(zip(ts, values, strict=True))
             return
         for t, v in zip(ts, values, strict=True):

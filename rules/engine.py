@@ -89,14 +89,21 @@ def evaluate_columns(
     columns: Mapping[str, Column],
     vin: str,
     now: float,
+    *,
+    others: Sequence[float] = (),
 ) -> list[Transition]:
     """``evaluate`` on a batch kept column-wise (signal -> (times in seconds, values)), the
     worker's path: no object per sample, the rules the batch cannot move found per column
     (rules/quiet.py), each column absorbed into its window whole, then the instants stepped
-    in time order for the other rules."""
+    in time order for the other rules. ``others``: the newest sample time of each series of
+    the batch that no rule reads (rules/decode.py leaves them out of ``columns``): when the
+    vehicle was heard from."""
     index = index_of(state, rules)
     latest = now + FUTURE_TOLERANCE_S
     mine, heard, wanted = _split(index.window_signals, columns, latest, state)
+    elsewhere = max((t for t in others if t <= latest), default=None)
+    if elsewhere is not None and (heard is None or elsewhere > heard):
+        heard = elsewhere
     transitions: list[Transition] = []
     silence = tuple(r for r in rules if isinstance(r.condition, NoData))
     if heard is not None and not wanted:

@@ -281,7 +281,7 @@ def _handle(message: Received, core: RulesCore, stats: RulesStats) -> float | No
         log.warning("undecodable %s on %s: %s (ingest accepted it?)", kind, message.topic, err)
         return None
     try:
-        core.telemetry_columns(vin, batch.columns, batch.profile, batch.count)
+        core.telemetry_columns(vin, batch.columns, batch.profile, batch.count, others=batch.others)
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules failed on %s seq %d (%s)", vin, batch.seq, message.topic)

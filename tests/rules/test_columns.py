@@ -205,13 +205,25 @@ def test_the_workers_read_of_a_payload_is_the_codecs() -> None:
         assert read.seq == codec.seq
         assert read.profile == codec.profile
         assert read.count == codec.sample_count
+        others = set()
         for name, series in codec.series.items():
-            times, values = read.columns[name]
             if name in wanted:
+                times, values = read.columns[name]
                 assert times == [ms / 1000 for ms in series.ts_ms]
                 assert values == series.values
             else:
-                newest = max(series.ts_ms)
-                assert times == [newest / 1000]
-                assert values == [series.values[series.ts_ms.index(newest)]]
+                assert name not in read.columns
+                others.add(max(series.ts_ms) / 1000)
+        assert read.others == sorted(others)
         assert read.newest == max(max(s.ts_ms) for s in codec.series.values()) / 1000
+
+
+def test_a_vehicle_heard_only_on_series_no_rule_reads_is_heard() -> None:
+    """The newest time of the series left out of the columns still says when the vehicle
+    was last heard from (what no-data rules and staleness read), bounded like any sample."""
+    rules = load_catalog(DEFAULT_CATALOG)
+    state = EngineState()
+    evaluate_columns(rules, state, {}, VIN, T0, others=[T0 - 5, T0 + 100_000])
+    assert state.last_seen[VIN] == T0 - 5  # the one far in the future does not count
+    evaluate_columns(rules, state, {VOLTAGE: ([T0 + 1], [12.6])}, VIN, T0, others=[T0 + 2])
+    assert state.last_seen[VIN] == T0 + 2

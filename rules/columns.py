@@ -95,17 +95,20 @@ def _shared_times(state: EngineState, vin: str, mine: Mapping[str, Column]) -> l
         if mine[name][0] != times:
             return None
         window = windows.get((vin, name))
-        if window is not None and len(window) and window.newest()[0][0] >= times[0]:
+        if window is not None and window.last_time() >= times[0]:
             return None
     return times
 
 
 def _complete(index: RuleIndex, mine: Mapping[str, Column]) -> bool:
     """Every difference and bucket filter the batch moves has all its columns in the batch
-    (one side alone would read a window's older value: the per-instant path does that)."""
+    (one side alone would read a window's older value: the per-instant path does that), and
+    at most one running-hours signal is in it."""
     for diff in index.derived:
         if (diff.minuend in mine) != (diff.subtrahend in mine):
             return False
+    if len(index.running & mine.keys()) > 1:  # counted interleaved per instant: not a column
+        return False
     return all(
         spec.when is None or spec.signal not in mine or spec.when.signal in mine
         for spec in index.buckets

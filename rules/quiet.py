@@ -180,7 +180,7 @@ class _Batch:
         """The newest time of the batch's columns of ``signals`` (None: it has none)."""
         columns = self.columns
         if self.times is not None:  # every column has the same times
-            return self.times[-1] if any(s in columns for s in signals) else None
+            return self.times[-1] if any(map(columns.__contains__, signals)) else None
         return max((columns[s][0][-1] for s in signals if s in columns), default=None)
 
     def column(self, signal: str) -> tuple[float, float] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 import operator
 from collections import deque
 from itertools import islice
@@ -107,6 +108,10 @@ class SampleWindow:
     def newest(self) -> list[Point]:
         """The newest sample alone (none if empty): what a cold checkpoint keeps."""
         return [self._points[-1]] if self._points else []
+
+    def last_time(self) -> float:
+        """The time of the newest sample (minus infinity if empty)."""
+        return self._points[-1][0] if self._points else -math.inf
 
     def __len__(self) -> int:
         return len(self._points)

@@ -14,7 +14,7 @@ import pytest
 
 from bench.fleet_load import HEALTHY, ODOMETER, Encoder, batch, vin_of
 from pitstop.codec import Sample, TelemetryBatch, decode_telemetry_columns, encode_telemetry
-from rules import engine
+from rules import batch as engine_batch
 from rules.decode import read_batch
 from rules.engine import EngineState, Transition, evaluate, evaluate_columns
 from rules.loader import DEFAULT_CATALOG, load_catalog
@@ -102,8 +102,8 @@ def _reference(
 ) -> tuple[list[tuple[Any, ...]], EngineState]:
     """Every rule stepped at every instant, everything derived per instant."""
     with monkeypatch.context() as patched:
-        patched.setattr(engine, "quiet_rules", lambda *_args, **_kw: {})
-        patched.setattr(engine, "derive_columns", lambda *_args: None)
+        patched.setattr(engine_batch, "quiet_rules", lambda *_args, **_kw: {})
+        patched.setattr(engine_batch, "derive_columns", lambda *_args: None)
         return _run(samples, instants)
 
 

@@ -60,6 +60,9 @@ def derive_columns(
     derived = Derived(times)
     for diff in index.derived:
         if diff.minuend in mine:
+            window = state.windows.get((vin, diff.name))
+            if window is not None and window.last_time() >= times[0]:
+                return None  # its window is ahead of the batch: it reads older points
             a, b = mine[diff.minuend][1], mine[diff.subtrahend][1]
             derived.columns[diff.name] = (times, list(map(operator.sub, a, b)))
     for spec, key in index.bucket_keys:

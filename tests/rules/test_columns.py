@@ -17,6 +17,7 @@ from pitstop.codec import Sample, TelemetryBatch, decode_telemetry_columns, enco
 from rules import batch as engine_batch
 from rules.decode import read_batch
 from rules.engine import EngineState, Transition, evaluate, evaluate_columns
+from rules.intake import index_of
 from rules.loader import DEFAULT_CATALOG, load_catalog
 from rules.window import SampleWindow
 
@@ -144,6 +145,33 @@ def test_buckets_filters_differences_and_intervals_by_column_give_the_same(
     fired = {k[0] for k in columns if k[2] == "firing"}
     assert {"tyre-pressure-loss-front-left", "hv-cell-imbalance", "yearly-service"} <= fired
     _same(state, reference)
+
+
+def test_the_workers_read_of_the_payloads_gives_what_stepping_every_rule_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's path: encoded batches read by rules.decode (columns sharing one list of
+    times, the series no rule reads as times only) through evaluate_columns."""
+    samples = _parked(6 * 720)
+    rules = load_catalog(DEFAULT_CATALOG)
+    state = EngineState()
+    wanted = index_of(state, rules).window_signals
+    moments = [list(group) for _ts, group in groupby(samples, key=lambda s: s.ts)]
+    found: list[tuple[Any, ...]] = []
+    for seq, start in enumerate(range(0, len(moments), 2)):
+        chunk = [s for moment in moments[start : start + 2] for s in moment]
+        chunk.append(Sample("Vehicle.Bench.Unread", chunk[-1].ts + 0.5, 1.0))
+        read = read_batch(encode_telemetry(TelemetryBatch(VIN, seq, "p", tuple(chunk))), wanted)
+        now = chunk[-1].ts
+        found += [
+            _key(t)
+            for t in evaluate_columns(rules, state, read.columns, VIN, now, others=read.others)
+        ]
+    stepped, reference = _reference(samples, 2, monkeypatch)
+    assert found == stepped
+    assert {k[0] for k in found if k[2] == "firing"} >= {"hv-cell-imbalance", "yearly-service"}
+    _same(state, reference)
+    assert state.last_seen[VIN] == moments[-1][0].ts + 0.5  # heard on the unread series
 
 
 def test_a_column_out_of_order_and_in_the_future_is_handled_like_samples() -> None:

@@ -134,7 +134,9 @@ def _never(_batch: _Batch) -> bool:
 def _compile(cond: Condition) -> Check:
     """The quiet check of one condition (see the module docstring)."""
     if isinstance(cond, Combination):
-        known = [_compile(p) for p in cond.parts if isinstance(p, Threshold | WindowStat)]
+        parts = [p for p in cond.parts if isinstance(p, Threshold | WindowStat)]
+        parts.sort(key=lambda p: isinstance(p, WindowStat))  # thresholds (no window) first
+        known = [_compile(p) for p in parts]
         if cond.mode == "all":  # one quiet part is enough
             return lambda batch: any(check(batch) for check in known)
         if len(known) < len(cond.parts):  # ``any`` with a rate or trend part: never quiet

@@ -119,8 +119,15 @@ class SampleWindow:
     def _prune(self) -> None:
         points = self._points
         oldest = points[-1][0] - self.horizon_s
-        while points and (points[0][0] < oldest or len(points) > self.max_count):
+        if points[0][0] >= oldest and len(points) <= self.max_count:
+            return
+        drop = bisect.bisect_left(points, oldest, key=_time)  # the points older than that
+        for _ in range(max(drop, len(points) - self.max_count)):
             points.popleft()
+
+
+def _time(point: Point) -> float:
+    return point[0]
 
 
 def _increasing(ts: list[float]) -> bool:

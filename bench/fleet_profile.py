@@ -64,7 +64,9 @@ def profile_rules(
         for i, (name, payload, at) in enumerate(messages, 1):
             now[0] = at
             batch = read_batch(payload, core.wanted)  # what rules.worker does with a message
-            core.telemetry_columns(vin_of_topic(name), batch.columns, batch.profile, batch.count)
+            core.telemetry_columns(
+                vin_of_topic(name), batch.columns, batch.profile, batch.count, others=batch.others
+            )
             if every and i % every == 0:  # a cadence in messages (10: before issue 16)
                 core.checkpoint()
             elif not every and time.monotonic() - last >= CHECKPOINT_S:  # the worker's now

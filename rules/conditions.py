@@ -67,10 +67,12 @@ class Threshold:
         return Limit(self.direction, self.level, self.clear_level)
 
     def breached(self, value: float) -> bool:
-        return self.limit.breached(value)
+        return value < self.level if self.direction is Direction.BELOW else value > self.level
 
-    def cleared(self, value: float) -> bool:
-        return self.limit.cleared(value)
+    def cleared(self, value: float) -> bool:  # Limit.cleared, without building a Limit
+        if self.direction is Direction.BELOW:
+            return value > self.clear_level
+        return value < self.clear_level
 
     def describe(self) -> str:
         """The condition in a few characters, e.g. ``< 11.8``."""

@@ -201,15 +201,24 @@ class RulesCore:
         )
 
     def telemetry_columns(
-        self, vin: str, columns: Mapping[str, Column], profile: str = "", count: int = 0
+        self,
+        vin: str,
+        columns: Mapping[str, Column],
+        profile: str = "",
+        count: int = 0,
+        *,
+        others: Sequence[float] = (),
     ) -> list[Transition]:
         """``telemetry`` on a batch kept column-wise (``rules.engine.evaluate_columns``);
-        ``count`` is its number of samples, for the figures."""
+        ``count`` is its number of samples, for the figures; ``others`` the newest times of
+        the series no rule reads (``rules.decode.Batch.others``)."""
         self.stats.samples += count
         return self._telemetry(
             vin,
             profile,
-            lambda: evaluate_columns(self.rules, self.engine, columns, vin, self.clock()),
+            lambda: evaluate_columns(
+                self.rules, self.engine, columns, vin, self.clock(), others=others
+            ),
         )
 
     def _telemetry(

@@ -12,9 +12,9 @@ Per (vin, rule) an alert moves ``inactive -> pending -> firing -> resolved``:
 Entry points: ``evaluate`` (telemetry samples) and ``evaluate_columns`` (the same batch kept
 column-wise, what the worker reads; ``evaluate`` is that path too), ``evaluate_dtc`` (a
 trouble-code report) and ``tick`` (the clock: no-data rules, which fire on silence, not on
-samples). A batch is evaluated per column where the rules allow: the rules it cannot move are
-found from each column's extremes in one pass (rules/quiet.py), every column joins its window
-whole, and only the other rules are stepped instant by instant.
+samples). A batch is evaluated per column where the rules allow (rules/batch.py: derived
+series per column, the rules it cannot move found from the columns' extremes, only the others
+stepped instant by instant).
 
 ``EngineState`` (rules/state.py) is owned by the caller and updated in place. No I/O, no clock:
 ``now`` only bounds how far in the future a sample may lie (a gateway with a wrong clock must
@@ -30,18 +30,15 @@ has seen (a late batch) does not move that alert, but it does go into the eviden
 
 from __future__ import annotations
 
-import bisect
-import operator
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from itertools import islice
+from collections.abc import Sequence
 
 from pitstop.codec import Sample
 from pitstop.dtc import DtcReport
-from rules.conditions import DtcPattern, Maintenance, NoData
-from rules.intake import derive, index_of
-from rules.measure import Measurement, dtc_measure, measure, no_data
+from rules.batch import FUTURE_TOLERANCE_S, evaluate_columns, resolve_silence
+from rules.conditions import DtcPattern, NoData
+from rules.measure import dtc_measure, no_data
 from rules.model import Rule
-from rules.quiet import Column, quiet_rules
+from rules.quiet import Column
 from rules.state import DEFAULT_WINDOW_CAP, AlertState, EngineState, ServiceMark
 from rules.transition import Transition, advance, evidence_after
 
@@ -58,9 +55,6 @@ __all__ = [
     "mark_serviced",
     "tick",
 ]
-
-FUTURE_TOLERANCE_S = 300.0
-"""Samples more than this far ahead of ``now`` are ignored and counted."""
 
 
 def evaluate(
@@ -79,128 +73,6 @@ def evaluate(
         column[0].append(sample.ts)
         column[1].append(sample.value)
     return evaluate_columns(rules, state, columns, vin, now)
-
-
-def evaluate_columns(
-    rules: tuple[Rule, ...],
-    state: EngineState,
-    columns: Mapping[str, Column],
-    vin: str,
-    now: float,
-) -> list[Transition]:
-    """``evaluate`` on a batch kept column-wise (signal -> (times in seconds, values)), the
-    worker's path: no object per sample, the rules the batch cannot move found per column
-    (rules/quiet.py), each column absorbed into its window whole, then the instants stepped
-    in time order for the other rules."""
-    index = index_of(state, rules)
-    latest = now + FUTURE_TOLERANCE_S
-    mine, heard, wanted = _split(index.window_signals, columns, latest, state)
-    transitions: list[Transition] = []
-    silence = tuple(r for r in rules if isinstance(r.condition, NoData))
-    if heard is not None and not wanted:
-        transitions.extend(_resolve_silence(silence, state, vin, heard))
-    if heard is not None and heard > state.last_seen.get(vin, float("-inf")):
-        state.last_seen[vin] = heard
-    if not mine:
-        return transitions
-    instants = _instants(mine)
-    first = instants[0][0]
-    # one instant (a 1 s batch): stepping each rule once costs less than proving it quiet
-    quiet = quiet_rules(rules, state, vin, mine, first) if len(instants) > 1 else {}
-    windows = []
-    for name, (times, values) in mine.items():
-        window = state.window(vin, name, index.keep_s(name))
-        window.extend(times, values)
-        windows.append(window)
-    for ts, names in instants:
-        updated = derive(index, state, vin, ts, set(names))
-        transitions.extend(_resolve_silence(silence, state, vin, ts))
-        for rule in index.due(updated):
-            if rule.id not in quiet:
-                transitions.extend(_step(state, rule, vin, ts))
-    for window in windows:
-        window.prune()
-    for rule_id, last in quiet.items():
-        alert = state.alert(vin, rule_id)
-        alert.last_ts = max(alert.last_ts, last)
-    return transitions
-
-
-def _split(
-    wanted: frozenset[str], columns: Mapping[str, Column], latest: float, state: EngineState
-) -> tuple[dict[str, Column], float | None, bool]:
-    """The columns some rule reads, sorted and without samples beyond ``latest`` (counted);
-    the newest time not beyond it of any column (when the vehicle was heard from); whether
-    any column some rule reads had a sample at all."""
-    mine: dict[str, Column] = {}
-    heard: float | None = None
-    any_wanted = False
-    for name, column in columns.items():
-        ts, values = _sorted(column)
-        if not ts:
-            continue
-        cut = bisect.bisect_right(ts, latest)
-        if cut and (heard is None or ts[cut - 1] > heard):
-            heard = ts[cut - 1]
-        if name not in wanted:
-            continue
-        any_wanted = True
-        if cut < len(ts):
-            state.future_samples += len(ts) - cut
-        if cut:
-            mine[name] = (ts[:cut], values[:cut]) if cut < len(ts) else (ts, values)
-    return mine, heard, any_wanted
-
-
-def _sorted(column: Column) -> Column:
-    """The column in time order (stable: samples of one instant stay in the order sent)."""
-    ts, values = column
-    if all(map(operator.le, ts, islice(ts, 1, None))):
-        return column
-    order = sorted(range(len(ts)), key=ts.__getitem__)
-    return [ts[i] for i in order], [values[i] for i in order]
-
-
-def _instants(columns: Mapping[str, Column]) -> list[tuple[float, Collection[str]]]:
-    """Every instant of the batch in time order, with the signals that have a sample then
-    (one pass when every column shares its times, as a fleet's batches do)."""
-    names = list(columns)
-    first = columns[names[0]][0]
-    if all(columns[n][0] == first for n in names[1:]):
-        return [(ts, names) for ts in dict.fromkeys(first)]
-    at: dict[float, list[str]] = {}
-    for name, (ts, _values) in columns.items():
-        for t in ts:
-            at.setdefault(t, []).append(name)
-    return sorted(at.items())
-
-
-def _step(state: EngineState, rule: Rule, vin: str, ts: float) -> list[Transition]:
-    alert = state.alert(vin, rule.id)
-    if ts < alert.last_ts:
-        state.late_samples += 1
-        return []
-    if isinstance(rule.condition, Maintenance):
-        _ensure_mark(state, rule, vin, ts)
-    found = measure(rule.condition, state, vin, ts, rule.id)
-    if found is None:
-        return []
-    alert.last_ts = ts
-    return advance(state, rule, alert, vin, at=ts, found=found)
-
-
-def _ensure_mark(state: EngineState, rule: Rule, vin: str, ts: float) -> None:
-    """A maintenance interval counts from the last service, else from when the car was first
-    seen; the odometer of a fresh mark is filled in from the first reading after it."""
-    cond = rule.condition
-    assert isinstance(cond, Maintenance)
-    mark = state.services.get((vin, rule.id))
-    if mark is None:
-        mark = state.services[(vin, rule.id)] = ServiceMark(at=ts)
-    if mark.km is None:
-        window = state.windows.get((vin, cond.distance_signal))
-        mark.km = window.latest(ts) if window else None
-        mark.hours = state.running_hours.get(vin, (ts, 0.0))[1]
 
 
 def mark_serviced(
@@ -222,7 +94,7 @@ def evaluate_dtc(
     ts = min(report.ts, now + FUTURE_TOLERANCE_S)
     if ts > state.last_seen.get(report.vin, float("-inf")):
         state.last_seen[report.vin] = ts
-    out: list[Transition] = list(_resolve_silence(rules, state, report.vin, ts))
+    out: list[Transition] = list(resolve_silence(rules, state, report.vin, ts))
     for rule in rules:
         cond = rule.condition
         if not isinstance(cond, DtcPattern):
@@ -252,21 +124,4 @@ def tick(rules: tuple[Rule, ...], state: EngineState, now: float) -> list[Transi
             found = no_data(rule.condition, last, now)
             alert.last_ts = max(alert.last_ts, now)
             out.extend(advance(state, rule, alert, vin, at=now, found=found))
-    return out
-
-
-def _resolve_silence(
-    rules: Iterable[Rule], state: EngineState, vin: str, ts: float
-) -> list[Transition]:
-    """Data arrived: every firing or pending no-data alert of this vehicle clears."""
-    out: list[Transition] = []
-    for rule in rules:
-        if not isinstance(rule.condition, NoData):
-            continue
-        alert = state.alerts.get((vin, rule.id))
-        if alert is None or alert.state not in (AlertState.FIRING, AlertState.PENDING):
-            continue
-        found = Measurement(0.0, False, True)
-        alert.last_ts = ts
-        out.extend(advance(state, rule, alert, vin, at=ts, found=found))
     return out

@@ -87,6 +87,7 @@ class EngineState:
         self.late_samples = 0
         self.future_samples = 0
         self.index_cache: Any = None
+        self.quiet_cache: Any = None  # rules.quiet.QuietPlan of the catalogue
 
     def alert(self, vin: str, rule_id: str) -> Alert:
         key = (vin, rule_id)

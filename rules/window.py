@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 import operator
 from collections import deque
 from itertools import islice
@@ -38,12 +39,13 @@ class SampleWindow:
             self._band = None  # a point inside the band's span it has not seen
         self._prune()
 
-    def extend(self, ts: list[float], values: list[float]) -> None:
+    def extend(self, ts: list[float], values: list[float], *, increasing: bool = False) -> None:
         """Add a column of samples (sorted by time) without pruning: a batch is absorbed
         whole before its instants are measured, so nothing the earlier instants read may be
-        pruned by the later ones; ``prune`` once afterwards."""
+        pruned by the later ones; ``prune`` once afterwards. ``increasing``: the caller
+        knows the times strictly increase (not checked again)."""
         points = self._points
-        if ts and (not points or ts[0] > points[-1][0]) and _increasing(ts):
+        if ts and (not points or ts[0] > points[-1][0]) and (increasing or _increasing(ts)):
             points.extend(zip(ts, values, strict=True))
             return
         for t, v in zip(ts, values, strict=True):
@@ -107,14 +109,25 @@ class SampleWindow:
         """The newest sample alone (none if empty): what a cold checkpoint keeps."""
         return [self._points[-1]] if self._points else []
 
+    def last_time(self) -> float:
+        """The time of the newest sample (minus infinity if empty)."""
+        return self._points[-1][0] if self._points else -math.inf
+
     def __len__(self) -> int:
         return len(self._points)
 
     def _prune(self) -> None:
         points = self._points
         oldest = points[-1][0] - self.horizon_s
-        while points and (points[0][0] < oldest or len(points) > self.max_count):
+        if points[0][0] >= oldest and len(points) <= self.max_count:
+            return
+        drop = bisect.bisect_left(points, oldest, key=_time)  # the points older than that
+        for _ in range(max(drop, len(points) - self.max_count)):
             points.popleft()
+
+
+def _time(point: Point) -> float:
+    return point[0]
 
 
 def _increasing(ts: list[float]) -> bool:

@@ -44,6 +44,7 @@ from pitstop.topics import Kind, cloud_subscription, parse_cloud_topic
 from rules.checkpoint import StateStore
 from rules.core import CoreStats, RulesCore
 from rules.decode import read_batch
+from rules.heap import fewer_collections
 from rules.loader import DEFAULT_CATALOG, load_catalog
 from rules.reminders import Lead
 from rules.shard import Shard
@@ -70,6 +71,9 @@ class RulesConfig:
     metrics_port: int | None = None  # serve Prometheus metrics on this port (rules.metrics)
     reminders: Lead | None = None  # remind owners of maintenance this far ahead; None: never
     sweep_s: float = 60.0  # how often the booking sweep runs (it also runs on start)
+    # allocations between the cyclic GC's young collections while the worker runs (Python's
+    # default is 700); 0 leaves the default (rules/heap.py)
+    gc_threshold: int = 10_000
 
 
 @dataclass(slots=True)
@@ -104,6 +108,20 @@ def run_rules(
     runs before the worker subscribes and every ``config.sweep_s``: it books the open jobs that
     have no slot (a worker killed between opening a job and booking it leaves one).
     """
+    with fewer_collections(config.gc_threshold):
+        return _run(config, sink, stop, ready, state=state, clock=clock, sweep=sweep)
+
+
+def _run(
+    config: RulesConfig,
+    sink: FiringSink,
+    stop: threading.Event,
+    ready: threading.Event | None,
+    *,
+    state: StateStore | None,
+    clock: Callable[[], float],
+    sweep: Callable[[float], object] | None,
+) -> RulesStats:
     stats = RulesStats()
     core = _restored_core(config, sink, state, clock, stats)
 
@@ -281,7 +299,7 @@ def _handle(message: Received, core: RulesCore, stats: RulesStats) -> float | No
         log.warning("undecodable %s on %s: %s (ingest accepted it?)", kind, message.topic, err)
         return None
     try:
-        core.telemetry_columns(vin, batch.columns, batch.profile, batch.count)
+        core.telemetry_columns(vin, batch.columns, batch.profile, batch.count, others=batch.others)
     except (JobStoreError, ValueError):
         stats.errors += 1
         log.exception("rules failed on %s seq %d (%s)", vin, batch.seq, message.topic)

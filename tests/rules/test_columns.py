@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import math
 import random
+from itertools import groupby
 from typing import Any
 
 import pytest
 
 from bench.fleet_load import HEALTHY, ODOMETER, Encoder, batch, vin_of
 from pitstop.codec import Sample, TelemetryBatch, decode_telemetry_columns, encode_telemetry
-from rules import engine
+from rules import batch as engine_batch
 from rules.decode import read_batch
 from rules.engine import EngineState, Transition, evaluate, evaluate_columns
+from rules.intake import index_of
 from rules.loader import DEFAULT_CATALOG, load_catalog
 from rules.window import SampleWindow
 
@@ -49,20 +51,75 @@ def _drive(seconds: int) -> list[Sample]:
     return out
 
 
+def _parked(instants: int, period_s: float = 5.0) -> list[Sample]:
+    """A car parked for hours (DC/DC off: the bucket filter passes) with a slow puncture, its
+    HV cells drifting apart and its 12 V battery sagging, on a dynamometer whose odometer
+    runs 10 km an instant (the yearly service comes due); every 7th instant lacks the cell
+    minimum and the DC/DC state (a partial batch: derived per instant)."""
+    rng = random.Random(61)
+    out: list[Sample] = []
+    for i in range(instants):
+        ts = T0 + i * period_s
+        hours = i * period_s / 3600
+        for name, value in HEALTHY.items():
+            v = value * (1.0 + 0.002 * rng.uniform(-1, 1))
+            if name == "Vehicle.Powertrain.DCDC.State":
+                v = 0.0
+            elif name == TYRE:
+                v -= 3.0 * hours
+            elif name == "Vehicle.Powertrain.TractionBattery.CellVoltage.Max":
+                v = 3.70 + min(0.09, 0.03 * hours) + 0.001 * rng.uniform(-1, 1)
+            elif name == VOLTAGE:
+                v = 12.7 - 0.02 * hours
+            elif i % 7 == 3 and name in (
+                "Vehicle.Powertrain.TractionBattery.CellVoltage.Min",
+                "Vehicle.Powertrain.DCDC.State",
+            ):
+                continue
+            out.append(Sample(name, ts, round(v, 4)))
+        out.append(Sample(ODOMETER, ts, 12_000.0 + 10.0 * i))
+    return out
+
+
 def _key(t: Transition) -> tuple[Any, ...]:
     evidence = {s: tuple(p) for s, p in t.evidence.items()}
     return (t.rule.id, t.from_state, t.to_state, t.at, t.value, t.since, t.severity, evidence)
 
 
-def _run(samples: list[Sample], batch_s: int) -> tuple[list[tuple[Any, ...]], EngineState]:
+def _run(samples: list[Sample], instants: int) -> tuple[list[tuple[Any, ...]], EngineState]:
+    """The samples through the engine in batches of ``instants`` instants each."""
     rules = load_catalog(DEFAULT_CATALOG)
     state = EngineState()
     found: list[tuple[Any, ...]] = []
-    for start in range(0, len(samples), batch_s * (len(HEALTHY) + 1)):
-        chunk = samples[start : start + batch_s * (len(HEALTHY) + 1)]
-        now = max(s.ts for s in chunk)
-        found += [_key(t) for t in evaluate(rules, state, chunk, VIN, now)]
+    moments = [list(group) for _ts, group in groupby(samples, key=lambda s: s.ts)]
+    for start in range(0, len(moments), instants):
+        chunk = [s for moment in moments[start : start + instants] for s in moment]
+        found += [_key(t) for t in evaluate(rules, state, chunk, VIN, chunk[-1].ts)]
     return found, state
+
+
+def _reference(
+    samples: list[Sample], instants: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[Any, ...]], EngineState]:
+    """Every rule stepped at every instant, everything derived per instant."""
+    with monkeypatch.context() as patched:
+        patched.setattr(engine_batch, "quiet_rules", lambda *_args, **_kw: {})
+        patched.setattr(engine_batch, "derive_columns", lambda *_args: None)
+        return _run(samples, instants)
+
+
+def _same(a: EngineState, b: EngineState) -> None:
+    assert {k: (x.state, x.since, x.last_ts) for k, x in a.alerts.items()} == {
+        k: (x.state, x.since, x.last_ts) for k, x in b.alerts.items()
+    }
+    assert {k: w.between(0, math.inf) for k, w in a.windows.items()} == {
+        k: w.between(0, math.inf) for k, w in b.windows.items()
+    }
+    assert {k: s.to_json() for k, s in a.buckets.items()} == {
+        k: s.to_json() for k, s in b.buckets.items()
+    }
+    assert a.running_hours == b.running_hours
+    assert a.late_samples == b.late_samples
 
 
 @pytest.mark.parametrize("batch_s", [1, 10, 60])
@@ -71,13 +128,50 @@ def test_batches_by_column_give_what_stepping_every_rule_gives(
 ) -> None:
     samples = _drive(3600)
     columns, state = _run(samples, batch_s)
-    monkeypatch.setattr(engine, "quiet_rules", lambda *_args: {})  # nothing is quiet: step all
-    stepped, reference = _run(samples, batch_s)
+    stepped, reference = _reference(samples, batch_s, monkeypatch)
     assert columns == stepped
     assert sum(1 for k in columns if k[2] == "firing") >= 2  # the faults did fire rules
-    assert {k: a.state for k, a in state.alerts.items()} == {
-        k: a.state for k, a in reference.alerts.items()
-    }
+    _same(state, reference)
+
+
+@pytest.mark.parametrize("instants", [1, 2, 12])
+def test_buckets_filters_differences_and_intervals_by_column_give_the_same(
+    instants: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    samples = _parked(6 * 720)  # six hours, one instant every 5 s
+    columns, state = _run(samples, instants)
+    stepped, reference = _reference(samples, instants, monkeypatch)
+    assert columns == stepped
+    fired = {k[0] for k in columns if k[2] == "firing"}
+    assert {"tyre-pressure-loss-front-left", "hv-cell-imbalance", "yearly-service"} <= fired
+    _same(state, reference)
+
+
+def test_the_workers_read_of_the_payloads_gives_what_stepping_every_rule_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's path: encoded batches read by rules.decode (columns sharing one list of
+    times, the series no rule reads as times only) through evaluate_columns."""
+    samples = _parked(6 * 720)
+    rules = load_catalog(DEFAULT_CATALOG)
+    state = EngineState()
+    wanted = index_of(state, rules).window_signals
+    moments = [list(group) for _ts, group in groupby(samples, key=lambda s: s.ts)]
+    found: list[tuple[Any, ...]] = []
+    for seq, start in enumerate(range(0, len(moments), 2)):
+        chunk = [s for moment in moments[start : start + 2] for s in moment]
+        chunk.append(Sample("Vehicle.Bench.Unread", chunk[-1].ts + 0.5, 1.0))
+        read = read_batch(encode_telemetry(TelemetryBatch(VIN, seq, "p", tuple(chunk))), wanted)
+        now = chunk[-1].ts
+        found += [
+            _key(t)
+            for t in evaluate_columns(rules, state, read.columns, VIN, now, others=read.others)
+        ]
+    stepped, reference = _reference(samples, 2, monkeypatch)
+    assert found == stepped
+    assert {k[0] for k in found if k[2] == "firing"} >= {"hv-cell-imbalance", "yearly-service"}
+    _same(state, reference)
+    assert state.last_seen[VIN] == moments[-1][0].ts + 0.5  # heard on the unread series
 
 
 def test_a_column_out_of_order_and_in_the_future_is_handled_like_samples() -> None:
@@ -139,13 +233,25 @@ def test_the_workers_read_of_a_payload_is_the_codecs() -> None:
         assert read.seq == codec.seq
         assert read.profile == codec.profile
         assert read.count == codec.sample_count
+        others = set()
         for name, series in codec.series.items():
-            times, values = read.columns[name]
             if name in wanted:
+                times, values = read.columns[name]
                 assert times == [ms / 1000 for ms in series.ts_ms]
                 assert values == series.values
             else:
-                newest = max(series.ts_ms)
-                assert times == [newest / 1000]
-                assert values == [series.values[series.ts_ms.index(newest)]]
+                assert name not in read.columns
+                others.add(max(series.ts_ms) / 1000)
+        assert read.others == sorted(others)
         assert read.newest == max(max(s.ts_ms) for s in codec.series.values()) / 1000
+
+
+def test_a_vehicle_heard_only_on_series_no_rule_reads_is_heard() -> None:
+    """The newest time of the series left out of the columns still says when the vehicle
+    was last heard from (what no-data rules and staleness read), bounded like any sample."""
+    rules = load_catalog(DEFAULT_CATALOG)
+    state = EngineState()
+    evaluate_columns(rules, state, {}, VIN, T0, others=[T0 - 5, T0 + 100_000])
+    assert state.last_seen[VIN] == T0 - 5  # the one far in the future does not count
+    evaluate_columns(rules, state, {VOLTAGE: ([T0 + 1], [12.6])}, VIN, T0, others=[T0 + 2])
+    assert state.last_seen[VIN] == T0 + 2

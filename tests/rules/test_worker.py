@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from jobs.sql.store import SqlJobStore
 from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, cloud_topic
+from rules.heap import fewer_collections
 from rules.jobsink import JobSink
 from rules.worker import RulesConfig, RulesStats, run_rules
 from tests.servers import Mosquitto
@@ -153,3 +155,12 @@ def test_the_same_fault_again_while_open_stays_one_job(running: Running) -> None
     (job,) = running.jobs(FAULTY)
     (again,) = job.evidence["refirings"]  # the second firing added its evidence to the job
     assert again["trigger"]["fired_at"] == pytest.approx(start + 70 + 20)
+
+
+def test_the_worker_collects_garbage_less_often_and_restores_the_setting() -> None:
+    before = gc.get_threshold()
+    with fewer_collections(10_000):
+        assert gc.get_threshold() == (10_000, *before[1:])
+    assert gc.get_threshold() == before
+    with fewer_collections(0):
+        assert gc.get_threshold() == before

@@ -35,6 +35,7 @@ from ingest import sqlite_schema as sql
 from ingest.errors import StoreError
 from ingest.ledger import Seen
 from ingest.sqlite_presence import SqlitePresence
+from ingest.sqlite_retention import apply_retention
 from ingest.sqlite_write import write_group
 from ingest.store import (
     Bucket,
@@ -58,7 +59,6 @@ from pitstop.errors import ConfigError
 # and a crash of the whole machine is rare enough. ``?synchronous=full`` fsyncs every commit.
 _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
 _BUSY_TIMEOUT_S = 5.0
-_DAY_S = 86_400.0
 
 
 @contextmanager
@@ -234,28 +234,11 @@ class SqliteStore(SqlitePresence):
         return reads.downsample(self._read, vin, signal, start, end, max_points=max_points)
 
     def apply_retention(self, retention: Retention, now: float) -> dict[str, int]:
-        levels = (
-            ("raw", "samples", "ts_us", 1000, retention.raw_days),
-            ("1m", "rollup_1m", "bucket_ms", 1, retention.minute_days),
-            ("1h", "rollup_1h", "bucket_ms", 1, retention.hour_days),
-        )
-        deleted: dict[str, int] = {}
         with self._write() as conn:
-            for level, table, time_col, scale, days in levels:
-                if days is None:
-                    deleted[level] = 0
-                    continue
-                cutoff = round((now - days * _DAY_S) * 1000) * scale
-                cur = conn.execute(f"DELETE FROM {table} WHERE {time_col} < ?", (cutoff,))
-                deleted[level] = cur.rowcount
-        return deleted
+            return apply_retention(conn, retention, now)
 
     def count(self, vin: str | None = None) -> int:
-        if vin is None:
-            rows = self._read("SELECT count(*) FROM samples")
-        else:
-            rows = self._read("SELECT count(*) FROM samples WHERE vin = ?", (vin,))
-        return int(rows[0][0])
+        return reads.count(self._read, vin)
 
     def batch_count(self) -> int:
         """How many distinct (VIN, seq) batches are stored (an extension of the interface)."""

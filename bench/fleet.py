@@ -39,6 +39,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from bench import fleet_influx
 from bench import fleet_procs as procs
 from bench.fleet_load import SIGNALS_PER_VEHICLE, Encoder, vin_of
 from bench.report import emit
@@ -141,15 +142,17 @@ class Usage:
         }
 
 
-def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str, Any]:
+def run_step(
+    vehicles: int, batch_s: int, step_s: int, folder: Path, store_kind: str = "sqlite"
+) -> dict[str, Any]:
     folder.mkdir(parents=True)
     per_batch = SIGNALS_PER_VEHICLE * batch_s
     lead = 15.0 + vehicles * max(1, step_s // batch_s) * batch_s * 0.00015  # making payloads
     plan = schedule(vehicles, batch_s, step_s, time.time() + lead)
     broker = procs.start_broker(folder / "broker")
-    store = folder / "telemetry.db"
+    store = fleet_influx.open_step_store(store_kind, folder)
     ingest = procs.Service("ingest", ["ingest", "--broker", broker.url, "--store",
-                           f"sqlite:///{store}", "--client-id", "bench-ingest", "--no-presence"],
+                           store.url, "--client-id", "bench-ingest", "--no-presence"],
                            folder)  # fmt: skip
     rules = procs.Service("rules", ["rules", "run", "--broker", broker.url, "--jobs",
                           f"sqlite:///{folder / 'jobs.db'}", "--client-id", "bench-rules",
@@ -173,6 +176,8 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         assert rules.process is not None
         pids = {"mosquitto": broker.process.pid, "ingest": ingest.process.pid}
         pids["rules"] = rules.process.pid
+        if store.pid:
+            pids["influxd"] = store.pid
         stale0 = procs.histogram(rules.metrics(), "pitstop_rules_staleness_seconds")
         if plan[0][0] < time.time():
             print(f"  .. payloads late by {time.time() - plan[0][0]:.1f} s", flush=True)
@@ -190,7 +195,8 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         rules.stop()
         ingest.stop()
         broker.stop()
-    stored = procs.stored_samples(store)
+    stored = store.stored_samples()
+    store.close()
     lags = [acked[k] - sent[k] for k in sent if k in acked]
     # rates as the fleet's own rate scaled by how the schedule held: on time is the target
     planned = plan[-1][0] - plan[0][0]
@@ -298,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-s", default="10,1")
     parser.add_argument("--step-s", type=int, default=30, help="seconds of load per step")
     parser.add_argument("--keep", type=Path, help="keep each step's files and logs here")
+    parser.add_argument("--store", choices=fleet_influx.STORES, default="sqlite")
     args = parser.parse_args(argv)
     sizes = sorted(int(v) for v in args.vehicles.split(","))
     lengths = [int(b) for b in args.batch_s.split(",")]
@@ -310,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             for vehicles in sizes:
                 name = f"{vehicles}x{batch_s}s"
                 print(f"== {name}", flush=True)
-                row = run_step(vehicles, batch_s, args.step_s, Path(tmp) / name)
+                row = run_step(vehicles, batch_s, args.step_s, Path(tmp) / name, args.store)
                 row["baseline"] = baseline(vehicles, batch_s, args.step_s, Path(tmp) / f"b{name}")
                 steps.append(row)
                 print(f"  {row}", flush=True)

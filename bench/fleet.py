@@ -46,6 +46,7 @@ from bench.report import emit
 from pitstop.messages import decode_ack
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
+from tests.servers import Mosquitto
 
 LAG_P99_S, STALE_P99_S = 2.0, 5.0
 _SLOTS_PER_S = 20  # the fleet is spread over the batch period in 50 ms slots
@@ -142,6 +143,30 @@ class Usage:
         }
 
 
+def _services(broker: str, store: str, folder: Path) -> tuple[procs.Service, procs.Service]:
+    """The step's ``pitstop ingest`` (into ``store``) and ``pitstop rules run``."""
+    ingest = procs.Service("ingest", ["ingest", "--broker", broker, "--store", store,
+                           "--client-id", "bench-ingest", "--no-presence"], folder)  # fmt: skip
+    rules = procs.Service("rules", ["rules", "run", "--broker", broker, "--jobs",
+                          f"sqlite:///{folder / 'jobs.db'}", "--client-id", "bench-rules",
+                          "--seed-demo-workshops"], folder)  # fmt: skip
+    return ingest, rules
+
+
+def _pids(
+    broker: Mosquitto, ingest: procs.Service, rules: procs.Service, store: int | None
+) -> dict[str, int]:
+    """The step's processes whose CPU and memory are counted (the store's server too)."""
+    assert broker.process is not None
+    assert ingest.process is not None
+    assert rules.process is not None
+    pids = {"mosquitto": broker.process.pid, "ingest": ingest.process.pid}
+    pids["rules"] = rules.process.pid
+    if store:
+        pids["influxd"] = store
+    return pids
+
+
 def run_step(
     vehicles: int, batch_s: int, step_s: int, folder: Path, store_kind: str = "sqlite"
 ) -> dict[str, Any]:
@@ -151,12 +176,7 @@ def run_step(
     plan = schedule(vehicles, batch_s, step_s, time.time() + lead)
     broker = procs.start_broker(folder / "broker")
     store = fleet_influx.open_step_store(store_kind, folder)
-    ingest = procs.Service("ingest", ["ingest", "--broker", broker.url, "--store",
-                           store.url, "--client-id", "bench-ingest", "--no-presence"],
-                           folder)  # fmt: skip
-    rules = procs.Service("rules", ["rules", "run", "--broker", broker.url, "--jobs",
-                          f"sqlite:///{folder / 'jobs.db'}", "--client-id", "bench-rules",
-                          "--seed-demo-workshops"], folder)  # fmt: skip
+    ingest, rules = _services(broker.url, store.url, folder)
     acked: dict[tuple[str, int], float] = {}
     sent: dict[tuple[str, int], float] = {}
 
@@ -171,13 +191,7 @@ def run_step(
         ingest.wait_subscribed()
         rules.wait_subscribed()
         acks = listen(broker.url, "pitstop/v1/+/ack", on_ack)
-        assert broker.process is not None
-        assert ingest.process is not None
-        assert rules.process is not None
-        pids = {"mosquitto": broker.process.pid, "ingest": ingest.process.pid}
-        pids["rules"] = rules.process.pid
-        if store.pid:
-            pids["influxd"] = store.pid
+        pids = _pids(broker, ingest, rules, store.pid)
         stale0 = procs.histogram(rules.metrics(), "pitstop_rules_staleness_seconds")
         if plan[0][0] < time.time():
             print(f"  .. payloads late by {time.time() - plan[0][0]:.1f} s", flush=True)

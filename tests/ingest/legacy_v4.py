@@ -84,7 +84,7 @@ def points(path: Path, vin: str, signal: str) -> list[tuple[float, float]]:
 
 
 def buckets(
-    path: Path, vin: str, signal: str, start: float, end: float, max_points: int
+    path: Path, vin: str, signal: str, start: float, end: float, *, max_points: int
 ) -> list[tuple[float, int, float, float, float, float]]:
     """Schema 4's buckets (start, count, min, max, mean, last) from its samples, on the plan
     the store makes (its rollups agreed with these: the tests of schema 4 checked it)."""

@@ -56,7 +56,7 @@ def stores(tmp_path: Path, shared_data: Path) -> tuple[list[SqliteStore], Path]:
 def _same_buckets(store: SqliteStore, old: Path, signal: str, start: float, end: float) -> None:
     for max_points in _WIDTHS:
         got = store.downsample(VIN, signal, start, end, max_points=max_points)
-        want = legacy_v4.buckets(old, VIN, signal, start, end, max_points)
+        want = legacy_v4.buckets(old, VIN, signal, start, end, max_points=max_points)
         assert len(got) == len(want), max_points
         for g, (at, n, lo, hi, mean, last) in zip(got, want, strict=True):
             assert (g.start, g.count, g.min, g.max, g.last) == (at, n, lo, hi, last)

@@ -36,7 +36,7 @@ from ingest.errors import StoreError
 from ingest.ledger import Seen
 from ingest.sqlite_presence import SqlitePresence
 from ingest.sqlite_retention import apply_retention
-from ingest.sqlite_write import write_group
+from ingest.sqlite_write import Known, write_group
 from ingest.store import (
     Bucket,
     DeadLetter,
@@ -94,6 +94,7 @@ class SqliteStore(SqlitePresence):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
+        self._known = Known()  # the series the writer has met (``ingest.sqlite_write``)
         try:
             with _schema_lock(target):  # PRAGMA journal_mode=WAL too: it needs the file alone
                 self._writer = self._connect()
@@ -143,9 +144,10 @@ class SqliteStore(SqlitePresence):
         with self._write() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                stored = write_group(conn, batches, received)
+                stored = write_group(conn, batches, received, self._known)
                 conn.execute("COMMIT")
             except BaseException:
+                self._known.forget()
                 conn.execute("ROLLBACK")
                 raise
         return stored

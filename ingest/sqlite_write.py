@@ -28,11 +28,39 @@ from ingest.repeats import US_PER_MS, ranks
 from pitstop.codec import TelemetryColumns
 
 
+class Known:
+    """What the writer knows of each series, across transactions: vin -> signal -> [id,
+    newest key]. Valid while no other connection has committed (``PRAGMA data_version``,
+    checked by ``check`` inside each write transaction) and dropped on a rollback."""
+
+    def __init__(self) -> None:
+        self.series: dict[str, dict[str, list[Any]]] = {}
+        self._version: int | None = None
+
+    def check(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self.series.clear()
+            self._version = version
+
+    def forget(self) -> None:
+        self.series.clear()
+        self._version = None
+
+
 def write_group(
-    conn: sqlite3.Connection, batches: Sequence[TelemetryColumns], received: float
+    conn: sqlite3.Connection,
+    batches: Sequence[TelemetryColumns],
+    received: float,
+    known: Known | None = None,
 ) -> list[Seen]:
     """Write every batch whose (VIN, instance, seq) is not in the ledger yet; the others are
-    duplicates or, with other content, conflicts, and write nothing."""
+    duplicates or, with other content, conflicts, and write nothing. ``known`` (checked
+    here) spares a ``series`` lookup per VIN; the caller forgets it if the transaction is
+    rolled back."""
+    if known is None:
+        known = Known()
+    known.check(conn)
     seen: list[Seen] = []
     fresh: list[TelemetryColumns] = []
     for columns in batches:
@@ -45,34 +73,32 @@ def write_group(
             seen.append(Seen.STORED)
             fresh.append(columns)
     if fresh:
-        _Group(conn).write(fresh)
+        _Group(conn, known.series).write(fresh)
     return seen
 
 
 class _Group:
     """The rows of a group, and what it knows of each series (id, newest key, value)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, series: dict[str, dict[str, list[Any]]]) -> None:
         self.conn = conn
         self.chunks: list[tuple[Any, ...]] = []
-        self.series: dict[str, dict[str, list[Any]]] = {}  # vin -> signal -> [id, key, value]
-        self.newer: dict[int, list[Any]] = {}  # series id -> its [id, key, value], moved on
+        self.series = series  # vin -> signal -> [id, newest key]
+        self.newer: dict[int, tuple[int, float, int]] = {}  # series id -> (key, value, id)
         self.vehicles: list[tuple[Any, ...]] = []
 
     def write(self, batches: list[TelemetryColumns]) -> None:
         for columns in batches:
             self._add(columns)
         self.conn.executemany(sql.INSERT_CHUNK, self.chunks)
-        self.conn.executemany(
-            sql.UPDATE_LATEST, [(key, value, sid) for sid, key, value in self.newer.values()]
-        )
+        self.conn.executemany(sql.UPDATE_LATEST, self.newer.values())
         self.conn.executemany(sql.UPSERT_VEHICLE, self.vehicles)
 
     def _known(self, vin: str) -> dict[str, list[Any]]:
         known = self.series.get(vin)
         if known is None:
             rows = self.conn.execute(sql.SELECT_SERIES, (vin,))
-            known = self.series[vin] = {r[0]: [r[1], r[2], None] for r in rows}
+            known = self.series[vin] = {r[0]: [r[1], r[2]] for r in rows}
         return known
 
     def _add(self, columns: TelemetryColumns) -> None:
@@ -89,13 +115,13 @@ class _Group:
                 sid = self.conn.execute(
                     sql.INSERT_SERIES, (vin, name, last.last_us, last.newest)
                 ).lastrowid
-                info = known[name] = [sid, last.last_us, last.newest]
+                info = known[name] = [sid, last.last_us]
             elif chunks[0].first_us <= info[1]:
                 chunks = self._unstored(info[0], s.ts_ms, s.values)
             self.chunks += ((info[0], *chunk) for chunk in chunks)
             if chunks and chunks[-1].last_us > info[1]:
-                info[1], info[2] = chunks[-1].last_us, chunks[-1].newest
-                self.newer[info[0]] = info
+                info[1] = chunks[-1].last_us
+                self.newer[info[0]] = (info[1], chunks[-1].newest, info[0])
             lo_ms, hi_ms = min(s.ts_ms), max(s.ts_ms)
             first = lo_ms if first is None or lo_ms < first else first
             newest = hi_ms if newest is None or hi_ms > newest else newest

@@ -13,6 +13,7 @@ the chunks that may hold a key are found by a bounded range of ``first_us``.
 
 from __future__ import annotations
 
+import struct
 from array import array
 from collections.abc import Sequence
 from itertools import groupby
@@ -25,6 +26,8 @@ from ingest.repeats import US_PER_MS, ranks
 
 HOUR_MS = 3_600_000
 SPAN_US = HOUR_MS * US_PER_MS  # a chunk's last key - first key is less than this
+_PAIR = struct.Struct("=qd")  # native order, as ``array`` packs
+_INT = struct.Struct("=q")
 
 
 class Chunk(NamedTuple):
@@ -46,6 +49,11 @@ def pack(ts: list[int], values: Sequence[float], k: list[int] | None = None) -> 
     """One signal's samples as chunks; ``k`` their ranks (``ranks(ts)`` when not given)."""
     if not ts:
         return []
+    if len(ts) == 1:  # a 1 Hz signal in a 1 s batch: the same row without the passes
+        key, value = ts[0] * US_PER_MS + (k[0] if k else 0), values[0]
+        pair = _PAIR.pack(ts[0], value)
+        rank = None if not k or not k[0] else _INT.pack(k[0])
+        return [Chunk(key, key, 1, value, value, value, value, pair[:8], rank, pair[8:])]
     if k is None:
         k = ranks(ts)
     if ts != sorted(ts):  # rare: sort by time, stable, so ranks stay in the order sent

@@ -87,7 +87,7 @@ CHUNKS = """CREATE TABLE IF NOT EXISTS chunks (
     k BLOB,
     vals BLOB NOT NULL,
     PRIMARY KEY (series, first_us)
-) WITHOUT ROWID"""
+)"""  # a rowid table: rows land in the order written, only the key's index is in series order
 
 SCHEMA = (
     SERIES
@@ -143,7 +143,8 @@ SELECT_DTC = (
 )
 # (vin, signal, ms, k, value): the key is computed here, not per sample in Python
 INSERT_CHUNK = "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-INSERT_SERIES = "INSERT INTO series (vin, signal, last_us, last) VALUES (?,?,?,?)"
+INSERT_SERIES = "INSERT INTO series (id, vin, signal, last_us, last) VALUES (?,?,?,?,?)"
+NEXT_SERIES_ID = "SELECT coalesce(max(id), 0) + 1 FROM series"
 SELECT_SERIES = "SELECT signal, id, last_us FROM series WHERE vin = ?"
 UPDATE_LATEST = "UPDATE series SET last_us = ?, last = ? WHERE id = ?"
 # the chunks that may hold a key in [first, last] (a chunk spans < ``chunks.SPAN_US``)

@@ -86,10 +86,20 @@ class _Group:
         self.series = series  # vin -> signal -> [id, newest key]
         self.newer: dict[int, tuple[int, float, int]] = {}  # series id -> (key, value, id)
         self.vehicles: list[tuple[Any, ...]] = []
+        self.new: list[tuple[Any, ...]] = []  # series met for the first time
+        self.next_id: int | None = None
+
+    def _new_id(self) -> int:
+        """The next series id (inside the write transaction: no other writer meanwhile)."""
+        if self.next_id is None:
+            self.next_id = self.conn.execute(sql.NEXT_SERIES_ID).fetchone()[0]
+        self.next_id += 1
+        return self.next_id - 1
 
     def write(self, batches: list[TelemetryColumns]) -> None:
         for columns in batches:
             self._add(columns)
+        self.conn.executemany(sql.INSERT_SERIES, self.new)
         self.conn.executemany(sql.INSERT_CHUNK, self.chunks)
         self.conn.executemany(sql.UPDATE_LATEST, self.newer.values())
         self.conn.executemany(sql.UPSERT_VEHICLE, self.vehicles)
@@ -111,11 +121,9 @@ class _Group:
             chunks = pack(s.ts_ms, s.values)
             info = known.get(name)
             if info is None:
-                last = chunks[-1]
-                sid = self.conn.execute(
-                    sql.INSERT_SERIES, (vin, name, last.last_us, last.newest)
-                ).lastrowid
-                info = known[name] = [sid, last.last_us]
+                sid = self._new_id()
+                self.new.append((sid, vin, name, chunks[-1].last_us, chunks[-1].newest))
+                info = known[name] = [sid, chunks[-1].last_us]
             elif chunks[0].first_us <= info[1]:
                 chunks = self._unstored(info[0], s.ts_ms, s.values)
             self.chunks += ((info[0], *chunk) for chunk in chunks)

@@ -45,8 +45,15 @@ class Chunk(NamedTuple):
     vals: bytes
 
 
-def pack(ts: list[int], values: Sequence[float], k: list[int] | None = None) -> list[Chunk]:
-    """One signal's samples as chunks; ``k`` their ranks (``ranks(ts)`` when not given)."""
+def pack(
+    ts: list[int],
+    values: Sequence[float],
+    k: list[int] | None = None,
+    *,
+    increasing: bool = False,
+) -> list[Chunk]:
+    """One signal's samples as chunks; ``k`` their ranks (``ranks(ts)`` when not given);
+    ``increasing``: the times are known to be strictly increasing (``Series.increasing``)."""
     if not ts:
         return []
     if len(ts) == 1:  # a 1 Hz signal in a 1 s batch: the same row without the passes
@@ -54,9 +61,11 @@ def pack(ts: list[int], values: Sequence[float], k: list[int] | None = None) -> 
         pair = _PAIR.pack(ts[0], value)
         rank = None if not k or not k[0] else _INT.pack(k[0])
         return [Chunk(key, key, 1, value, value, value, value, pair[:8], rank, pair[8:])]
-    if k is None:
+    if increasing:
+        k = None
+    elif k is None:
         k = ranks(ts)
-    if ts != sorted(ts):  # rare: sort by time, stable, so ranks stay in the order sent
+    if not increasing and ts != sorted(ts):  # rare: sorted by time, stable (ranks kept)
         order = sorted(range(len(ts)), key=ts.__getitem__)
         ts, values = [ts[i] for i in order], [values[i] for i in order]
         k = None if k is None else [k[i] for i in order]

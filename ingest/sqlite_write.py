@@ -118,7 +118,7 @@ class _Group:
         for name, s in columns.series.items():
             if not s.ts_ms:
                 continue
-            chunks = pack(s.ts_ms, s.values)
+            chunks = pack(s.ts_ms, s.values, increasing=s.increasing)
             info = known.get(name)
             if info is None:
                 sid = self._new_id()
@@ -130,7 +130,9 @@ class _Group:
             if chunks and chunks[-1].last_us > info[1]:
                 info[1] = chunks[-1].last_us
                 self.newer[info[0]] = (info[1], chunks[-1].newest, info[0])
-            lo_ms, hi_ms = min(s.ts_ms), max(s.ts_ms)
+            lo_ms, hi_ms = (
+                (s.ts_ms[0], s.ts_ms[-1]) if s.increasing else (min(s.ts_ms), max(s.ts_ms))
+            )
             first = lo_ms if first is None or lo_ms < first else first
             newest = hi_ms if newest is None or hi_ms > newest else newest
         if first is not None:

@@ -10,10 +10,12 @@ connection, so reads share the writer connection and its lock.
 
 Samples are keyed in integer microseconds since the epoch, ``ms * 1000 + k`` (``ingest.repeats``:
 ``k`` numbers the samples of one signal in one millisecond), so none merge; reads give back the
-millisecond the car sent, in seconds, in key order. Other times are integer milliseconds.
+millisecond the car sent, in seconds, in key order. Other times are integer milliseconds. They are
+stored as packed chunks, one row per signal per batch (``ingest.chunks``, schema 5).
 
 Here: opening, connections, transactions and writes; the read queries are in
-``ingest.sqlite_read``, the tables in ``ingest.sqlite_schema``.
+``ingest.sqlite_read``, the writes in ``ingest.sqlite_write``, retention in
+``ingest.sqlite_retention``, the tables in ``ingest.sqlite_schema``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,20 @@
 """The SQLite telemetry schema, the statements that keep it, and ``migrate`` (the only I/O).
 
-``samples`` holds the raw values keyed by ``ts_us``, the sample's millisecond times 1000 plus
-its rank among the samples of its signal in that millisecond (``ingest.repeats``), so that two
-samples in one millisecond are two rows; ``latest`` keeps the newest per signal by the same key.
-``rollup_1m`` and ``rollup_1h`` hold per-minute and per-hour aggregates (count ``n``, ``lo``,
-``hi``, ``total``, and the ``last`` value at key ``last_us``), updated in the same transaction as
-the samples they fold. Schema version 2 added the rollups; version 3 the microsecond keys
-(``ts_ms`` became ``ts_us``, ``last_ms`` ``last_us``); version 4 keys the ``batches`` ledger
-by (vin, instance, seq), the spool instance id (``pitstop.codec``; ``''`` for the legacy one,
-which every older row gets), and keeps the batch's ``digest`` (``ingest.ledger``; NULL in
-older rows). Opening an older file upgrades it once, in one transaction.
-``dtc_reports`` is the trouble-code history: one row per report, keyed (vin, ts_ms, source;
-``''`` for every source), holding the report's JSON wire form (``pitstop.dtc``); created on
-open in any older file.
+Schema 5: samples are packed chunks (``ingest.chunks``), one ``chunks`` row per signal per
+batch, keyed (series, first key); ``series`` gives each (vin, signal) an integer id and keeps its
+newest point (``last_us``, ``last``: what ``latest`` was). Keys are ``ms * 1000 + k``
+(``ingest.repeats``), so two samples in one millisecond are two samples. ``rollup_1m`` and
+``rollup_1h`` (count ``n``, ``lo``, ``hi``, ``total``, the ``last`` value at key ``last_us``)
+are no longer kept on write: they hold what raw retention dropped (``ingest.sqlite_retention``),
+and the readers fold chunk aggregates for the rest (``ingest.sqlite_read``).
+
+History: version 2 added the rollups; 3 the microsecond keys (``ts_ms`` became ``ts_us``); 4
+keyed the ``batches`` ledger by (vin, instance, seq) with the batch's ``digest``
+(``ingest.ledger``); 5 packed ``samples`` and ``latest`` into ``chunks`` and ``series``
+(``ingest.sqlite_v5``). Opening an older file upgrades it once, each step in one transaction
+(a crash leaves the file as the step found it). ``dtc_reports`` is the trouble-code history:
+one row per report, keyed (vin, ts_ms, source; ``''`` for every source), holding the report's
+JSON wire form (``pitstop.dtc``).
 """
 
 from __future__ import annotations

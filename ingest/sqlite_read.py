@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ingest import sqlite_schema as sql
 from ingest.buckets import plan
 from ingest.chunks import SPAN_US, Agg, Floats, Ints, fold, merge_into, unpack_many
@@ -105,23 +107,42 @@ def _points(
     read: Read, vin: str, signal: str, first: int, end: int, *, limit: int
 ) -> tuple[Ints, Floats]:
     """The first ``limit`` samples with ``first <= key < end``, in key order. Chunks are read
-    in order of their first key, a few at a time, until no later one can come before the
-    ``limit``-th key found (chunks may interleave: late samples)."""
-    got: list[tuple[bytes, bytes | None, bytes]] = []
+    in order of their first key, more at a time as the page goes on, until no later one can
+    come before the ``limit``-th key found (chunks may interleave: late samples)."""
+    parts: list[tuple[Ints, Floats]] = []
+    found = 0
     after = first - SPAN_US
-    keys, values = unpack_many([])
+    size = _PAGE_CHUNKS
     while limit:
-        rows = read(_SELECT_CHUNKS, (vin, signal, after, end, first, _PAGE_CHUNKS))
-        got += [(ms, k, vals) for _first, ms, k, vals in rows]
-        keys, values = unpack_many(got)
-        inside = (keys >= first) & (keys < end)
-        keys, values = keys[inside], values[inside]
-        if len(rows) < _PAGE_CHUNKS:
+        rows = read(_SELECT_CHUNKS, (vin, signal, after, end, first, size))
+        keys, values = unpack_many([row[1:] for row in rows])
+        if len(keys) and (keys[0] < first or keys[-1] >= end):
+            inside = (keys >= first) & (keys < end)
+            keys, values = keys[inside], values[inside]
+        parts.append((keys, values))
+        found += len(keys)
+        if len(rows) < size:
             break
         after = rows[-1][0]
-        if len(keys) >= limit and keys[limit - 1] <= after:
+        if found >= limit and _merged(parts)[0][limit - 1] <= after:
             break
+        size = min(size * 4, 16_384)
+    keys, values = _merged(parts)
     return keys[:limit], values[:limit]
+
+
+def _merged(parts: list[tuple[Ints, Floats]]) -> tuple[Ints, Floats]:
+    """The parts' samples in key order (one part, the usual page: as it is)."""
+    if len(parts) == 1:
+        return parts[0]
+    keys, values = unpack_many([])
+    if parts:
+        keys = np.concatenate([p[0] for p in parts])
+        values = np.concatenate([p[1] for p in parts])
+    if len(keys) > 1 and bool(np.any(keys[1:] < keys[:-1])):
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+    return keys, values
 
 
 def downsample(

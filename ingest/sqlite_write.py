@@ -114,7 +114,6 @@ class _Group:
     def _add(self, columns: TelemetryColumns) -> None:
         vin = columns.vin
         known = self._known(vin)
-        first = newest = None
         for name, s in columns.series.items():
             if not s.ts_ms:
                 continue
@@ -126,17 +125,18 @@ class _Group:
                 info = known[name] = [sid, chunks[-1].last_us]
             elif chunks[0].first_us <= info[1]:
                 chunks = self._unstored(info[0], s.ts_ms, s.values)
-            self.chunks += ((info[0], *chunk) for chunk in chunks)
-            if chunks and chunks[-1].last_us > info[1]:
-                info[1] = chunks[-1].last_us
-                self.newer[info[0]] = (info[1], chunks[-1].newest, info[0])
-            lo_ms, hi_ms = (
-                (s.ts_ms[0], s.ts_ms[-1]) if s.increasing else (min(s.ts_ms), max(s.ts_ms))
-            )
-            first = lo_ms if first is None or lo_ms < first else first
-            newest = hi_ms if newest is None or hi_ms > newest else newest
-        if first is not None:
-            self.vehicles.append((vin, columns.profile, first, newest))
+                if not chunks:
+                    continue
+            sid = info[0]
+            for chunk in chunks:
+                self.chunks.append((sid, *chunk))
+            last = chunks[-1]
+            if last.last_us > info[1]:
+                info[1] = last.last_us
+                self.newer[sid] = (last.last_us, last.newest, sid)
+        span = columns.time_span()
+        if span is not None:
+            self.vehicles.append((vin, columns.profile, *span))
 
     def _unstored(self, sid: int, ts: list[int], values: list[float]) -> list[Chunk]:
         """The chunks of the samples whose keys are not stored yet (rows of this group

@@ -39,12 +39,14 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from bench import fleet_influx
 from bench import fleet_procs as procs
 from bench.fleet_load import SIGNALS_PER_VEHICLE, Encoder, vin_of
 from bench.report import emit
 from pitstop.messages import decode_ack
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
+from tests.servers import Mosquitto
 
 LAG_P99_S, STALE_P99_S = 2.0, 5.0
 _SLOTS_PER_S = 20  # the fleet is spread over the batch period in 50 ms slots
@@ -141,19 +143,40 @@ class Usage:
         }
 
 
-def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str, Any]:
+def _services(broker: str, store: str, folder: Path) -> tuple[procs.Service, procs.Service]:
+    """The step's ``pitstop ingest`` (into ``store``) and ``pitstop rules run``."""
+    ingest = procs.Service("ingest", ["ingest", "--broker", broker, "--store", store,
+                           "--client-id", "bench-ingest", "--no-presence"], folder)  # fmt: skip
+    rules = procs.Service("rules", ["rules", "run", "--broker", broker, "--jobs",
+                          f"sqlite:///{folder / 'jobs.db'}", "--client-id", "bench-rules",
+                          "--seed-demo-workshops"], folder)  # fmt: skip
+    return ingest, rules
+
+
+def _pids(
+    broker: Mosquitto, ingest: procs.Service, rules: procs.Service, store: int | None
+) -> dict[str, int]:
+    """The step's processes whose CPU and memory are counted (the store's server too)."""
+    assert broker.process is not None
+    assert ingest.process is not None
+    assert rules.process is not None
+    pids = {"mosquitto": broker.process.pid, "ingest": ingest.process.pid}
+    pids["rules"] = rules.process.pid
+    if store:
+        pids["influxd"] = store
+    return pids
+
+
+def run_step(
+    vehicles: int, batch_s: int, step_s: int, folder: Path, store_kind: str = "sqlite"
+) -> dict[str, Any]:
     folder.mkdir(parents=True)
     per_batch = SIGNALS_PER_VEHICLE * batch_s
     lead = 15.0 + vehicles * max(1, step_s // batch_s) * batch_s * 0.00015  # making payloads
     plan = schedule(vehicles, batch_s, step_s, time.time() + lead)
     broker = procs.start_broker(folder / "broker")
-    store = folder / "telemetry.db"
-    ingest = procs.Service("ingest", ["ingest", "--broker", broker.url, "--store",
-                           f"sqlite:///{store}", "--client-id", "bench-ingest", "--no-presence"],
-                           folder)  # fmt: skip
-    rules = procs.Service("rules", ["rules", "run", "--broker", broker.url, "--jobs",
-                          f"sqlite:///{folder / 'jobs.db'}", "--client-id", "bench-rules",
-                          "--seed-demo-workshops"], folder)  # fmt: skip
+    store = fleet_influx.open_step_store(store_kind, folder)
+    ingest, rules = _services(broker.url, store.url, folder)
     acked: dict[tuple[str, int], float] = {}
     sent: dict[tuple[str, int], float] = {}
 
@@ -168,11 +191,7 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         ingest.wait_subscribed()
         rules.wait_subscribed()
         acks = listen(broker.url, "pitstop/v1/+/ack", on_ack)
-        assert broker.process is not None
-        assert ingest.process is not None
-        assert rules.process is not None
-        pids = {"mosquitto": broker.process.pid, "ingest": ingest.process.pid}
-        pids["rules"] = rules.process.pid
+        pids = _pids(broker, ingest, rules, store.pid)
         stale0 = procs.histogram(rules.metrics(), "pitstop_rules_staleness_seconds")
         if plan[0][0] < time.time():
             print(f"  .. payloads late by {time.time() - plan[0][0]:.1f} s", flush=True)
@@ -190,7 +209,8 @@ def run_step(vehicles: int, batch_s: int, step_s: int, folder: Path) -> dict[str
         rules.stop()
         ingest.stop()
         broker.stop()
-    stored = procs.stored_samples(store)
+    stored = store.stored_samples()
+    store.close()
     lags = [acked[k] - sent[k] for k in sent if k in acked]
     # rates as the fleet's own rate scaled by how the schedule held: on time is the target
     planned = plan[-1][0] - plan[0][0]
@@ -298,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-s", default="10,1")
     parser.add_argument("--step-s", type=int, default=30, help="seconds of load per step")
     parser.add_argument("--keep", type=Path, help="keep each step's files and logs here")
+    parser.add_argument("--store", choices=fleet_influx.STORES, default="sqlite")
     args = parser.parse_args(argv)
     sizes = sorted(int(v) for v in args.vehicles.split(","))
     lengths = [int(b) for b in args.batch_s.split(",")]
@@ -310,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             for vehicles in sizes:
                 name = f"{vehicles}x{batch_s}s"
                 print(f"== {name}", flush=True)
-                row = run_step(vehicles, batch_s, args.step_s, Path(tmp) / name)
+                row = run_step(vehicles, batch_s, args.step_s, Path(tmp) / name, args.store)
                 row["baseline"] = baseline(vehicles, batch_s, args.step_s, Path(tmp) / f"b{name}")
                 steps.append(row)
                 print(f"  {row}", flush=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -133,10 +132,3 @@ def quantile(before: dict[float, float], after: dict[float, float], q: float) ->
         if count >= q * total:
             return le
     return float("inf")
-
-
-def stored_samples(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as conn:
-        return int(conn.execute("SELECT count(*) FROM samples").fetchone()[0])

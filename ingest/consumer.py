@@ -255,9 +255,9 @@ class _Worker:
         stored_at = self.clock()
         for _message, checked in accepted:
             if isinstance(checked, TelemetryColumns):
-                newest = max((max(s.ts_ms) for s in checked.series.values() if s.ts_ms), default=0)
-                if newest and self.lag is not None:
-                    self.lag.observe(max(0.0, stored_at - newest / 1000))
+                span = checked.time_span()
+                if span is not None and self.lag is not None:
+                    self.lag.observe(max(0.0, stored_at - span[1] / 1000))
 
     def _dead_letter(
         self, message: Received, err: ValidationError, now: float, answers: Answers

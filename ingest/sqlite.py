@@ -10,10 +10,12 @@ connection, so reads share the writer connection and its lock.
 
 Samples are keyed in integer microseconds since the epoch, ``ms * 1000 + k`` (``ingest.repeats``:
 ``k`` numbers the samples of one signal in one millisecond), so none merge; reads give back the
-millisecond the car sent, in seconds, in key order. Other times are integer milliseconds.
+millisecond the car sent, in seconds, in key order. Other times are integer milliseconds. They are
+stored as packed chunks, one row per signal per batch (``ingest.chunks``, schema 5).
 
 Here: opening, connections, transactions and writes; the read queries are in
-``ingest.sqlite_read``, the tables in ``ingest.sqlite_schema``.
+``ingest.sqlite_read``, the writes in ``ingest.sqlite_write``, retention in
+``ingest.sqlite_retention``, the tables in ``ingest.sqlite_schema``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from ingest import sqlite_schema as sql
 from ingest.errors import StoreError
 from ingest.ledger import Seen
 from ingest.sqlite_presence import SqlitePresence
-from ingest.sqlite_write import write_group
+from ingest.sqlite_retention import apply_retention
+from ingest.sqlite_write import Known, write_group
 from ingest.store import (
     Bucket,
     DeadLetter,
@@ -58,7 +61,6 @@ from pitstop.errors import ConfigError
 # and a crash of the whole machine is rare enough. ``?synchronous=full`` fsyncs every commit.
 _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
 _BUSY_TIMEOUT_S = 5.0
-_DAY_S = 86_400.0
 
 
 @contextmanager
@@ -94,6 +96,7 @@ class SqliteStore(SqlitePresence):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
+        self._known = Known()  # the series the writer has met (``ingest.sqlite_write``)
         try:
             with _schema_lock(target):  # PRAGMA journal_mode=WAL too: it needs the file alone
                 self._writer = self._connect()
@@ -143,9 +146,10 @@ class SqliteStore(SqlitePresence):
         with self._write() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                stored = write_group(conn, batches, received)
+                stored = write_group(conn, batches, received, self._known)
                 conn.execute("COMMIT")
             except BaseException:
+                self._known.forget()
                 conn.execute("ROLLBACK")
                 raise
         return stored
@@ -234,28 +238,11 @@ class SqliteStore(SqlitePresence):
         return reads.downsample(self._read, vin, signal, start, end, max_points=max_points)
 
     def apply_retention(self, retention: Retention, now: float) -> dict[str, int]:
-        levels = (
-            ("raw", "samples", "ts_us", 1000, retention.raw_days),
-            ("1m", "rollup_1m", "bucket_ms", 1, retention.minute_days),
-            ("1h", "rollup_1h", "bucket_ms", 1, retention.hour_days),
-        )
-        deleted: dict[str, int] = {}
         with self._write() as conn:
-            for level, table, time_col, scale, days in levels:
-                if days is None:
-                    deleted[level] = 0
-                    continue
-                cutoff = round((now - days * _DAY_S) * 1000) * scale
-                cur = conn.execute(f"DELETE FROM {table} WHERE {time_col} < ?", (cutoff,))
-                deleted[level] = cur.rowcount
-        return deleted
+            return apply_retention(conn, retention, now)
 
     def count(self, vin: str | None = None) -> int:
-        if vin is None:
-            rows = self._read("SELECT count(*) FROM samples")
-        else:
-            rows = self._read("SELECT count(*) FROM samples WHERE vin = ?", (vin,))
-        return int(rows[0][0])
+        return reads.count(self._read, vin)
 
     def batch_count(self) -> int:
         """How many distinct (VIN, seq) batches are stored (an extension of the interface)."""

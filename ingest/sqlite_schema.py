@@ -1,26 +1,29 @@
 """The SQLite telemetry schema, the statements that keep it, and ``migrate`` (the only I/O).
 
-``samples`` holds the raw values keyed by ``ts_us``, the sample's millisecond times 1000 plus
-its rank among the samples of its signal in that millisecond (``ingest.repeats``), so that two
-samples in one millisecond are two rows; ``latest`` keeps the newest per signal by the same key.
-``rollup_1m`` and ``rollup_1h`` hold per-minute and per-hour aggregates (count ``n``, ``lo``,
-``hi``, ``total``, and the ``last`` value at key ``last_us``), updated in the same transaction as
-the samples they fold. Schema version 2 added the rollups; version 3 the microsecond keys
-(``ts_ms`` became ``ts_us``, ``last_ms`` ``last_us``); version 4 keys the ``batches`` ledger
-by (vin, instance, seq), the spool instance id (``pitstop.codec``; ``''`` for the legacy one,
-which every older row gets), and keeps the batch's ``digest`` (``ingest.ledger``; NULL in
-older rows). Opening an older file upgrades it once, in one transaction.
-``dtc_reports`` is the trouble-code history: one row per report, keyed (vin, ts_ms, source;
-``''`` for every source), holding the report's JSON wire form (``pitstop.dtc``); created on
-open in any older file.
+Schema 5: samples are packed chunks (``ingest.chunks``), one ``chunks`` row per signal per
+batch, keyed (series, first key); ``series`` gives each (vin, signal) an integer id and keeps its
+newest point (``last_us``, ``last``: what ``latest`` was). Keys are ``ms * 1000 + k``
+(``ingest.repeats``), so two samples in one millisecond are two samples. ``rollup_1m`` and
+``rollup_1h`` (count ``n``, ``lo``, ``hi``, ``total``, the ``last`` value at key ``last_us``)
+are no longer kept on write: they hold what raw retention dropped (``ingest.sqlite_retention``),
+and the readers fold chunk aggregates for the rest (``ingest.sqlite_read``).
+
+History: version 2 added the rollups; 3 the microsecond keys (``ts_ms`` became ``ts_us``); 4
+keyed the ``batches`` ledger by (vin, instance, seq) with the batch's ``digest``
+(``ingest.ledger``); 5 packed ``samples`` and ``latest`` into ``chunks`` and ``series``
+(``ingest.sqlite_v5``). Opening an older file upgrades it once, each step in one transaction
+(a crash leaves the file as the step found it). ``dtc_reports`` is the trouble-code history:
+one row per report, keyed (vin, ts_ms, source; ``''`` for every source), holding the report's
+JSON wire form (``pitstop.dtc``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 4
-_ROLLUPS_SINCE = 3  # files older than this get their rollups rebuilt
+from ingest.sqlite_v5 import pack_samples
+
+SCHEMA_VERSION = 5
 
 _ROLLUP_TABLE = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -65,10 +68,34 @@ _KEYED = (
 ) WITHOUT ROWID""",
 )
 
+SERIES = """CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY,
+    vin TEXT NOT NULL,
+    signal TEXT NOT NULL,
+    last_us INTEGER NOT NULL,
+    last REAL NOT NULL,
+    UNIQUE (vin, signal)
+)"""
+CHUNKS = """CREATE TABLE IF NOT EXISTS chunks (
+    series INTEGER NOT NULL,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    lo REAL NOT NULL,
+    hi REAL NOT NULL,
+    total REAL NOT NULL,
+    newest REAL NOT NULL,
+    ms BLOB NOT NULL,
+    k BLOB,
+    vals BLOB NOT NULL,
+    PRIMARY KEY (series, first_us)
+)"""  # a rowid table: rows land in the order written, only the key's index is in series order
+
 SCHEMA = (
-    ";\n".join(_KEYED)
-    + """;
-"""
+    SERIES
+    + ";\n"
+    + CHUNKS
+    + ";\n"
     + _BATCHES
     + """;
 CREATE TABLE IF NOT EXISTS vehicles (
@@ -99,7 +126,9 @@ CREATE TABLE IF NOT EXISTS dtc_reports (
 )
 
 # (level name, table, bucket width in ms, the table it is rebuilt from)
-ROLLUPS = (("1m", "rollup_1m", 60_000, "samples"), ("1h", "rollup_1h", 3_600_000, "rollup_1m"))
+# (level name, table, bucket width in ms): since schema 5, the archive of what raw retention
+# dropped (``ingest.sqlite_retention``); what is in ``chunks`` is never in them too
+ROLLUPS = (("1m", "rollup_1m", 60_000), ("1h", "rollup_1h", 3_600_000))
 
 INSERT_BATCH = (
     "INSERT OR IGNORE INTO batches (vin, instance, seq, received_at, profile, digest) "
@@ -115,13 +144,15 @@ SELECT_DTC = (
     "ORDER BY ts_ms, source LIMIT ?"
 )
 # (vin, signal, ms, k, value): the key is computed here, not per sample in Python
-INSERT_SAMPLE = (
-    "INSERT OR IGNORE INTO samples (vin, signal, ts_us, value) VALUES (?,?,? * 1000 + ?,?)"
-)
-UPSERT_LATEST = (
-    "INSERT INTO latest (vin, signal, ts_us, value) VALUES (?,?,?,?) "
-    "ON CONFLICT (vin, signal) DO UPDATE SET ts_us = excluded.ts_us, value = excluded.value "
-    "WHERE excluded.ts_us > latest.ts_us"
+INSERT_CHUNK = "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+INSERT_SERIES = "INSERT INTO series (id, vin, signal, last_us, last) VALUES (?,?,?,?,?)"
+NEXT_SERIES_ID = "SELECT coalesce(max(id), 0) + 1 FROM series"
+SELECT_SERIES = "SELECT signal, id, last_us FROM series WHERE vin = ?"
+UPDATE_LATEST = "UPDATE series SET last_us = ?, last = ? WHERE id = ?"
+# the chunks that may hold a key in [first, last] (a chunk spans < ``chunks.SPAN_US``)
+SELECT_OVERLAP = (
+    "SELECT ms, k, vals FROM chunks WHERE series = ? AND first_us > ? AND first_us <= ? "
+    "AND last_us >= ?"
 )
 UPSERT_VEHICLE = (
     "INSERT INTO vehicles (vin, profile, first_seen, last_seen) VALUES (?,?,?,?) "
@@ -145,24 +176,8 @@ def upsert_rollup(table: str) -> str:
     )
 
 
-def rebuild_rollup(table: str, width_ms: int, source: str, where: str = "") -> str:
-    """Recompute aggregates of ``table`` from ``source`` (exact; SQLite's bare column with
-    max() takes ``last`` from the newest row). ``where`` bounds ``ts_us`` (samples) or
-    ``bucket_ms`` (a rollup)."""
-    if source == "samples":
-        cols = "count(*), min(value), max(value), sum(value), max(ts_us), value"
-        bucket = f"ts_us / {width_ms * 1000} * {width_ms}"
-    else:
-        cols = "sum(n), min(lo), max(hi), sum(total), max(last_us), last"
-        bucket = f"bucket_ms - bucket_ms % {width_ms}"
-    return (
-        f"INSERT OR REPLACE INTO {table} SELECT vin, signal, {bucket} AS b, {cols} "
-        f"FROM {source} {where} GROUP BY vin, signal, b"
-    )
-
-
 def migrate(conn: sqlite3.Connection) -> None:
-    """Create the schema; an older file is upgraded and gets its rollups rebuilt, once."""
+    """Create the schema; an older file is upgraded once (each step one transaction)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION and "ts_ms" in _columns(conn, "samples"):
         _rekey_in_microseconds(conn)
@@ -172,11 +187,14 @@ def migrate(conn: sqlite3.Connection) -> None:
     if version >= SCHEMA_VERSION:
         return
     conn.execute("BEGIN IMMEDIATE")
-    if version < _ROLLUPS_SINCE:
-        for _level, table, width_ms, source in ROLLUPS:
-            conn.execute(rebuild_rollup(table, width_ms, source))
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    conn.execute("COMMIT")
+    try:
+        if _columns(conn, "samples"):
+            pack_samples(conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 _V3_BATCHES = {"vin", "seq", "received_at", "profile"}

@@ -1,41 +1,66 @@
-"""A group of batches into SQLite inside the caller's transaction: samples, rollups, latest,
-vehicles, one statement per table for the whole group.
+"""A group of batches into SQLite inside the caller's transaction: one packed chunk per signal
+per batch (``ingest.chunks``), the series' latest point, the vehicles, one statement per table
+for the whole group.
 
-Each sample is keyed ``ms * 1000 + k`` (``ingest.repeats``): two samples of a signal in one
-millisecond are two rows. Rollups are merged from the batches themselves when every one of the
-group's samples was new (the usual case, cheap); when some were already stored (a batch re-sent
-under a new sequence number, maybe in the same group), the touched buckets are recomputed from
-what is stored, so a sample is never counted twice.
+No sample is stored twice under its key (``ingest.repeats``). The series' newest key tells
+whether a chunk can meet stored samples at all: when its first key is newer (the usual case,
+live data in order) it is written as it is; otherwise (a batch re-sent under a new sequence
+number, late history) the stored keys of the chunks it overlaps are read and only the samples
+not stored yet are written.
 
-Per message the cost is one ledger row and the executemany rows; per signal, one pass of C
-builtins (min, max, sum) makes its minute and hour aggregate and its latest point when its
-samples lie in one minute (the usual case: a batch spans seconds), ``ingest.rollup`` otherwise.
+Per message the cost is one ledger row, one ``series`` lookup of its VIN and one row per
+signal; per signal a few C-speed passes (``chunks.pack``). No rollups are kept on write: the
+readers fold chunk aggregates (``ingest.sqlite_read``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from itertools import repeat
 from typing import Any
 
+import numpy as np
+
 from ingest import sqlite_schema as sql
+from ingest.chunks import SPAN_US, Chunk, pack, unpack_many
 from ingest.ledger import Seen, content_digest, judge
-from ingest.repeats import US_PER_MS, last, ranks
-from ingest.rollup import fold, merge
+from ingest.repeats import US_PER_MS, ranks
 from pitstop.codec import TelemetryColumns
 
-_UPSERTS = {table: sql.upsert_rollup(table) for _level, table, _w, _src in sql.ROLLUPS}
-_MINUTE = sql.ROLLUPS[0]
-_HOUR = sql.ROLLUPS[1]
-_MINUTE_MS, _HOUR_MS = _MINUTE[2], _HOUR[2]
+
+class Known:
+    """What the writer knows of each series, across transactions: vin -> signal -> [id,
+    newest key]. Valid while no other connection has committed (``PRAGMA data_version``,
+    checked by ``check`` inside each write transaction) and dropped on a rollback."""
+
+    def __init__(self) -> None:
+        self.series: dict[str, dict[str, list[Any]]] = {}
+        self._version: int | None = None
+
+    def check(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self.series.clear()
+            self._version = version
+
+    def forget(self) -> None:
+        self.series.clear()
+        self._version = None
 
 
 def write_group(
-    conn: sqlite3.Connection, batches: Sequence[TelemetryColumns], received: float
+    conn: sqlite3.Connection,
+    batches: Sequence[TelemetryColumns],
+    received: float,
+    known: Known | None = None,
 ) -> list[Seen]:
     """Write every batch whose (VIN, instance, seq) is not in the ledger yet; the others are
-    duplicates or, with other content, conflicts, and write nothing."""
+    duplicates or, with other content, conflicts, and write nothing. ``known`` (checked
+    here) spares a ``series`` lookup per VIN; the caller forgets it if the transaction is
+    rolled back."""
+    if known is None:
+        known = Known()
+    known.check(conn)
     seen: list[Seen] = []
     fresh: list[TelemetryColumns] = []
     for columns in batches:
@@ -48,75 +73,83 @@ def write_group(
             seen.append(Seen.STORED)
             fresh.append(columns)
     if fresh:
-        _write_samples(conn, fresh)
+        _Group(conn, known.series).write(fresh)
     return seen
 
 
-class _Rows:
-    """The rows of a group, per table."""
+class _Group:
+    """The rows of a group, and what it knows of each series (id, newest key, value)."""
 
-    def __init__(self) -> None:
-        self.samples: list[tuple[Any, ...]] = []
-        self.minutes: list[tuple[Any, ...]] = []
-        self.hours: list[tuple[Any, ...]] = []
-        self.latest: list[tuple[Any, ...]] = []
+    def __init__(self, conn: sqlite3.Connection, series: dict[str, dict[str, list[Any]]]) -> None:
+        self.conn = conn
+        self.chunks: list[tuple[Any, ...]] = []
+        self.series = series  # vin -> signal -> [id, newest key]
+        self.newer: dict[int, tuple[int, float, int]] = {}  # series id -> (key, value, id)
         self.vehicles: list[tuple[Any, ...]] = []
-        self.count = 0
+        self.new: list[tuple[Any, ...]] = []  # series met for the first time
+        self.next_id: int | None = None
 
+    def _new_id(self) -> int:
+        """The next series id (inside the write transaction: no other writer meanwhile)."""
+        if self.next_id is None:
+            self.next_id = self.conn.execute(sql.NEXT_SERIES_ID).fetchone()[0]
+        self.next_id += 1
+        return self.next_id - 1
 
-def _write_samples(conn: sqlite3.Connection, batches: list[TelemetryColumns]) -> None:
-    rows = _Rows()
-    for columns in batches:
-        _add(rows, columns)
-    before = conn.total_changes
-    conn.executemany(sql.INSERT_SAMPLE, rows.samples)
-    if conn.total_changes - before == rows.count:
-        conn.executemany(_UPSERTS[_MINUTE[1]], rows.minutes)
-        conn.executemany(_UPSERTS[_HOUR[1]], rows.hours)
-    else:
-        _rebuild_rollups(conn, rows.minutes)
-    conn.executemany(sql.UPSERT_LATEST, rows.latest)
-    conn.executemany(sql.UPSERT_VEHICLE, rows.vehicles)
+    def write(self, batches: list[TelemetryColumns]) -> None:
+        for columns in batches:
+            self._add(columns)
+        self.conn.executemany(sql.INSERT_SERIES, self.new)
+        self.conn.executemany(sql.INSERT_CHUNK, self.chunks)
+        self.conn.executemany(sql.UPDATE_LATEST, self.newer.values())
+        self.conn.executemany(sql.UPSERT_VEHICLE, self.vehicles)
 
+    def _known(self, vin: str) -> dict[str, list[Any]]:
+        known = self.series.get(vin)
+        if known is None:
+            rows = self.conn.execute(sql.SELECT_SERIES, (vin,))
+            known = self.series[vin] = {r[0]: [r[1], r[2]] for r in rows}
+        return known
 
-def _add(rows: _Rows, columns: TelemetryColumns) -> None:
-    """One batch's rows: samples (vin, signal, ms, k, value), minute and hour aggregates
-    (vin, signal, bucket, n, lo, hi, total, last_us, last), latest and vehicle."""
-    vin = columns.vin
-    first = newest = None
-    for name, s in columns.series.items():
-        ts, values = s.ts_ms, s.values
-        if not ts:
-            continue
-        k = ranks(ts)
-        rows.samples += zip(repeat(vin), repeat(name), ts, repeat(0) if k is None else k, values)
-        rows.count += len(ts)
-        lo_ms, hi_ms = (ts[0], ts[0]) if len(ts) == 1 else (min(ts), max(ts))
-        if k is None and ts[-1] == hi_ms:  # in time order, no repeats: the newest is last
-            point = (hi_ms * US_PER_MS, values[-1])
-        else:
-            point = last(ts, values)
-        rows.latest.append((vin, name, *point))
-        if lo_ms // _MINUTE_MS == hi_ms // _MINUTE_MS:
-            agg = (len(ts), min(values), max(values), sum(values), *point)
-            rows.minutes.append((vin, name, lo_ms - lo_ms % _MINUTE_MS, *agg))
-            rows.hours.append((vin, name, lo_ms - lo_ms % _HOUR_MS, *agg))
-        else:
-            minutes = fold(s, _MINUTE_MS)
-            rows.minutes += ((vin, name, *agg) for agg in minutes)
-            rows.hours += ((vin, name, *agg) for agg in merge(minutes, _HOUR_MS))
-        first = lo_ms if first is None or lo_ms < first else first
-        newest = hi_ms if newest is None or hi_ms > newest else newest
-    if first is not None:
-        rows.vehicles.append((vin, columns.profile, first, newest))
+    def _add(self, columns: TelemetryColumns) -> None:
+        vin = columns.vin
+        known = self._known(vin)
+        for name, s in columns.series.items():
+            if not s.ts_ms:
+                continue
+            chunks = pack(s.ts_ms, s.values, increasing=s.increasing)
+            info = known.get(name)
+            if info is None:
+                sid = self._new_id()
+                self.new.append((sid, vin, name, chunks[-1].last_us, chunks[-1].newest))
+                info = known[name] = [sid, chunks[-1].last_us]
+            elif chunks[0].first_us <= info[1]:
+                chunks = self._unstored(info[0], s.ts_ms, s.values)
+                if not chunks:
+                    continue
+            sid = info[0]
+            for chunk in chunks:
+                self.chunks.append((sid, *chunk))
+            last = chunks[-1]
+            if last.last_us > info[1]:
+                info[1] = last.last_us
+                self.newer[sid] = (last.last_us, last.newest, sid)
+        span = columns.time_span()
+        if span is not None:
+            self.vehicles.append((vin, columns.profile, *span))
 
-
-def _rebuild_rollups(conn: sqlite3.Connection, minutes: list[tuple[Any, ...]]) -> None:
-    """Recompute every bucket the group's minute aggregates touch, from what is stored."""
-    for _level, table, width, source in sql.ROLLUPS:
-        time_col, scale = ("ts_us", 1000) if source == "samples" else ("bucket_ms", 1)
-        where = f"WHERE vin = ? AND signal = ? AND {time_col} >= ? AND {time_col} < ?"
-        statement = sql.rebuild_rollup(table, width, source, where)
-        buckets = {(vin, name, bucket - bucket % width) for vin, name, bucket, *_agg in minutes}
-        for vin, name, bucket in sorted(buckets):
-            conn.execute(statement, (vin, name, bucket * scale, (bucket + width) * scale))
+    def _unstored(self, sid: int, ts: list[int], values: list[float]) -> list[Chunk]:
+        """The chunks of the samples whose keys are not stored yet (rows of this group
+        included: they are written first)."""
+        self.conn.executemany(sql.INSERT_CHUNK, self.chunks)
+        self.chunks.clear()
+        k = ranks(ts) or [0] * len(ts)
+        keys = [ms * US_PER_MS + r for ms, r in zip(ts, k, strict=True)]
+        lo, hi = min(keys), max(keys)
+        rows = self.conn.execute(sql.SELECT_OVERLAP, (sid, lo - SPAN_US, hi, lo)).fetchall()
+        stored, _values = unpack_many(rows)
+        if len(stored) == 0:
+            return pack(ts, values, k)
+        new = ~np.isin(np.array(keys, dtype=np.int64), stored)
+        keep = [i for i in range(len(ts)) if new[i]]
+        return pack([ts[i] for i in keep], [values[i] for i in keep], [k[i] for i in keep])

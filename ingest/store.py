@@ -7,11 +7,12 @@ A backend is chosen by URL in one place, ``ingest.open.open_store``:
 
 Every store is safe to use from several threads at once.
 
-Downsampling levels: ``raw`` samples, and on SQLite the ``1m`` and ``1h`` rollups kept up to
-date on every write (count, min, max, sum and last per bucket), so that a day of a 10 Hz signal
-is read from 1,440 minute rows instead of 864,000 samples. ``downsample`` picks the coarsest
-level that still gives at least half the points asked for; with a rollup level the range is
-widened to whole minutes or hours. InfluxDB downsamples on the server (``GROUP BY time()``).
+Downsampling levels: ``raw`` samples, and the ``1m`` and ``1h`` levels. ``downsample`` picks
+the coarsest level that still gives at least half the points asked for; with a ``1m`` or ``1h``
+level the range is widened to whole minutes or hours. SQLite folds its packed chunks' own
+aggregates (count, min, max, sum, last) for a bucket wider than a chunk, and points only for the
+chunks a bucket edge cuts, with the rollups of what raw retention dropped (``ingest.sqlite_read``).
+InfluxDB downsamples on the server (``GROUP BY time()``).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from pitstop.topics import Kind, parse_topic
 # the closed grammar of signal names: a VSS-style dotted path of [A-Za-z0-9_] segments
 SIGNAL_NAME = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*", re.ASCII)
 DAY_S = 86_400.0
+_GOOD_NAMES: dict[int, set[str]] = {}  # max_signal_length -> names that passed with it
+_MAX_GOOD_NAMES = 100_000
 EPOCH_1990_S = 631_152_000.0  # 1990-01-01T00:00:00Z: earlier sample times are a clock unset
 
 
@@ -70,10 +72,10 @@ def is_history(checked: TelemetryColumns | DtcReport, now: float, policy: Policy
     if isinstance(checked, DtcReport):
         newest = checked.ts
     else:
-        filled = [s.ts_ms for s in checked.series.values() if s.ts_ms]
-        if not filled:
+        span = checked.time_span()
+        if span is None:
             return False
-        newest = max(max(ts) for ts in filled) / 1000
+        newest = span[1] / 1000
     return newest < now - policy.live_window_s
 
 
@@ -134,7 +136,12 @@ def _decode(payload: bytes) -> TelemetryColumns:
 
 
 def _check_signal_names(batch: TelemetryColumns, policy: Policy) -> None:
-    """Names come from the car and end up in pages and queries: a closed grammar only."""
+    """Names come from the car and end up in pages and queries: a closed grammar only. A
+    fleet sends the same few hundred names again and again: those seen good are remembered
+    (``_GOOD_NAMES``, bounded), so a batch's names cost one set look-up."""
+    good = _GOOD_NAMES.setdefault(policy.max_signal_length, set())
+    if good.issuperset(batch.series):
+        return
     for name in batch.series:
         if not name or len(name) > policy.max_signal_length:
             raise ValidationError(
@@ -147,15 +154,15 @@ def _check_signal_names(batch: TelemetryColumns, policy: Policy) -> None:
                 "[A-Za-z0-9_] (such as Vehicle.Speed)",
                 "signal_name",
             )
+    if len(good) > _MAX_GOOD_NAMES:
+        good.clear()
+    good.update(batch.series)
 
 
 def _check_times(batch: TelemetryColumns, now: float, policy: Policy) -> None:
-    filled = [s.ts_ms for s in batch.series.values() if s.ts_ms]
-    if not filled:
-        return
-    oldest = min(min(ts) for ts in filled) / 1000
-    newest = max(max(ts) for ts in filled) / 1000
-    _check_window(oldest, newest, now, policy)
+    span = batch.time_span()
+    if span is not None:
+        _check_window(span[0] / 1000, span[1] / 1000, now, policy)
 
 
 def _check_window(oldest: float, newest: float, now: float, policy: Policy) -> None:

@@ -47,7 +47,7 @@ import math
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from typing import NamedTuple
 
@@ -94,6 +94,9 @@ class Series:
 
     ts_ms: list[int]
     values: list[float]
+    # True when the decoder saw the times strictly increasing (in order, no two in one
+    # millisecond): a store then needs no pass of its own to order or rank them
+    increasing: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,18 @@ class TelemetryColumns:
     @property
     def sample_count(self) -> int:
         return sum(len(s.ts_ms) for s in self.series.values())
+
+    def time_span(self) -> tuple[int, int] | None:
+        """The oldest and newest sample times (ms), None for a batch without samples; one
+        look at each end of a signal the decoder saw in order (``Series.increasing``)."""
+        spans = [
+            (s.ts_ms[0], s.ts_ms[-1]) if s.increasing else (min(s.ts_ms), max(s.ts_ms))
+            for s in self.series.values()
+            if s.ts_ms
+        ]
+        if not spans:
+            return None
+        return min(lo for lo, _hi in spans), max(hi for _lo, hi in spans)
 
     def batch(self) -> TelemetryBatch:
         samples = [
@@ -221,12 +236,13 @@ def _series(name: str, pair: object, t0: int) -> Series:
         bad = next(v for v in floats if not math.isfinite(v))
         raise CodecError(f"signal {name!r}: value {bad!r} is not a finite number")
     ts_ms = list(accumulate(deltas, initial=t0))[1:]
-    for ms in (min(ts_ms), max(ts_ms)):
+    increasing = min(islice(deltas, 1, None)) > 0  # else a repeat is possible
+    for ms in (ts_ms[0], ts_ms[-1]) if increasing else (min(ts_ms), max(ts_ms)):
         if not _MIN_MS <= ms <= _MAX_MS:
             raise CodecError(f"signal {name!r}: timestamp {ms} ms is out of range")
-    if len(deltas) > 1 and min(islice(deltas, 1, None)) <= 0:  # a repeat is possible
+    if not increasing:
         _check_repeats(name, ts_ms)
-    return Series(ts_ms, floats)
+    return Series(ts_ms, floats, increasing)
 
 
 def _one(name: str, delta: object, value: object, t0: int) -> Series:
@@ -246,7 +262,7 @@ def _one(name: str, delta: object, value: object, t0: int) -> Series:
     ms = t0 + delta
     if not _MIN_MS <= ms <= _MAX_MS:
         raise CodecError(f"signal {name!r}: timestamp {ms} ms is out of range")
-    return Series([ms], [number])
+    return Series([ms], [number], True)
 
 
 def _check_repeats(name: str, ts_ms: list[int]) -> None:

@@ -20,6 +20,7 @@ from ingest.dead_model import DAY_S, DeadLetterLimits
 from ingest.ledger import SEQ_REUSED, Seen
 from ingest.open import open_store
 from ingest.sqlite import SqliteStore
+from ingest.sqlite_schema import SCHEMA_VERSION
 from ingest.store import TelemetryStore
 from pitstop.codec import Sample, TelemetryColumns, encode_telemetry
 from pitstop.topics import Kind, topic
@@ -231,4 +232,4 @@ def test_a_schema_3_ledger_is_migrated_in_place_to_the_legacy_instance(tmp_path:
     finally:
         again.close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (4,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

@@ -12,12 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.buckets import plan
 from ingest.errors import StoreError
 from ingest.open import open_store
+from ingest.repeats import keys_us
 from ingest.sqlite import SqliteStore
 from ingest.sqlite_schema import SCHEMA_VERSION
+from ingest.store import Retention
 from pitstop.codec import Sample, TelemetryBatch, TelemetryColumns
 from pitstop.errors import ConfigError
+from tests.ingest import legacy_v4
 from tests.ingest.helpers import SIGNALS, T0, VIN, make_batch, make_dtc_report
 
 
@@ -38,7 +42,8 @@ def test_the_file_is_in_wal_mode_with_the_documented_schema(tmp_path: Path) -> N
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"batches", "samples", "latest", "vehicles", "dead_letters"} <= tables
+    assert {"batches", "series", "chunks", "vehicles", "dead_letters"} <= tables
+    assert not {"samples", "latest"} & tables  # schema 4's layout, packed into chunks
 
 
 def test_a_relative_path_is_relative_to_the_working_directory(
@@ -125,44 +130,78 @@ _batch = st.builds(
 )
 
 
-def _aggregates(conn: sqlite3.Connection, table: str) -> dict[tuple[str, int], tuple[Any, ...]]:
-    rows = conn.execute(f"SELECT signal, bucket_ms, n, lo, hi, total, last_us, last FROM {table}")
-    return {(r[0], r[1]): r[2:] for r in rows}
+_Model = dict[tuple[str, int], float]  # (signal, key in µs) -> value: what must be stored
 
 
-def _from_samples(conn: sqlite3.Connection, width: int) -> dict[tuple[str, int], tuple[Any, ...]]:
-    rows = conn.execute(
-        f"SELECT signal, ts_us / {width * 1000} * {width} AS b, count(*), min(value), "
-        "max(value), sum(value), max(ts_us), value FROM samples GROUP BY signal, b"
-    )
-    return {(r[0], r[1]): r[2:] for r in rows}
+def _model(commits: list[list[TelemetryBatch]]) -> _Model:
+    """The contract on its own: a name stored once, a key stored once (the first value)."""
+    names: set[int] = set()
+    kept: _Model = {}
+    for batch in (b for batches in commits for b in batches):
+        if batch.seq in names:
+            continue
+        names.add(batch.seq)
+        for signal, series in TelemetryColumns.from_batch(batch).series.items():
+            for key, value in zip(keys_us(series.ts_ms), series.values, strict=True):
+                kept.setdefault((signal, key), value)
+    return kept
 
 
-def assert_rollups_match_samples(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
-        for table, width in (("rollup_1m", 60_000), ("rollup_1h", _HOUR_MS)):
-            stored, expected = _aggregates(conn, table), _from_samples(conn, width)
-            assert stored.keys() == expected.keys(), table
-            for bucket, (n, lo, hi, total, last_us, last) in expected.items():
-                assert stored[bucket] == (n, lo, hi, pytest.approx(total, abs=1e-3), last_us, last)
+def _buckets(model: _Model, signal: str, max_points: int) -> list[tuple[Any, ...]]:
+    p = plan(_START, _START + 3 * 3600, max_points, (("1m", 60_000), ("1h", _HOUR_MS)))
+    groups: dict[int, list[tuple[int, float]]] = {}
+    for (name, key), value in sorted(model.items()):
+        if name == signal and p.origin_ms * 1000 <= key < p.end_ms * 1000:
+            groups.setdefault((key // 1000 - p.origin_ms) // p.width_ms, []).append((key, value))
+    return [
+        ((p.origin_ms + b * p.width_ms) / 1000, len(g), min(v for _k, v in g),
+         max(v for _k, v in g), g[-1][1])
+        for b, g in sorted(groups.items())
+    ]  # fmt: skip
+
+
+_START = (_BASE_MS - _HOUR_MS) / 1000
+
+
+def _check(store: SqliteStore, model: _Model) -> None:
+    for signal in SIGNALS[:2]:
+        want = [(key // 1000 / 1000, v) for (n, key), v in sorted(model.items()) if n == signal]
+        got = store.query(VIN, signal, 0, float("inf"), limit=1_000_000)
+        assert [(p.ts, p.value) for p in got] == want
+        for max_points in (1, 4, 90, 5_000, 100_000):
+            buckets = store.downsample(VIN, signal, _START, _START + 3 * 3600, max_points)
+            assert [(b.start, b.count, b.min, b.max, b.last) for b in buckets] == _buckets(
+                model, signal, max_points
+            )
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(_batch, min_size=1, max_size=4), min_size=1, max_size=8))
-def test_rollups_agree_with_the_samples_after_duplicates_and_disorder(
+def test_samples_and_buckets_hold_after_duplicates_disorder_and_retention(
     commits: list[list[TelemetryBatch]],
 ) -> None:
+    """Redeliveries, copies under new names, batches across minute and hour edges, out of
+    order, several per commit; then raw retention in the middle (its buckets kept)."""
+    model = _model(commits)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "t.db"
-        store = SqliteStore.open(f"sqlite:///{path}")
+        store = SqliteStore.open(f"sqlite:///{Path(folder) / 't.db'}")
         try:
-            for batches in commits:  # several batches per commit, in no particular order
+            for batches in commits:
                 store.write_batches([TelemetryColumns.from_batch(b) for b in batches])
             for batch in commits[0]:  # every one of the first commit again: all duplicates
                 assert store.write_batch(batch) is False
+            assert store.count(VIN) == len(model)
+            _check(store, model)
+            coarse = store.downsample(VIN, SIGNALS[0], _START, _START + 3 * 3600, 2)
+            cutoff_ms = _BASE_MS + 40 * 61_000 + 250
+            store.apply_retention(Retention(raw_days=0, minute_days=None), cutoff_ms / 1000)
+            assert store.count(VIN) == sum(k >= cutoff_ms * 1000 for _s, k in model)
+            again = store.downsample(VIN, SIGNALS[0], _START, _START + 3 * 3600, 2)
+            assert [(b.start, b.count, b.min, b.max, b.last) for b in again] == [
+                (b.start, b.count, b.min, b.max, b.last) for b in coarse
+            ]
         finally:
             store.close()
-        assert_rollups_match_samples(path)
 
 
 _MS_KEYED = """
@@ -173,7 +212,7 @@ INSERT INTO {table} SELECT vin, signal, ts_us / 1000, value FROM keyed_in_us;
 DROP TABLE keyed_in_us;
 """
 _OLD_SCHEMA = {  # from what schema 3 is, what schema 1 and 2 were (samples keyed by ms)
-    1: "DROP TABLE rollup_1m; DROP TABLE rollup_1h; DROP TABLE dtc_reports;",
+    1: "DROP TABLE rollup_1m; DROP TABLE rollup_1h; DROP TABLE IF EXISTS dtc_reports;",
     2: "UPDATE rollup_1m SET last_us = last_us / 1000; "
     "UPDATE rollup_1h SET last_us = last_us / 1000; "
     "ALTER TABLE rollup_1m RENAME COLUMN last_us TO last_ms; "
@@ -181,31 +220,38 @@ _OLD_SCHEMA = {  # from what schema 3 is, what schema 1 and 2 were (samples keye
 }
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 4])
 def test_an_older_file_is_upgraded_on_opening(tmp_path: Path, version: int) -> None:
+    """A file of one row per sample (schema 1, 2: keyed by ms; 4: by µs) opens as chunks
+    giving its samples, buckets and latest values; its ledger still knows its batches."""
     path = tmp_path / "t.db"
-    store = SqliteStore.open(f"sqlite:///{path}")
-    for seq in range(50):
-        store.write_batch(make_batch(VIN, seq, n=30, t0=T0 + seq * 97))
-    expected = store.downsample(VIN, SIGNALS[0], T0, T0 + 86_400, max_points=24)
-    points = store.query(VIN, SIGNALS[0], T0, T0 + 86_400)
-    latest = store.latest(VIN)
-    store.close()
+    batches = [make_batch(VIN, seq, n=30, t0=T0 + seq * 97) for seq in range(50)]
+    legacy_v4.write_v4(path, [TelemetryColumns.from_batch(b) for b in batches])
+    end = T0 + 86_400
+    expected = legacy_v4.buckets(path, VIN, SIGNALS[0], T0, end, max_points=24)
+    points = legacy_v4.points(path, VIN, SIGNALS[0])
     with sqlite3.connect(path) as conn:
-        conn.executescript(
-            _MS_KEYED.format(table="samples", key="vin, signal, ts_ms")
-            + _MS_KEYED.format(table="latest", key="vin, signal")
-            + _OLD_SCHEMA[version]
-            + f"PRAGMA user_version = {version};"
-        )
+        latest = {r[0]: (r[1] // 1000 / 1000, r[2]) for r in conn.execute(
+            "SELECT signal, ts_us, value FROM latest")}  # fmt: skip
+        if version < 4:
+            conn.executescript(
+                _MS_KEYED.format(table="samples", key="vin, signal, ts_ms")
+                + _MS_KEYED.format(table="latest", key="vin, signal")
+                + _OLD_SCHEMA[version]
+                + f"PRAGMA user_version = {version};"
+            )
     again = SqliteStore.open(f"sqlite:///{path}")
-    assert again.downsample(VIN, SIGNALS[0], T0, T0 + 86_400, max_points=24) == expected
-    assert again.query(VIN, SIGNALS[0], T0, T0 + 86_400) == points
-    assert again.latest(VIN) == latest
-    assert again.write_batch(make_batch(VIN, 0, n=30, t0=T0)) is False
+    got = again.downsample(VIN, SIGNALS[0], T0, end, max_points=24)
+    assert [(b.start, b.count, b.min, b.max, b.last) for b in got] == [
+        (at, n, lo, hi, last) for at, n, lo, hi, _mean, last in expected
+    ]
+    assert [(p.ts, p.value) for p in again.query(VIN, SIGNALS[0], T0, end)] == points
+    assert {n: (p.ts, p.value) for n, p in again.latest(VIN).items()} == latest
+    assert again.count() == 50 * 30
+    assert again.write_batch(batches[0]) is False
+    assert again.write_batch(make_batch(VIN, 50, n=30, t0=T0 + 50 * 97))
     assert again.write_dtc_report(make_dtc_report(VIN, T0))
     again.close()
-    assert_rollups_match_samples(path)
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 

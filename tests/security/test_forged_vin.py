@@ -112,4 +112,4 @@ def test_a_car_naming_another_car_opens_no_job_for_it(
     assert opened() == [(VIN_A, "hv-isolation-fault"), (VIN_A, "lv-battery-low")]
     letters = _rows(telemetry, "SELECT vin, code FROM dead_letters ORDER BY id")
     assert letters == [(VIN_A, "vin_mismatch"), (VIN_A, "vin_mismatch")]
-    assert _rows(telemetry, f"SELECT COUNT(*) FROM samples WHERE vin = '{VIN_B}'") == [(0,)]
+    assert _rows(telemetry, f"SELECT COUNT(*) FROM series WHERE vin = '{VIN_B}'") == [(0,)]

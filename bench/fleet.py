@@ -1,6 +1,7 @@
 """Fleet scale: how many vehicles (50 signals each at 1 Hz) pitstop holds on this machine.
 
     python -m bench.fleet --vehicles 100,500,1000,2000,5000 --batch-s 10,1 [--step-s 30]
+        [--store sqlite|influx] [--workers N]
 
 Per step (a fleet size and a batch length), everything is real and fresh: a Mosquitto of the
 benchmark's own with the fleet settings of deploy/mosquitto.conf, ``pitstop ingest`` (SQLite)
@@ -17,6 +18,12 @@ shared machine) and peak RSS per process; samples lost after draining. A step is
 held with 0 lost, store lag p99 < 2 s and rules staleness p99 < 5 s, the generator having
 offered at least 95 % of the load. Sizes of one batch length are tried in increasing order
 until one is not held.
+
+``--store influx`` stores into a fresh InfluxDB 1.6 of the step's own (bench/fleet_influx.py;
+its CPU counted as ``influxd``); ``--workers N`` runs N ingest processes sharing the inbound
+subscription (``$share/ingest``) and N rules workers (``--shard i/N``), each on its own cloud
+partitions, as deploy/README.md scales out (on two cores this measures the cost of
+partitioning, not a gain).
 
 With ``PITSTOP_BENCH_PROFILE=<folder>`` the services run under cProfile (``ingest.prof``,
 ``rules.prof`` in that folder, written when they stop; the figures are then the profiler's).
@@ -143,32 +150,56 @@ class Usage:
         }
 
 
-def _services(broker: str, store: str, folder: Path) -> tuple[procs.Service, procs.Service]:
-    """The step's ``pitstop ingest`` (into ``store``) and ``pitstop rules run``."""
-    ingest = procs.Service("ingest", ["ingest", "--broker", broker, "--store", store,
-                           "--client-id", "bench-ingest", "--no-presence"], folder)  # fmt: skip
-    rules = procs.Service("rules", ["rules", "run", "--broker", broker, "--jobs",
-                          f"sqlite:///{folder / 'jobs.db'}", "--client-id", "bench-rules",
-                          "--seed-demo-workshops"], folder)  # fmt: skip
-    return ingest, rules
+def _services(
+    broker: str, store: str, folder: Path, workers: int = 1
+) -> tuple[list[procs.Service], list[procs.Service]]:
+    """The step's ``pitstop ingest`` (into ``store``) and ``pitstop rules run`` processes: one
+    of each, or ``workers`` of each partitioned as in production (ingest sharing the inbound
+    subscription as ``$share/ingest``, rules worker i of N on its own cloud partitions)."""
+    jobs = f"sqlite:///{folder / 'jobs.db'}"
+    ingests, rules = [], []
+    for i in range(workers):
+        tag = "" if workers == 1 else f"-{i}"
+        share = [] if workers == 1 else ["--share-group", "ingest"]
+        shard = [] if workers == 1 else ["--shard", f"{i}/{workers}"]
+        ingests.append(procs.Service(f"ingest{tag}", ["ingest", "--broker", broker, "--store",
+                       store, "--client-id", f"bench-ingest{tag}", "--no-presence", *share],
+                       folder))  # fmt: skip
+        rules.append(procs.Service(f"rules{tag}", ["rules", "run", "--broker", broker, "--jobs",
+                     jobs, "--client-id", f"bench-rules{tag}", "--seed-demo-workshops", *shard],
+                     folder))  # fmt: skip
+    return ingests, rules
 
 
-def _pids(
-    broker: Mosquitto, ingest: procs.Service, rules: procs.Service, store: int | None
-) -> dict[str, int]:
+def _pids(broker: Mosquitto, services: list[procs.Service], store: int | None) -> dict[str, int]:
     """The step's processes whose CPU and memory are counted (the store's server too)."""
     assert broker.process is not None
-    assert ingest.process is not None
-    assert rules.process is not None
-    pids = {"mosquitto": broker.process.pid, "ingest": ingest.process.pid}
-    pids["rules"] = rules.process.pid
+    pids = {"mosquitto": broker.process.pid}
+    for service in services:
+        assert service.process is not None
+        pids[service.name] = service.process.pid
     if store:
         pids["influxd"] = store
     return pids
 
 
-def run_step(
-    vehicles: int, batch_s: int, step_s: int, folder: Path, store_kind: str = "sqlite"
+def _staleness(rules: list[procs.Service]) -> dict[float, float]:
+    """The rules workers' staleness histograms, summed bucket by bucket."""
+    total: dict[float, float] = {}
+    for worker in rules:
+        found = procs.histogram(worker.metrics(), "pitstop_rules_staleness_seconds")
+        for bound, count in found.items():
+            total[bound] = total.get(bound, 0.0) + count
+    return total
+
+
+def run_step(  # noqa: PLR0917 - a step's settings
+    vehicles: int,
+    batch_s: int,
+    step_s: int,
+    folder: Path,
+    store_kind: str = "sqlite",
+    workers: int = 1,
 ) -> dict[str, Any]:
     folder.mkdir(parents=True)
     per_batch = SIGNALS_PER_VEHICLE * batch_s
@@ -176,7 +207,7 @@ def run_step(
     plan = schedule(vehicles, batch_s, step_s, time.time() + lead)
     broker = procs.start_broker(folder / "broker")
     store = fleet_influx.open_step_store(store_kind, folder)
-    ingest, rules = _services(broker.url, store.url, folder)
+    ingests, rules = _services(broker.url, store.url, folder, workers)
     acked: dict[tuple[str, int], float] = {}
     sent: dict[tuple[str, int], float] = {}
 
@@ -186,13 +217,13 @@ def run_step(
             acked.setdefault((ack.vin, seq), at)
 
     try:
-        ingest.start()
-        rules.start()
-        ingest.wait_subscribed()
-        rules.wait_subscribed()
+        for service in (*ingests, *rules):
+            service.start()
+        for service in (*ingests, *rules):
+            service.wait_subscribed()
         acks = listen(broker.url, "pitstop/v1/+/ack", on_ack)
-        pids = _pids(broker, ingest, rules, store.pid)
-        stale0 = procs.histogram(rules.metrics(), "pitstop_rules_staleness_seconds")
+        pids = _pids(broker, [*ingests, *rules], store.pid)
+        stale0 = _staleness(rules)
         if plan[0][0] < time.time():
             print(f"  .. payloads late by {time.time() - plan[0][0]:.1f} s", flush=True)
         time.sleep(max(0.0, plan[0][0] - time.time()))
@@ -202,12 +233,12 @@ def run_step(
         drained = max(acked.values(), default=time.time()) - plan[0][0]
         _wait_rules(rules, len(plan))
         used = usage.finish()
-        stale1 = procs.histogram(rules.metrics(), "pitstop_rules_staleness_seconds")
+        stale1 = _staleness(rules)
         acks.loop_stop()
         acks.disconnect()
     finally:
-        rules.stop()
-        ingest.stop()
+        for service in (*rules, *ingests):
+            service.stop()
         broker.stop()
     stored = store.stored_samples()
     store.close()
@@ -220,6 +251,8 @@ def run_step(
     row: dict[str, Any] = {
         "vehicles": vehicles,
         "batch_s": batch_s,
+        "store": store_kind,
+        "workers": workers,
         "target_samples_s": target,
         "offered_samples_s": round(offered),
         "stored_samples_s": round(stored_rate),
@@ -249,13 +282,17 @@ def _drain(acked: dict[tuple[str, int], float], total: int) -> None:
         time.sleep(0.5)
 
 
-def _wait_rules(rules: procs.Service, messages: int, timeout: float = 60.0) -> None:
-    """Until the rules worker has evaluated ``messages`` (or ``timeout`` passes)."""
+def _wait_rules(rules: list[procs.Service], messages: int, timeout: float = 60.0) -> None:
+    """Until the rules workers have evaluated ``messages`` between them (or ``timeout``
+    passes): each receives only its own partitions' messages."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        text = rules.metrics()
-        done = next(ln for ln in text.splitlines() if ln.startswith("pitstop_rules_messages"))
-        if float(done.split()[-1]) >= messages:
+        done = 0.0
+        for worker in rules:
+            text = worker.metrics()
+            line = next(ln for ln in text.splitlines() if ln.startswith("pitstop_rules_messages"))
+            done += float(line.split()[-1])
+        if done >= messages:
             return
         time.sleep(0.5)
 
@@ -319,6 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-s", type=int, default=30, help="seconds of load per step")
     parser.add_argument("--keep", type=Path, help="keep each step's files and logs here")
     parser.add_argument("--store", choices=fleet_influx.STORES, default="sqlite")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="ingest and rules processes of each kind: 1, or N partitioned ($share, --shard)",
+    )
     args = parser.parse_args(argv)
     sizes = sorted(int(v) for v in args.vehicles.split(","))
     lengths = [int(b) for b in args.batch_s.split(",")]
@@ -331,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
             for vehicles in sizes:
                 name = f"{vehicles}x{batch_s}s"
                 print(f"== {name}", flush=True)
-                row = run_step(vehicles, batch_s, args.step_s, Path(tmp) / name, args.store)
+                row = run_step(
+                    vehicles, batch_s, args.step_s, Path(tmp) / name, args.store, args.workers
+                )
                 row["baseline"] = baseline(vehicles, batch_s, args.step_s, Path(tmp) / f"b{name}")
                 steps.append(row)
                 print(f"  {row}", flush=True)
@@ -343,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         "max_vehicles_1s": held.get(1, 0),
         "signals_per_vehicle": SIGNALS_PER_VEHICLE,
         "step_s": args.step_s,
+        "store": args.store,
+        "workers": args.workers,
         "cpus": os.cpu_count(),
         "loadavg_at_start": [round(x, 2) for x in load],
         "shared_machine": True,

@@ -53,6 +53,7 @@ from bench.report import emit
 from pitstop.messages import decode_ack
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, topic
+from tests.processes import PitstopProcess
 from tests.servers import Mosquitto
 
 LAG_P99_S, STALE_P99_S = 2.0, 5.0
@@ -152,7 +153,7 @@ class Usage:
 
 def _services(
     broker: str, store: str, folder: Path, workers: int = 1
-) -> tuple[list[procs.Service], list[procs.Service]]:
+) -> tuple[list[PitstopProcess], list[PitstopProcess]]:
     """The step's ``pitstop ingest`` (into ``store``) and ``pitstop rules run`` processes: one
     of each, or ``workers`` of each partitioned as in production (ingest sharing the inbound
     subscription as ``$share/ingest``, rules worker i of N on its own cloud partitions)."""
@@ -162,16 +163,16 @@ def _services(
         tag = "" if workers == 1 else f"-{i}"
         share = [] if workers == 1 else ["--share-group", "ingest"]
         shard = [] if workers == 1 else ["--shard", f"{i}/{workers}"]
-        ingests.append(procs.Service(f"ingest{tag}", ["ingest", "--broker", broker, "--store",
+        ingests.append(procs.service(f"ingest{tag}", ["ingest", "--broker", broker, "--store",
                        store, "--client-id", f"bench-ingest{tag}", "--no-presence", *share],
                        folder))  # fmt: skip
-        rules.append(procs.Service(f"rules{tag}", ["rules", "run", "--broker", broker, "--jobs",
+        rules.append(procs.service(f"rules{tag}", ["rules", "run", "--broker", broker, "--jobs",
                      jobs, "--client-id", f"bench-rules{tag}", "--seed-demo-workshops", *shard],
                      folder))  # fmt: skip
     return ingests, rules
 
 
-def _pids(broker: Mosquitto, services: list[procs.Service], store: int | None) -> dict[str, int]:
+def _pids(broker: Mosquitto, services: list[PitstopProcess], store: int | None) -> dict[str, int]:
     """The step's processes whose CPU and memory are counted (the store's server too)."""
     assert broker.process is not None
     pids = {"mosquitto": broker.process.pid}
@@ -183,11 +184,11 @@ def _pids(broker: Mosquitto, services: list[procs.Service], store: int | None) -
     return pids
 
 
-def _staleness(rules: list[procs.Service]) -> dict[float, float]:
+def _staleness(rules: list[PitstopProcess]) -> dict[float, float]:
     """The rules workers' staleness histograms, summed bucket by bucket."""
     total: dict[float, float] = {}
     for worker in rules:
-        found = procs.histogram(worker.metrics(), "pitstop_rules_staleness_seconds")
+        found = procs.histogram(worker.metrics_text(attempts=50), "pitstop_rules_staleness_seconds")
         for bound, count in found.items():
             total[bound] = total.get(bound, 0.0) + count
     return total
@@ -282,14 +283,14 @@ def _drain(acked: dict[tuple[str, int], float], total: int) -> None:
         time.sleep(0.5)
 
 
-def _wait_rules(rules: list[procs.Service], messages: int, timeout: float = 60.0) -> None:
+def _wait_rules(rules: list[PitstopProcess], messages: int, timeout: float = 60.0) -> None:
     """Until the rules workers have evaluated ``messages`` between them (or ``timeout``
     passes): each receives only its own partitions' messages."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done = 0.0
         for worker in rules:
-            text = worker.metrics()
+            text = worker.metrics_text(attempts=50)
             line = next(ln for ln in text.splitlines() if ln.startswith("pitstop_rules_messages"))
             done += float(line.split()[-1])
         if done >= messages:

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.processes import PitstopProcess
 from tests.servers import Mosquitto, free_port
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -43,57 +39,12 @@ def start_broker(folder: Path) -> Mosquitto:
     return broker
 
 
-@dataclass
-class Service:
-    """A ``pitstop`` subcommand in a subprocess, its stderr in a file, /metrics on a port."""
-
-    name: str
-    args: list[str]
-    folder: Path
-    metrics_port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def log(self) -> Path:
-        return self.folder / f"{self.name}.log"
-
-    def start(self) -> None:
-        profile = os.environ.get("PITSTOP_BENCH_PROFILE")  # a folder: cProfile each service
-        runner = ["-m", "cProfile", "-o", f"{profile}/{self.name}.prof"] if profile else []
-        command = [sys.executable, *runner, "-m", "cli", "-v", *self.args]
-        command += ["--metrics-port", str(self.metrics_port)]
-        with self.log.open("wb") as err:
-            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
-
-    def wait_subscribed(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.log.exists() and "subscribed to" in self.log.read_text(errors="replace"):
-                return
-            if self.process is not None and self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not subscribe:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-    def metrics(self, attempts: int = 50) -> str:
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        for _ in range(attempts - 1):
-            try:
-                with urllib.request.urlopen(url, timeout=5) as answer:
-                    return str(answer.read().decode())
-            except OSError:
-                time.sleep(0.2)
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return str(answer.read().decode())
+def service(name: str, args: list[str], folder: Path) -> PitstopProcess:
+    """A step's ``pitstop`` process; with ``PITSTOP_BENCH_PROFILE=<folder>`` under cProfile
+    (``<name>.prof`` in that folder, written when it stops)."""
+    profile = os.environ.get("PITSTOP_BENCH_PROFILE")
+    runner = ["-m", "cProfile", "-o", f"{profile}/{name}.prof"] if profile else []
+    return PitstopProcess(name, args, folder, runner=runner)
 
 
 def cpu_seconds(pid: int) -> float:

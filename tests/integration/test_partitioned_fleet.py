@@ -17,14 +17,8 @@ started again with the same client ids (their persistent sessions). Then:
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -36,7 +30,8 @@ from pitstop.codec import Sample, TelemetryBatch, encode_telemetry
 from pitstop.mqtt import BrokerAddress, make_client
 from pitstop.topics import Kind, partition_of, topic
 from tests.ingest.servers_influx import InfluxDB1
-from tests.servers import Mosquitto, free_port
+from tests.processes import PitstopProcess as Service
+from tests.servers import Mosquitto
 
 pytestmark = pytest.mark.integration
 
@@ -53,63 +48,6 @@ VOLTS = "Vehicle.LowVoltageBattery.CurrentVoltage"
 RULE = "lv-battery-low"
 SAG_FROM_S = 5  # the faulty vehicles' battery is at 11.0 V from here on: the rule's 20 s hold
 # completes in batch 2, so the killed rules worker has booked a job it must not book again
-
-
-@dataclass
-class Service:
-    """One ``pitstop`` process, its stderr in a log file, /metrics on a port of its own."""
-
-    name: str
-    args: list[str]
-    folder: Path
-    metrics_port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def log(self) -> Path:
-        return self.folder / f"{self.name}.log"
-
-    def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "PITSTOP_DATA_DIR": str(self.folder)}
-        command = [sys.executable, "-m", "cli", "-v", *self.args]
-        command += ["--metrics-port", str(self.metrics_port)]
-        with self.log.open("ab") as err:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
-            )
-
-    def subscribed(self) -> int:
-        """How many times this service's log says it subscribed (once per start)."""
-        return self.log.read_text(errors="replace").count("subscribed to")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-    def metrics(self) -> dict[str, float]:
-        """The unlabelled samples of /metrics (none while it does not answer yet)."""
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                text = answer.read().decode()
-        except OSError:
-            return {}
-        found: dict[str, float] = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#") and "{" not in line:
-                name, value = line.rsplit(" ", 1)
-                found[name] = float(value)
-        return found
 
 
 def _wait(predicate: Callable[[], bool], what: str, timeout: float) -> None:
@@ -241,7 +179,7 @@ def _check_partitions(rules: list[Service], vins: list[str]) -> None:
     """Each worker subscribed to its partitions only, and saw only its shard's vehicles."""
     for index, worker in enumerate(rules):
         mine = {p for p in range(PARTITIONS) if p % 2 == index}
-        figures = worker.metrics()
+        figures = worker.metric_values()
         assert figures["pitstop_rules_other_shard_total"] == 0
         owned = [v for v in vins if partition_of(v, PARTITIONS) in mine]
         assert figures["pitstop_rules_vehicles"] == len(owned)
@@ -250,13 +188,13 @@ def _check_partitions(rules: list[Service], vins: list[str]) -> None:
         patterns = line.split("subscribed to ")[1].split(", ")
         assert {int(p.split("/")[4]) for p in patterns} == mine
     own = [v for v in vins if partition_of(v, PARTITIONS) % 2 == 0]
-    survivor = rules[0].metrics()  # never killed: it saw every message of its vehicles
+    survivor = rules[0].metric_values()  # never killed: it saw every message of its vehicles
     assert survivor["pitstop_rules_messages_total"] >= len(own) * BATCHES
 
 
 def _working(ingest: list[Service], rules: list[Service], jobs_url: str) -> bool:
     """Both ingest processes stored batches, and the rules worker to kill booked a job."""
-    if not all(s.metrics().get("pitstop_ingest_stored_total", 0) > 0 for s in ingest):
+    if not all(s.metric_values().get("pitstop_ingest_stored_total", 0) > 0 for s in ingest):
         return False
     jobs = SqlJobStore.open(jobs_url)
     try:
@@ -267,7 +205,7 @@ def _working(ingest: list[Service], rules: list[Service], jobs_url: str) -> bool
 
 
 def _drained(rules: list[Service]) -> bool:
-    figures = [w.metrics() for w in rules]
+    figures = [w.metric_values() for w in rules]
     return all(
         f.get("pitstop_rules_inbox_messages", 1) == 0
         and f.get("pitstop_rules_unacked_messages", 1) == 0

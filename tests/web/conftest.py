@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Request, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    sync_playwright,
+)
 
 from api.app import create_app
 from api.keys import KeyStore, Role
@@ -174,6 +181,18 @@ def desktop(browser: Browser) -> Iterator[Visit]:
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Visit]:
     yield from visit(browser, PHONE)
+
+
+def console_errors(page: Page) -> list[str]:
+    """The errors the page's console will log from now on (a missing favicon aside)."""
+    found: list[str] = []
+
+    def seen(message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.location.get("url", "").endswith("favicon.ico"):
+            found.append(message.text)
+
+    page.on("console", seen)
+    return found
 
 
 def sign_in(page: Page, site: Site, role: Role) -> None:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from api.keys import KeyStore, Role
 from jobs.model import Job, JobDraft, Severity
 from pitstop.codec import Sample, TelemetryBatch
 from pitstop.messages import Status
-from tests.web.conftest import LV, NOW, SLOT, SPEED, Site, Visit, sign_in
+from tests.web.conftest import LV, NOW, SLOT, SPEED, Site, Visit, console_errors, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -74,17 +74,6 @@ def add_fleet(site: Site, tmp_path: Path) -> FleetSite:
     finally:
         keys.close()
     return FleetSite(site, booked)
-
-
-def console_errors(page: Page) -> list[str]:
-    found: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error" and not message.location.get("url", "").endswith("favicon.ico"):
-            found.append(message.text)
-
-    page.on("console", seen)
-    return found
 
 
 def row(page: Page, vin: str) -> str:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Page
 
 from api.keys import Role
 from jobs.model import JobStatus, Outcome
-from tests.web.conftest import SLOT, Site, Visit, sign_in
+from tests.web.conftest import SLOT, Site, Visit, console_errors, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -20,15 +20,12 @@ SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # hold_s, in_service, no_fault_found
 PYTHON_LIST = re.compile(r"\['")
 
 
-def console_errors(page: Page) -> list[str]:
-    found: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error" and not message.location.get("url", "").endswith("favicon.ico"):
-            found.append(message.text)
-
-    page.on("console", seen)
-    return found
+def act_with_reason(page: Page, action: str, reason: str) -> None:
+    """Fill the action's reason, tick its confirmation and press it, as a person would."""
+    form = page.locator(f"form:has(button[value={action}])")
+    form.locator("textarea[name=reason]").fill(reason)
+    form.locator("input[name=confirm]").check()
+    page.click(f"button[value={action}]")
 
 
 def flash(page: Page) -> str:
@@ -150,10 +147,7 @@ def test_rejecting_takes_a_reason_and_a_confirmation(site: Site, desktop: Visit)
     page.wait_for_load_state()
     assert "Not done: tick the box to confirm" in page.locator("[role=alert]").inner_text()
     assert status_of(site, job_id) is JobStatus.CONFIRMED
-    form = page.locator("form:has(button[value=reject])")
-    form.locator("textarea[name=reason]").fill("No bay free that week.")
-    form.locator("input[name=confirm]").check()
-    page.click("button[value=reject]")
+    act_with_reason(page, "reject", "No bay free that week.")
     page.wait_for_url(re.compile(r"/\?done=reject"))
     assert flash(page).startswith("Job turned down.")
     job = site.jobs.get_job(job_id)
@@ -177,10 +171,7 @@ def test_cancelling_takes_a_reason_and_a_confirmation(site: Site, desktop: Visit
     page.wait_for_load_state()
     assert "Not done: say why" in page.locator("[role=alert]").inner_text()
     assert status_of(site, job_id) is JobStatus.PROPOSED
-    form = page.locator("form:has(button[value=cancel])")
-    form.locator("textarea[name=reason]").fill("We sold the car.")
-    form.locator("input[name=confirm]").check()
-    page.click("button[value=cancel]")
+    act_with_reason(page, "cancel", "We sold the car.")
     page.wait_for_url(re.compile(r"done=cancel"))
     assert flash(page).startswith("Job cancelled.")
     assert fact(page, "Status") == "cancelled"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,31 @@ pytestmark = pytest.mark.integration
 VINS = [f"PITSTOPSHRD{i:06d}" for i in range(8)]
 
 
+@contextmanager
+def two_workers(configs: list[RulesConfig], store: SqlJobStore) -> Iterator[dict[int, RulesStats]]:
+    """The workers running in threads, each subscribed before this yields; their figures
+    (by index) once the block ends and they have stopped."""
+    stop = threading.Event()
+    results: dict[int, RulesStats] = {}
+    threads = []
+    for i, config in enumerate(configs):
+        ready = threading.Event()
+
+        def work(i: int = i, config: RulesConfig = config, ready: threading.Event = ready) -> None:
+            results[i] = run_rules(config, JobSink(store), stop, ready)
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        threads.append(thread)
+        assert ready.wait(10)
+    try:
+        yield results
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+
+
 def test_the_hash_is_stable_and_spreads() -> None:
     assert [shard_of(v, 2) for v in VINS] == [shard_of(v, 2) for v in VINS]
     assert {shard_of(v, 2) for v in VINS} == {0, 1}
@@ -37,22 +64,10 @@ def test_the_hash_is_stable_and_spreads() -> None:
 def test_two_shards_split_the_vehicles(mosquitto: Mosquitto, tmp_path: Path) -> None:
     store = SqlJobStore.open(f"sqlite:///{tmp_path / 'jobs.db'}")
     ensure_demo_workshops(store)
-    stop = threading.Event()
-    results: dict[int, RulesStats] = {}
-    threads = []
-    for i in range(2):
-        ready = threading.Event()
-        config = RulesConfig(mosquitto.url, client_id=f"rules-{i}", shard=Shard(i, 2))
-
-        def work(i: int = i, config: RulesConfig = config, ready: threading.Event = ready) -> None:
-            results[i] = run_rules(config, JobSink(store), stop, ready)
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        threads.append(thread)
-        assert ready.wait(10)
-    publisher = Publisher(mosquitto.url)
-    try:
+    configs = [
+        RulesConfig(mosquitto.url, client_id=f"rules-{i}", shard=Shard(i, 2)) for i in (0, 1)
+    ]
+    with two_workers(configs, store) as results, closing(Publisher(mosquitto.url)) as publisher:
         start = float(int(time.time()) - 600)
         for n, vin in enumerate(VINS):
             publisher.send(batches(vin, [11.0] * 30, start, seq0=10 * n))
@@ -60,11 +75,6 @@ def test_two_shards_split_the_vehicles(mosquitto: Mosquitto, tmp_path: Path) -> 
         report = DtcReport(VINS[0], start + 40, (dtc,))
         publisher.client.publish(cloud_topic(VINS[0], Kind.DTC), encode_dtc_report(report), 1)
         wait_for("a job per vehicle and the DTC's", lambda: len(store.list_jobs()) == 9)
-    finally:
-        publisher.close()
-        stop.set()
-        for thread in threads:
-            thread.join(10)
     jobs = store.list_jobs()
     store.close()
     assert sorted(j.vin for j in jobs if j.rule_id == "lv-battery-low") == VINS
@@ -83,34 +93,17 @@ def test_with_partitions_each_worker_reads_its_own_vehicles_only(
     i and i + 2 and never receives another shard's vehicle."""
     store = SqlJobStore.open(f"sqlite:///{tmp_path / 'jobs.db'}")
     ensure_demo_workshops(store)
-    stop = threading.Event()
-    results: dict[int, RulesStats] = {}
-    threads = []
-    for i in range(2):
-        ready = threading.Event()
-        shard = Shard(i, 2)
-        config = RulesConfig(mosquitto.url, client_id=f"rules-p{i}", shard=shard, partitions=4)
-
-        def work(i: int = i, config: RulesConfig = config, ready: threading.Event = ready) -> None:
-            results[i] = run_rules(config, JobSink(store), stop, ready)
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        threads.append(thread)
-        assert ready.wait(10)
-    publisher = Publisher(mosquitto.url)
-    try:
+    configs = [
+        RulesConfig(mosquitto.url, client_id=f"rules-p{i}", shard=Shard(i, 2), partitions=4)
+        for i in (0, 1)
+    ]
+    with two_workers(configs, store) as results, closing(Publisher(mosquitto.url)) as publisher:
         start = float(int(time.time()) - 600)
         for n, vin in enumerate(VINS):
             for batch in batches(vin, [11.0] * 30, start, seq0=10 * n):
                 name = cloud_topic(vin, Kind.TELEMETRY, partitions=4)
                 publisher.client.publish(name, encode_telemetry(batch), 1).wait_for_publish(5)
         wait_for("a job per vehicle", lambda: len(store.list_jobs()) == len(VINS))
-    finally:
-        publisher.close()
-        stop.set()
-        for thread in threads:
-            thread.join(10)
     store.close()
     for i in range(2):
         assert results[i].other_shard == 0  # not one message of another shard arrived
